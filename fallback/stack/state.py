@@ -1,0 +1,116 @@
+"""The stack's state file: what `stack up` started and how to reach it.
+
+Written to `<state_dir>/state.json` by `stack up`, read by `stack status`, `stack down`,
+the pytest fixtures and every later command. Keys are secrets: `redacted()` gives a
+copy fit for logs and reports.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+SOURCE_NAMES: tuple[str, ...] = ("PRIMARY", "BOLT", "OLD")
+
+
+class SourceEndpoints(BaseModel):
+    """One local "Supabase project": a PostgreSQL cluster, a gateway, two proxies."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    api_url: str
+    """Base URL through Toxiproxy (`<name>.api`); what a client passes to `create_client`."""
+    direct_api_url: str
+    """Base URL of the gateway itself, bypassing Toxiproxy."""
+    db_dsn: str
+    """Superuser DSN straight to PostgreSQL (for seeding and for the checker, never for clients)."""
+    anon_key: str
+    service_role_key: str
+    jwt_secret: str
+    api_proxy: str
+    db_proxy: str
+    pg_port: int
+    gateway_port: int
+    api_proxy_port: int
+    db_proxy_port: int
+
+    def redacted(self) -> dict[str, object]:
+        data = self.model_dump()
+        for key in ("anon_key", "service_role_key", "jwt_secret"):
+            data[key] = "***"
+        return data
+
+
+class ProcessRecord(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: str
+    """What the process is: `postgres:PRIMARY`, `gateway:BOLT`, `toxiproxy`."""
+    pid: int
+    cmdline_hint: str
+    """A substring of /proc/<pid>/cmdline, so a recycled pid is never killed by mistake."""
+
+
+class StackState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str = "embedded"
+    """`embedded` (processes started here), `compose` or `external` (started elsewhere)."""
+    state_dir: str
+    toxiproxy_url: str
+    sources: tuple[SourceEndpoints, ...]
+    processes: tuple[ProcessRecord, ...] = ()
+
+    def source(self, name: str) -> SourceEndpoints:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources)
+        raise KeyError(f"no source named {name!r} in the stack (known: {known})")
+
+    def public_view(self) -> dict[str, object]:
+        """What `stack up --json` prints: endpoints and keys (the user asked for them)."""
+        return {
+            "kind": self.kind,
+            "state_dir": self.state_dir,
+            "toxiproxy": {
+                "api": self.toxiproxy_url,
+                "proxies": [p for s in self.sources for p in (s.api_proxy, s.db_proxy)],
+            },
+            "sources": [
+                {
+                    "name": s.name,
+                    "api_url": s.api_url,
+                    "direct_api_url": s.direct_api_url,
+                    "db_dsn": s.db_dsn,
+                    "anon_key": s.anon_key,
+                    "service_role_key": s.service_role_key,
+                    "api_proxy": s.api_proxy,
+                    "db_proxy": s.db_proxy,
+                }
+                for s in self.sources
+            ],
+        }
+
+
+def state_path(state_dir: Path) -> Path:
+    return state_dir / "state.json"
+
+
+def load_state(state_dir: Path) -> StackState | None:
+    path = state_path(state_dir)
+    if not path.exists():
+        return None
+    return StackState.model_validate(json.loads(path.read_text()))
+
+
+def save_state(state: StackState) -> None:
+    path = state_path(Path(state.state_dir))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(state.model_dump_json(indent=2))
+    tmp.chmod(0o600)
+    tmp.replace(path)
