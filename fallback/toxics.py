@@ -112,6 +112,9 @@ class Toxiproxy:
         body = {"name": name, "listen": listen, "upstream": upstream, "enabled": True}
         self._call("POST", "/proxies", body)
 
+    def delete_proxy(self, name: str) -> None:
+        self._call("DELETE", f"/proxies/{name}")
+
     def set_enabled(self, proxy: str, enabled: bool) -> None:
         self._call("POST", f"/proxies/{proxy}", {"enabled": enabled})
 

@@ -1,0 +1,54 @@
+# One command each: `make run` (the main job) and `make test` (the whole test suite).
+# Both install what is missing first: PostgreSQL 15 (apt), Toxiproxy (go install, pinned),
+# and a virtualenv with the pinned Python dependencies.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := $(CURDIR)/.tools/bin
+TOXIPROXY_VERSION := v2.12.0
+PG_BINDIR := /usr/lib/postgresql/15/bin
+
+.PHONY: setup postgres toxiproxy venv run test lint bench clean
+
+setup: postgres toxiproxy venv
+
+postgres:
+	@if [ ! -x $(PG_BINDIR)/initdb ]; then \
+	  echo "installing PostgreSQL 15 (apt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	fi
+
+toxiproxy: $(TOOLS)/toxiproxy-server
+
+$(TOOLS)/toxiproxy-server:
+	@mkdir -p $(TOOLS)
+	@echo "installing Toxiproxy $(TOXIPROXY_VERSION) (go install)"
+	GOBIN=$(TOOLS) GOFLAGS=-mod=mod go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
+	mv $(TOOLS)/server $(TOOLS)/toxiproxy-server
+
+venv: $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip==24.3.1
+	$(BIN)/pip install -q -r requirements.lock
+	$(BIN)/pip install -q --no-deps -e .
+	touch $@
+
+run: setup
+	$(BIN)/fallback-harness stack up --seed spec
+
+test: setup
+	$(BIN)/ruff check fallback tests
+	$(BIN)/mypy
+	$(BIN)/pytest -q
+
+lint: venv
+	$(BIN)/ruff check fallback tests
+	$(BIN)/mypy
+
+clean:
+	-$(BIN)/fallback-harness stack down --purge
+	-$(BIN)/fallback-harness stack down --purge --state-dir .stack/test
+	rm -rf $(VENV) .tools

@@ -1,0 +1,116 @@
+"""The `fallback-harness` command: a thin shell over the library."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from fallback.stack import stack as stack_lib
+from fallback.stack.errors import StackError
+from fallback.stack.seed import SPEC_SEED
+from fallback.stack.state import load_state
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the local three-source stack.")
+app.add_typer(stack_app, name="stack")
+console = Console(stderr=True)
+
+StateDir = Annotated[
+    Path, typer.Option("--state-dir", envvar="FALLBACK_STATE_DIR", help="Where the stack keeps its state.")
+]
+SEEDS = {"spec": SPEC_SEED, "none": None}
+
+
+def _exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so `finally` blocks stop what we started."""
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+@stack_app.command("up")
+def stack_up(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    base_port: Annotated[int, typer.Option(help="First port of the layout (see README).")] = 25400,
+    seed: Annotated[
+        str, typer.Option(help="Seed rows: `spec` (50/30/20 profiles, 45/25/15 challenges) or `none`.")
+    ] = "none",
+    as_json: Annotated[bool, typer.Option("--json", help="Print endpoints and keys as JSON.")] = False,
+) -> None:
+    """Start PostgreSQL, gateways and Toxiproxy for PRIMARY, BOLT and OLD; return once all are healthy."""
+    if seed not in SEEDS:
+        console.print(f"[red]unknown --seed {seed!r}[/red] (choose from: {', '.join(SEEDS)})")
+        raise typer.Exit(2)
+    _exit_on_sigterm()
+    options = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port, seed=SEEDS[seed])
+    try:
+        with console.status("starting the stack…"):
+            state, started = stack_lib.up(options)
+    except StackError as exc:
+        console.print(f"[red]stack up failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps(state.public_view(), indent=2))
+        return
+    console.print("stack started" if started else "stack already running")
+    _print_endpoints(state_dir)
+
+
+@stack_app.command("status")
+def stack_status(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Say whether the stack is up, and where."""
+    state = load_state(state_dir.resolve())
+    healthy = state is not None and stack_lib.is_healthy(state)
+    if as_json:
+        view = state.public_view() if state is not None and healthy else {}
+        print(json.dumps({"running": healthy, **view}, indent=2))
+    elif healthy:
+        _print_endpoints(state_dir)
+    else:
+        leftovers = " (leftovers found: run `stack down`)" if state else ""
+        console.print(f"no healthy stack in {state_dir}{leftovers}")
+    raise typer.Exit(0 if healthy else 1)
+
+
+@stack_app.command("down")
+def stack_down(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    purge: Annotated[bool, typer.Option(help="Also delete the databases and logs.")] = False,
+) -> None:
+    """Stop every process the stack started."""
+    stopped = stack_lib.down(state_dir, purge=purge)
+    console.print(f"stopped {len(stopped)} processes" + (" and removed the state dir" if purge else ""))
+
+
+def _print_endpoints(state_dir: Path) -> None:
+    state = load_state(state_dir.resolve())
+    if state is None:
+        return
+    table = Table(title=f"Toxiproxy API {state.toxiproxy_url}")
+    for column in ("source", "api_url (via Toxiproxy)", "direct gateway", "PostgreSQL port", "proxies"):
+        table.add_column(column)
+    for s in state.sources:
+        table.add_row(s.name, s.api_url, s.direct_api_url, str(s.pg_port), f"{s.api_proxy}, {s.db_proxy}")
+    Console().print(table)
+    console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state_dir}/state.json")
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        console.print("interrupted")
+        sys.exit(130)

@@ -1,0 +1,108 @@
+"""The stack's port layout: fixed, documented, and checked before anything starts.
+
+Source i (0 = PRIMARY, 1 = BOLT, 2 = OLD) owns the block `base + 10*i`:
+    +0 PostgreSQL, +1 gateway, +2 Toxiproxy `<SOURCE>.api`, +3 Toxiproxy `<SOURCE>.db`.
+Toxiproxy's own API listens on `base + 99`.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+from dataclasses import dataclass
+
+from fallback.stack.errors import PortInUse
+
+DEFAULT_BASE_PORT = 25400
+TOXIPROXY_API_OFFSET = 99
+HOST = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class SourcePorts:
+    postgres: int
+    gateway: int
+    api_proxy: int
+    db_proxy: int
+
+
+@dataclass(frozen=True)
+class PortLayout:
+    base: int
+    source_count: int
+
+    def source(self, index: int) -> SourcePorts:
+        block = self.base + 10 * index
+        return SourcePorts(postgres=block, gateway=block + 1, api_proxy=block + 2, db_proxy=block + 3)
+
+    @property
+    def toxiproxy_api(self) -> int:
+        return self.base + TOXIPROXY_API_OFFSET
+
+    def all_ports(self) -> dict[int, str]:
+        """Every port with the name of what will listen there."""
+        names = {self.toxiproxy_api: "Toxiproxy API"}
+        for index in range(self.source_count):
+            ports = self.source(index)
+            names[ports.postgres] = f"PostgreSQL of source #{index}"
+            names[ports.gateway] = f"gateway of source #{index}"
+            names[ports.api_proxy] = f"Toxiproxy api proxy of source #{index}"
+            names[ports.db_proxy] = f"Toxiproxy db proxy of source #{index}"
+        return names
+
+
+def port_is_free(port: int, host: str = HOST) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    return True
+
+
+def listener_pid(port: int) -> int | None:
+    """Best-effort: the pid listening on a TCP port (from /proc), for error messages."""
+    try:
+        inode = _listening_inode(port)
+        if inode is None:
+            return None
+        import os
+
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            fd_dir = f"/proc/{pid}/fd"
+            try:
+                for fd in os.listdir(fd_dir):
+                    if os.readlink(f"{fd_dir}/{fd}") == f"socket:[{inode}]":
+                        return int(pid)
+            except OSError:
+                continue
+    except OSError:
+        return None
+    return None
+
+
+def _listening_inode(port: int) -> str | None:
+    with open("/proc/net/tcp") as table:
+        next(table)
+        for line in table:
+            fields = line.split()
+            local, state, inode = fields[1], fields[3], fields[9]
+            if state == "0A" and int(local.split(":")[1], 16) == port:
+                return inode
+    return None
+
+
+def ensure_free(layout: PortLayout) -> None:
+    """Raise PortInUse naming the first taken port, what it is for, and who holds it."""
+    for port, purpose in sorted(layout.all_ports().items()):
+        if not port_is_free(port):
+            pid = listener_pid(port)
+            holder = f" by pid {pid}" if pid else ""
+            raise PortInUse(
+                f"port {port} ({purpose}) is already in use{holder}: stop that process, run "
+                f"`fallback-harness stack down`, or choose another block with --base-port "
+                f"(now {layout.base})"
+            )

@@ -1,0 +1,85 @@
+"""Starting and stopping the stack's server processes.
+
+Every server runs in its own session (so a Ctrl-C in the terminal reaches only us and
+we decide the order of shutdown), writes to a log file in the state dir, and is recorded
+with a `cmdline_hint` so that a later `stack down` never kills a recycled pid.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from fallback.stack.state import ProcessRecord
+
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def spawn(
+    role: str,
+    argv: Sequence[str],
+    log_path: Path,
+    cmdline_hint: str,
+    user: str | None = None,
+    env: dict[str, str] | None = None,
+) -> ProcessRecord:
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            user=user,
+            env=env,
+        )
+    _children[proc.pid] = proc
+    return ProcessRecord(role=role, pid=proc.pid, cmdline_hint=cmdline_hint)
+
+
+def is_alive(record: ProcessRecord) -> bool:
+    """True when the pid runs and is still the process we started (not a zombie, not recycled)."""
+    child = _children.get(record.pid)
+    if child is not None and child.poll() is not None:
+        return False
+    try:
+        with open(f"/proc/{record.pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return False
+        with open(f"/proc/{record.pid}/cmdline", "rb") as cmdline:
+            return record.cmdline_hint.encode() in cmdline.read()
+    except (OSError, IndexError):
+        return False
+
+
+def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0) -> None:
+    """Send `sig`, wait up to `grace_s`, then SIGKILL. Safe on a process that is already gone."""
+    if not is_alive(record):
+        _reap(record.pid)
+        return
+    try:
+        os.kill(record.pid, sig)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + grace_s
+    while time.monotonic() < deadline:
+        if not is_alive(record):
+            _reap(record.pid)
+            return
+        time.sleep(0.02)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(record.pid, signal.SIGKILL)
+    _reap(record.pid)
+
+
+def _reap(pid: int) -> None:
+    child = _children.pop(pid, None)
+    if child is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            child.wait(timeout=5)
