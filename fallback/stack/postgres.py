@@ -54,6 +54,19 @@ def run_as_user() -> str | None:
     return "postgres"
 
 
+def check_reachable(state_dir: Path, user: str | None) -> None:
+    """PostgreSQL, running as `user`, must be able to enter every directory above its data."""
+    if user is None:
+        return
+    for ancestor in [state_dir, *state_dir.parents]:
+        if ancestor.exists() and not ancestor.stat().st_mode & 0o001:
+            raise StackError(
+                f"PostgreSQL runs as the `{user}` user (PostgreSQL refuses root) and cannot enter "
+                f"{ancestor} (mode {ancestor.stat().st_mode & 0o777:o}): choose a --state-dir it can reach, "
+                f"e.g. inside the repository, or `chmod o+x {ancestor}`"
+            )
+
+
 def _chown_to(path: Path, user: str | None) -> None:
     if user is None:
         return
@@ -119,6 +132,7 @@ def _make_template(state_dir: Path, user: str | None) -> Path:
 def ensure_cluster(state_dir: Path, name: str) -> ClusterPaths:
     """Create the source's data directory from the template unless it already exists."""
     user = run_as_user()
+    check_reachable(state_dir, user)
     paths = cluster_paths(state_dir, name)
     if not (paths.data / "PG_VERSION").exists():
         template = _make_template(state_dir, user)

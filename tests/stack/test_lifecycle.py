@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -43,8 +46,16 @@ def _our_processes(state_dir: Path) -> list[int]:
     return found
 
 
-def test_up_json_then_down_leaves_nothing_running(tmp_path: Path) -> None:
-    state_dir = tmp_path / "stack"
+@pytest.fixture
+def state_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A state dir inside the repository: PostgreSQL (run as `postgres` under root) can't enter /tmp/pytest-of-root."""
+    path = Path(__file__).resolve().parents[2] / ".stack-test-lifecycle" / request.node.name
+    shutil.rmtree(path, ignore_errors=True)
+    yield path
+    subprocess.run([*CLI, "stack", "down", "--purge", "--state-dir", str(path)], capture_output=True, timeout=120)
+
+
+def test_up_json_then_down_leaves_nothing_running(state_dir: Path) -> None:
     args = ["--state-dir", str(state_dir), "--base-port", str(BASE_PORT)]
     up = subprocess.run([*CLI, "stack", "up", "--json", *args], capture_output=True, text=True, timeout=120)
     try:
@@ -73,14 +84,14 @@ def test_up_json_then_down_leaves_nothing_running(tmp_path: Path) -> None:
     assert status.returncode == 1
 
 
-def test_interrupted_start_stops_what_it_started(tmp_path: Path) -> None:
-    state_dir = tmp_path / "stack"
+def test_interrupted_start_stops_what_it_started(state_dir: Path) -> None:
     proc = subprocess.Popen([*CLI, "stack", "up", "--state-dir", str(state_dir), "--base-port", str(BASE_PORT)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     # Interrupt once PostgreSQL is being started, i.e. after Toxiproxy runs.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state_dir / "PRIMARY" / "postgres.log").exists():
         time.sleep(0.02)
+    assert proc.poll() is None, f"stack up ended before it could be interrupted: {proc.stderr.read()!r}"
     proc.send_signal(signal.SIGINT)
     proc.wait(timeout=60)
     assert proc.returncode != 0
@@ -103,5 +114,5 @@ def test_missing_toxiproxy_says_how_to_install(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setattr(binaries, "TOOLS_BIN", tmp_path)
     monkeypatch.delenv("TOXIPROXY_SERVER", raising=False)
     monkeypatch.setenv("PATH", str(tmp_path))
-    with pytest.raises(MissingBinary, match="go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0"):
+    with pytest.raises(MissingBinary, match=re.escape("go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0")):
         binaries.toxiproxy_server()
