@@ -1,0 +1,64 @@
+"""Clients for multi-database Supabase fallback: the reference one and the spec's own.
+
+Both implement `FallbackClient` (see `protocol`); results are frozen records (`results`).
+"""
+
+from fallback.client.breaker import CircuitBreaker, State, Transition
+from fallback.client.config import Deadline, SourceConfig, sources_from_env, sources_from_stack
+from fallback.client.errors import (
+    AllSourcesFailed,
+    ClientError,
+    ConfigError,
+    OperationFailed,
+    RoutingError,
+    SourceUnavailable,
+    WriteIndeterminate,
+)
+from fallback.client.merge import Concat, MergePolicy, PreferNewest, PriorityDedup, concat, dedup_by_id
+from fallback.client.protocol import FallbackClient
+from fallback.client.reference import ReferenceClient
+from fallback.client.results import (
+    Attempt,
+    Duplicate,
+    LoadResult,
+    PendingWrite,
+    Resolution,
+    UpdateResult,
+    WriteResult,
+)
+from fallback.client.spec_faithful import SpecFaithfulClient
+from fallback.client.writes import WritePolicy
+
+__all__ = [
+    "AllSourcesFailed",
+    "Attempt",
+    "CircuitBreaker",
+    "ClientError",
+    "Concat",
+    "ConfigError",
+    "Deadline",
+    "Duplicate",
+    "FallbackClient",
+    "LoadResult",
+    "MergePolicy",
+    "OperationFailed",
+    "PendingWrite",
+    "PreferNewest",
+    "PriorityDedup",
+    "ReferenceClient",
+    "Resolution",
+    "RoutingError",
+    "SourceConfig",
+    "SourceUnavailable",
+    "SpecFaithfulClient",
+    "State",
+    "Transition",
+    "UpdateResult",
+    "WriteIndeterminate",
+    "WritePolicy",
+    "WriteResult",
+    "concat",
+    "dedup_by_id",
+    "sources_from_env",
+    "sources_from_stack",
+]

@@ -1,0 +1,141 @@
+"""Client errors, and the one place where third-party failures become outcome kinds.
+
+Exceptions raised by this package::
+
+    ClientError
+    ├── ConfigError            sources missing or malformed (env, stack state)
+    ├── RoutingError           a row without a usable `_db_source` / `id`
+    └── OperationFailed        raised by `Result.raise_for_outcome()`, carries `.result`
+        ├── SourceUnavailable  the one source an update must go to did not take it
+        ├── AllSourcesFailed   a create found no source to take the row
+        └── WriteIndeterminate the row may or may not exist: see `pending`
+
+Failures of httpx, postgrest-py and asyncio never leave a client as exceptions: `classify`
+turns them into a `Failure` whose `kind` is one of
+
+    refused      the TCP connection was refused / could not be made (nothing was sent)
+    timeout      an httpx phase timeout (`connect` ones mean nothing was sent)
+    hung         our own total deadline (`asyncio.timeout`) expired first
+    reset        the connection broke after the request went out (RST, EOF, FIN)
+    http_<NNN>   the source answered with an error status; `code` holds the PGRST code
+    breaker_open the source's circuit breaker refused the call (nothing was sent)
+    not_found    the source answered, but the row to update is not there
+    error        anything else (a bug, a malformed answer)
+
+`ambiguous` marks failures after which a write may have committed or not.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import httpx
+from postgrest.exceptions import APIError
+
+if TYPE_CHECKING:
+    from fallback.client.results import Result
+
+
+class ClientError(Exception):
+    """Base of every error this package raises."""
+
+
+class ConfigError(ClientError):
+    """The sources are missing or malformed."""
+
+
+class RoutingError(ClientError):
+    """A row cannot be routed: no `id`, or a `_db_source` naming no configured source."""
+
+
+class OperationFailed(ClientError):
+    """An operation did not do what it was asked; `result` says what was tried."""
+
+    def __init__(self, message: str, result: Result) -> None:
+        super().__init__(message)
+        self.result = result
+
+
+class SourceUnavailable(OperationFailed):
+    """The row's own source could not take the update; nothing was written elsewhere."""
+
+
+class AllSourcesFailed(OperationFailed):
+    """Every source refused the new row, definitely: it exists nowhere."""
+
+
+class WriteIndeterminate(OperationFailed):
+    """A write may have landed on an unreachable source; it is kept pending for `resolve_pending()`."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What went wrong with one call, in our terms (never the third-party exception itself)."""
+
+    kind: str
+    message: str
+    status: int | None = None
+    code: str | None = None
+    ambiguous: bool = False
+    """True when the request may have reached the source: a write may or may not have committed."""
+
+
+_JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """Remove keys and tokens from a message (httpx errors can echo URLs; never let a key through)."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return _JWT.sub("***", text)
+
+
+def _root_causes(exc: BaseException) -> Iterable[BaseException]:
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    for cause in _root_causes(exc):
+        if isinstance(cause, ConnectionRefusedError):
+            return True
+        if "refused" in str(cause).lower():
+            return True
+    return False
+
+
+def classify(exc: BaseException, status: int | None = None, secrets: Iterable[str] = ()) -> Failure:
+    """Convert a failure at the boundary (httpx, postgrest-py, asyncio) into a `Failure`.
+
+    `status` is the HTTP status seen on the wire, when there was a response: postgrest-py's
+    `APIError` keeps the PGRST code but drops the status.
+    """
+    secrets = tuple(secrets)
+    message = redact(f"{type(exc).__name__}: {exc}", secrets)
+    if isinstance(exc, APIError):
+        code = exc.code
+        status = status or (int(code) if code and code.isdigit() else None)
+        text = redact(f"{code or ''} {exc.message or ''}".strip(), secrets)
+        return Failure(f"http_{status}" if status else "http", text, status=status, code=code)
+    if isinstance(exc, TimeoutError):  # asyncio.timeout: our own total deadline
+        return Failure("hung", "no answer within the deadline", ambiguous=True)
+    if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Failure("timeout", message, ambiguous=False)
+    if isinstance(exc, httpx.TimeoutException):  # read / write timeout: the request went out
+        return Failure("timeout", message, ambiguous=True)
+    if isinstance(exc, httpx.ConnectError):
+        kind = "refused" if _is_refusal(exc) else "connect_error"
+        return Failure(kind, message, ambiguous=False)
+    if isinstance(exc, httpx.ReadError | httpx.WriteError | httpx.RemoteProtocolError):
+        return Failure("reset", message, ambiguous=True)
+    if isinstance(exc, ConnectionResetError | BrokenPipeError):
+        return Failure("reset", message, ambiguous=True)
+    return Failure("error", message, ambiguous=True)

@@ -1,0 +1,120 @@
+"""Merge policies: how the rows of the sources that answered become one list.
+
+A policy is a small callable value (as tenacity's stop conditions are), called with the
+answering sources' rows in priority order, highest first. Sources that failed are simply
+absent from the input, so nothing of theirs can reach the output. Every output row carries
+`_db_source`, the name of a source that returned it.
+
+- `Concat()`: the spec's `[...primary, ...bolt, ...old]`, duplicates and all.
+- `PriorityDedup(key)`: one row per key, from the highest-priority source having it; the
+  other copies are reported as `Duplicate`s, never dropped silently.
+- `PreferNewest(key, field)`: one row per key, the copy with the greatest `field`
+  (e.g. `updated_at`), priority breaking ties; the others are reported too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from fallback.client.results import Duplicate, Row
+
+SOURCE_TAG = "_db_source"
+
+
+@dataclass(frozen=True)
+class SourceRows:
+    """The rows one source returned."""
+
+    source: str
+    rows: Sequence[Row]
+
+
+@dataclass(frozen=True)
+class Merged:
+    rows: tuple[Row, ...]
+    duplicates: tuple[Duplicate, ...] = ()
+
+
+class MergePolicy(Protocol):
+    def __call__(self, answers: Sequence[SourceRows]) -> Merged: ...
+
+
+def tag(row: Row, source: str) -> dict[str, Any]:
+    return {**row, SOURCE_TAG: source}
+
+
+@dataclass(frozen=True)
+class Concat:
+    """Plain concatenation in priority order, as the spec's `loadData()` does."""
+
+    def __call__(self, answers: Sequence[SourceRows]) -> Merged:
+        return Merged(tuple(tag(row, a.source) for a in answers for row in a.rows))
+
+
+@dataclass(frozen=True)
+class PriorityDedup:
+    """One row per `key`, taken from the highest-priority source that has it.
+
+    Rows without the key (or with a null key) cannot be matched and are all kept.
+    """
+
+    key: str = "id"
+
+    def __call__(self, answers: Sequence[SourceRows]) -> Merged:
+        chosen: dict[str, dict[str, Any]] = {}
+        dropped: dict[str, list[str]] = {}
+        entries: list[str | dict[str, Any]] = []  # a key, or an unkeyed row, in output order
+        for answer in answers:
+            for row in answer.rows:
+                value = row.get(self.key)
+                if value is None:
+                    entries.append(tag(row, answer.source))
+                    continue
+                key = str(value)
+                if key in chosen:
+                    dropped[key].append(answer.source)
+                    continue
+                chosen[key] = tag(row, answer.source)
+                dropped[key] = []
+                entries.append(key)
+        rows = tuple(chosen[e] if isinstance(e, str) else e for e in entries)
+        duplicates = tuple(
+            Duplicate(k, str(row[SOURCE_TAG]), tuple(dropped[k])) for k, row in chosen.items() if dropped[k]
+        )
+        return Merged(rows, duplicates)
+
+
+@dataclass(frozen=True)
+class PreferNewest:
+    """One row per `key`: the copy whose `field` is greatest; priority order breaks ties."""
+
+    key: str = "id"
+    field: str = "updated_at"
+
+    def __call__(self, answers: Sequence[SourceRows]) -> Merged:
+        first = PriorityDedup(self.key)(answers)
+        if not first.duplicates:
+            return first
+        copies: dict[str, list[dict[str, Any]]] = {}
+        for answer in answers:
+            for row in answer.rows:
+                value = row.get(self.key)
+                if value is not None:
+                    copies.setdefault(str(value), []).append(tag(row, answer.source))
+        rows: list[Row] = []
+        duplicates: list[Duplicate] = []
+        for row in first.rows:
+            value = row.get(self.key)
+            group = copies.get(str(value), [row]) if value is not None else [row]
+            best = max(group, key=lambda r: str(r.get(self.field) or ""))  # max keeps the first of ties
+            rows.append(best)
+            if len(group) > 1:
+                others = tuple(str(r[SOURCE_TAG]) for r in group if r is not best)
+                duplicates.append(Duplicate(str(value), str(best[SOURCE_TAG]), others))
+        return Merged(tuple(rows), tuple(duplicates))
+
+
+concat = Concat()
+dedup_by_id = PriorityDedup("id")

@@ -1,0 +1,172 @@
+"""One source = one supabase-py client behind a small interface (as httpx's transports are).
+
+Every call returns `(Attempt, rows)` and never raises for a source failure: third-party errors
+are classified at this boundary (`fallback.client.errors.classify`). Two configurations:
+
+- `Source.tuned(...)`: what the reference client uses. postgrest-py's retries off
+  (`AsyncClientOptions(postgrest_client_retry=False)`; with them on a refused GET sleeps
+  1+2+4 s), httpx phase timeouts passed as an `httpx.Timeout` (a float would be truncated by
+  `int()`), `asyncio.timeout(deadline.total)` around each call, and a circuit breaker.
+- `Source.defaults(...)`: supabase-py exactly as `create_client(url, key)` sets it up
+  (retries on, 120 s timeout), for the spec-faithful client.
+
+The HTTP status is read from a response hook: postgrest-py's `APIError` keeps only the code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from postgrest import APIResponse
+from supabase import AsyncClient, AsyncClientOptions
+
+from fallback.client.breaker import CircuitBreaker
+from fallback.client.config import Deadline, SourceConfig
+from fallback.client.errors import Failure, classify
+from fallback.client.results import Attempt, Op, Row
+
+Rows = list[dict[str, Any]]
+
+
+@dataclass
+class _Seen:
+    status: int | None = None
+
+
+_seen: ContextVar[_Seen | None] = ContextVar("fallback_client_seen", default=None)
+
+
+async def _remember_status(response: httpx.Response) -> None:
+    seen = _seen.get()
+    if seen is not None:
+        seen.status = response.status_code
+
+
+def counts_against_health(failure: Failure) -> bool:
+    """A 4xx means the source is up and said no (bad row, RLS): not a reason to open its breaker."""
+    return not (failure.status is not None and 400 <= failure.status < 500)
+
+
+class Source:
+    def __init__(
+        self,
+        config: SourceConfig,
+        client: AsyncClient,
+        *,
+        deadline: Deadline | None,
+        breaker: CircuitBreaker | None,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.config = config
+        self.name = config.name
+        self.deadline = deadline
+        self.breaker = breaker
+        self._client = client
+        self._http = http
+
+    @classmethod
+    def tuned(cls, config: SourceConfig, deadline: Deadline, breaker: CircuitBreaker | None) -> Source:
+        http = httpx.AsyncClient(
+            timeout=deadline.httpx_timeout(),
+            follow_redirects=True,
+            event_hooks={"response": [_remember_status]},
+        )
+        options = AsyncClientOptions(httpx_client=http, postgrest_client_retry=False)
+        client = AsyncClient(config.url, config.key, options)
+        return cls(config, client, deadline=deadline, breaker=breaker, http=http)
+
+    @classmethod
+    def defaults(cls, config: SourceConfig) -> Source:
+        client = AsyncClient(config.url, config.key)
+        client.postgrest.session.event_hooks["response"].append(_remember_status)
+        return cls(config, client, deadline=None, breaker=None)
+
+    async def aclose(self) -> None:
+        await self._client.postgrest.aclose()
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def call(
+        self, op: Op, make: Callable[[], Awaitable[APIResponse]], row_id: str | None = None
+    ) -> tuple[Attempt, Rows]:
+        """Run one request under the breaker and the deadline; classify whatever happens."""
+        if self.breaker is not None and not self.breaker.allow():
+            return Attempt(self.name, op, "breaker_open", 0.0, row_id, message="circuit breaker open"), []
+        seen = _Seen()
+        token = _seen.set(seen)
+        start = time.perf_counter()
+        try:
+            async with asyncio.timeout(self.deadline.total if self.deadline else None):
+                response = await make()
+        except asyncio.CancelledError:
+            if self.breaker is not None:
+                self.breaker.record_failure()
+            raise
+        except Exception as exc:
+            failure = classify(exc, seen.status, secrets=(self.config.key,))
+            if self.breaker is not None:
+                if counts_against_health(failure):
+                    self.breaker.record_failure()
+                else:
+                    self.breaker.record_success()
+            latency = (time.perf_counter() - start) * 1000
+            return self._failed(op, failure, latency, row_id), []
+        finally:
+            _seen.reset(token)
+        latency = (time.perf_counter() - start) * 1000
+        if self.breaker is not None:
+            self.breaker.record_success()
+        data: Any = response.data
+        rows: Rows = [dict(r) for r in data] if isinstance(data, list) else []
+        return Attempt(self.name, op, "ok", latency, row_id, count=len(rows), status=seen.status), rows
+
+    def _failed(self, op: Op, failure: Failure, latency_ms: float, row_id: str | None) -> Attempt:
+        return Attempt(
+            self.name,
+            op,
+            failure.kind,
+            latency_ms,
+            row_id,
+            ambiguous=failure.ambiguous and op in ("insert", "upsert", "update", "delete"),
+            status=failure.status,
+            code=failure.code,
+            message=failure.message,
+        )
+
+    # The operations the clients need, each one request.
+
+    async def select_all(self, table: str) -> tuple[Attempt, Rows]:
+        return await self.call("select", lambda: self._client.table(table).select("*").execute())
+
+    async def probe(self, table: str, row_id: str) -> tuple[Attempt, Rows]:
+        return await self.call(
+            "probe", lambda: self._client.table(table).select("*").eq("id", row_id).execute(), row_id
+        )
+
+    async def upsert(self, table: str, row: Row) -> tuple[Attempt, Rows]:
+        """Insert, or do nothing if a row with this id exists (`ON CONFLICT (id) DO NOTHING`)."""
+        body = dict(row)
+        return await self.call(
+            "upsert",
+            lambda: self._client.table(table).upsert(body, ignore_duplicates=True, on_conflict="id").execute(),
+            str(row.get("id")),
+        )
+
+    async def insert(self, table: str, row: Row) -> tuple[Attempt, Rows]:
+        body = dict(row)
+        return await self.call("insert", lambda: self._client.table(table).insert(body).execute())
+
+    async def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> tuple[Attempt, Rows]:
+        body = dict(changes)
+        return await self.call(
+            "update", lambda: self._client.table(table).update(body).eq("id", row_id).execute(), row_id
+        )
+
+    async def delete(self, table: str, row_id: str) -> tuple[Attempt, Rows]:
+        return await self.call("delete", lambda: self._client.table(table).delete().eq("id", row_id).execute(), row_id)
