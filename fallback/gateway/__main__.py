@@ -1,0 +1,33 @@
+"""`python -m fallback.gateway --config PATH`: one gateway, one process, uvicorn inside."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+
+import uvicorn
+
+from .app import create_app
+from .config import GatewayConfig
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m fallback.gateway", description=__doc__)
+    parser.add_argument("--config", required=True, help="path of the gateway's JSON configuration")
+    parser.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+    config = GatewayConfig.load(args.config)
+    logging.basicConfig(level=args.log_level.upper(), format=f"%(asctime)s {config.name} %(levelname)s %(message)s")
+    uvicorn.run(
+        create_app(config),
+        host=config.host,
+        port=config.port,
+        log_level=args.log_level,
+        access_log=config.access_log,
+        lifespan="on",
+        timeout_graceful_shutdown=2,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The gateway's HTTP surface: every route in one table, thin handlers.
+
+    GET  /live              200 always (the process serves HTTP)
+    GET  /ready             200 when the schema cache is loaded, else 503
+    *    /rest/v1/{table}   PostgREST's table API behind Supabase's apikey check
+    *    /rest/v1/rpc/{fn}  404 PGRST202 (functions are not served)
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from . import errors, handlers
+from .auth import Authenticator
+from .config import GatewayConfig
+from .db import Database
+from .errors import JSON_UTF8, GatewayError
+
+log = logging.getLogger("fallback.gateway")
+Handler = Callable[[Database, handlers.Call], Awaitable[Response]]
+TABLE_METHODS: dict[str, Handler] = {
+    "GET": handlers.read,
+    "HEAD": handlers.read,
+    "POST": handlers.insert,
+    "PATCH": handlers.update,
+    "DELETE": handlers.delete,
+}
+
+
+def error_response(error: GatewayError, head: bool = False) -> Response:
+    headers = error.response_headers()
+    headers["Content-Type"] = JSON_UTF8
+    return Response(b"" if head else error.body(), error.status, headers)
+
+
+class Gateway:
+    def __init__(self, config: GatewayConfig, db: Database | None = None) -> None:
+        self.config = config
+        self.db = db or Database(config)
+        self.auth = Authenticator(config.api_keys, config.jwt_secret, config.anon_role)
+
+    async def live(self, request: Request) -> Response:
+        return Response(b"", 200)
+
+    async def ready(self, request: Request) -> Response:
+        return Response(b"", 200 if self.db.ready else 503)
+
+    async def table(self, request: Request) -> Response:
+        try:
+            handler = TABLE_METHODS.get(request.method)
+            if handler is None:
+                raise errors.unsupported_method(request.method)
+            principal = self.auth.authenticate(request.headers, request.query_params.get("apikey"))
+            schema = handlers.schema_for(request, self.config.schemas)
+            cache = self.db.schema
+            if cache is None:
+                raise errors.schema_cache_missing()
+            table = cache.table(schema, request.path_params["table"])
+            return await handler(self.db, handlers.build_call(request, principal, table))
+        except GatewayError as error:
+            return error_response(error, head=request.method == "HEAD")
+
+    async def rpc(self, request: Request) -> Response:
+        try:
+            self.auth.authenticate(request.headers, request.query_params.get("apikey"))
+            name = request.path_params["function"]
+            raise GatewayError(
+                404, "PGRST202", f"Could not find the function public.{name} without parameters in the schema cache"
+            )
+        except GatewayError as error:
+            return error_response(error, head=request.method == "HEAD")
+
+    def routes(self) -> list[Route]:
+        every = ["GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "OPTIONS"]
+        return [
+            Route("/live", self.live, methods=["GET", "HEAD"]),
+            Route("/ready", self.ready, methods=["GET", "HEAD"]),
+            Route("/rest/v1/rpc/{function}", self.rpc, methods=every),
+            Route("/rest/v1/{table}", self.table, methods=every),
+        ]
+
+
+def create_app(config: GatewayConfig, db: Database | None = None) -> Starlette:
+    gateway = Gateway(config, db)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        gateway.db.start()
+        try:
+            yield
+        finally:
+            await gateway.db.close()
+
+    app = Starlette(routes=gateway.routes(), lifespan=lifespan)
+    app.state.gateway = gateway
+    return app

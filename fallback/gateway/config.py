@@ -1,0 +1,41 @@
+"""The gateway's configuration: one JSON file per local "Supabase project"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GatewayConfig(BaseModel):
+    """Everything one gateway needs; `python -m fallback.gateway --config PATH` reads it from JSON."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    host: str = "127.0.0.1"
+    port: int
+    db_dsn: str
+    """The `authenticator` login, usually through a Toxiproxy port."""
+    jwt_secret: str
+    api_keys: list[str]
+    """The anon and service_role keys of this source; any other `apikey` is refused with 401."""
+    schemas: list[str] = Field(default_factory=lambda: ["public"])
+    anon_role: str = "anon"
+    statement_timeout_ms: int = 8000
+    pool_size: int = 10
+    pool_acquisition_timeout_s: float = 10.0
+    reconnect_backoff_initial_s: float = 1.0
+    reconnect_backoff_max_s: float = 32.0
+    connect_timeout_s: float = 5.0
+    """Bound on opening one database connection (a blackholed link must not hang requests)."""
+    io_grace_s: float = 2.0
+    """Added to the statement timeout to bound each database round trip on the client side."""
+    db_channel_enabled: bool = True
+    """Like PostgREST's `db-channel-enabled`: a LISTEN connection that notices a lost database
+    at once and reloads the schema cache on `NOTIFY pgrst, 'reload schema'`."""
+    access_log: bool = False
+
+    @classmethod
+    def load(cls, path: str | Path) -> GatewayConfig:
+        return cls.model_validate_json(Path(path).read_text(encoding="utf-8"))

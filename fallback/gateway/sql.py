@@ -1,0 +1,198 @@
+"""Build parameterized SQL from a parsed request and the schema cache (pure).
+
+Like PostgREST, the rows are turned into JSON by PostgreSQL itself
+(`coalesce(json_agg(pgrst_t), '[]')`), so every type serializes as PostgreSQL prints it.
+Values only ever travel as bind parameters (text, cast to the column's type in SQL);
+identifiers only ever come from the schema cache, quoted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .query import Condition, Filter, Logic, OrderTerm, SelectItem
+from .schema_cache import Column, Table, quote_ident
+
+Resolution = Literal["merge", "ignore"]
+_COMPARE = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_IS = {"null": "IS NULL", "not_null": "IS NOT NULL", "true": "IS TRUE", "false": "IS FALSE", "unknown": "IS UNKNOWN"}
+SOURCE = "pgrst_source"
+_AGGREGATE = "SELECT count(*) AS page_total, coalesce(json_agg(pgrst_t), '[]')::text AS body"
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: tuple[object, ...] = ()
+
+
+class _Params:
+    def __init__(self) -> None:
+        self.values: list[object] = []
+
+    def add(self, value: object, cast: str) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}::{cast}"
+
+
+def quote_literal(text: str) -> str:
+    """For catalog-provided names only (never client text)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def select_list(items: Sequence[SelectItem], table: Table, qualifier: str) -> str:
+    parts: list[str] = []
+    for item in items:
+        if item.column == "*":
+            parts.append(f"{qualifier}.*")
+            continue
+        expr = f"{qualifier}.{table.column(item.column).sql}"
+        if item.cast:
+            expr = f"CAST({expr} AS {item.cast})"
+        parts.append(f"{expr} AS {quote_ident(item.key)}")
+    return ", ".join(parts)
+
+
+def condition(cond: Condition, table: Table, qualifier: str, params: _Params) -> str:
+    if isinstance(cond, Logic):
+        joiner = " AND " if cond.op == "and" else " OR "
+        expr = "(" + joiner.join(condition(c, table, qualifier, params) for c in cond.children) + ")"
+        return f"NOT {expr}" if cond.negated else expr
+    return _filter(cond, table, qualifier, params)
+
+
+def _filter(filt: Filter, table: Table, qualifier: str, params: _Params) -> str:
+    column = table.column(filt.column)
+    ref = f"{qualifier}.{column.sql}"
+    if filt.op == "in":
+        expr = f"{ref} = ANY(CAST({params.add(list(filt.value), 'text[]')} AS {column.type}[]))"
+    elif filt.op == "is":
+        expr = f"{ref} {_IS[str(filt.value)]}"
+    elif filt.op in ("like", "ilike"):
+        pattern = str(filt.value).replace("*", "%")
+        expr = f"{ref} {'LIKE' if filt.op == 'like' else 'ILIKE'} {params.add(pattern, 'text')}"
+    else:
+        expr = f"{ref} {_COMPARE[filt.op]} CAST({params.add(filt.value, 'text')} AS {column.type})"
+    return f"NOT ({expr})" if filt.negated else expr
+
+
+def where_clause(conds: Sequence[Condition], table: Table, qualifier: str, params: _Params) -> str:
+    if not conds:
+        return ""
+    return " WHERE " + " AND ".join(condition(c, table, qualifier, params) for c in conds)
+
+
+def order_clause(terms: Sequence[OrderTerm], table: Table, qualifier: str) -> str:
+    if not terms:
+        return ""
+    parts = []
+    for term in terms:
+        part = f"{qualifier}.{table.column(term.column).sql} {'DESC' if term.descending else 'ASC'}"
+        if term.nulls:
+            part += f" NULLS {term.nulls.upper()}"
+        parts.append(part)
+    return " ORDER BY " + ", ".join(parts)
+
+
+def read(
+    table: Table,
+    select: Sequence[SelectItem],
+    where: Sequence[Condition],
+    order: Sequence[OrderTerm],
+    *,
+    limit: int | None,
+    offset: int | None,
+    count: bool,
+) -> Statement:
+    """One row: page_total, body (a JSON array as text), total (NULL unless `count`)."""
+    params = _Params()
+    qual = table.sql
+    filters = where_clause(where, table, qual, params)
+    inner = f"SELECT {select_list(select, table, qual)} FROM {qual}{filters}{order_clause(order, table, qual)}"
+    if limit is not None:
+        inner += f" LIMIT {params.add(limit, 'bigint')}"
+    if offset:
+        inner += f" OFFSET {params.add(offset, 'bigint')}"
+    total = f"(SELECT count(*) FROM {qual}{filters})" if count else "NULL::bigint"
+    return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(params.values))
+
+
+def _representation(mutation: str, table: Table, select: Sequence[SelectItem] | None) -> str:
+    """Wrap a mutation so that it yields (page_total, body, total) like `read`; bare when minimal."""
+    if select is None:
+        return mutation
+    return (
+        f"WITH {SOURCE} AS ({mutation} RETURNING {table.sql}.*) {_AGGREGATE}, NULL::bigint AS total "
+        f"FROM (SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}) pgrst_t"
+    )
+
+
+def insert(
+    table: Table,
+    columns: Sequence[Column],
+    payload: str,
+    *,
+    missing_default: bool = False,
+    on_conflict: Sequence[Column] = (),
+    resolution: Resolution | None = None,
+    returning: Sequence[SelectItem] | None = None,
+) -> Statement:
+    """`payload` is a JSON array of objects (text); `columns` the column set to insert."""
+    if not columns:
+        return Statement(_representation(f"INSERT INTO {table.sql} DEFAULT VALUES", table, returning))
+    names = ", ".join(c.sql for c in columns)
+    if missing_default:
+        values = ", ".join(
+            f"CASE WHEN pgrst_body.obj::jsonb ? {quote_literal(c.name)} THEN pgrst_rec.{c.sql} "
+            f"ELSE {c.default or 'NULL'} END"
+            for c in columns
+        )
+        source = (
+            f"SELECT {values} FROM json_array_elements($1::json) WITH ORDINALITY AS pgrst_body(obj, n) "
+            f"CROSS JOIN LATERAL json_populate_record(NULL::{table.sql}, pgrst_body.obj) AS pgrst_rec "
+            "ORDER BY pgrst_body.n"
+        )
+    else:
+        source = (
+            f"SELECT {', '.join('pgrst_body.' + c.sql for c in columns)} "
+            f"FROM json_populate_recordset(NULL::{table.sql}, $1::json) AS pgrst_body"
+        )
+    mutation = f"INSERT INTO {table.sql} ({names}) {source}"
+    if resolution is not None:
+        target = ", ".join(c.sql for c in on_conflict)
+        if resolution == "ignore":
+            mutation += f" ON CONFLICT ({target}) DO NOTHING"
+        else:
+            assignments = ", ".join(f"{c.sql} = EXCLUDED.{c.sql}" for c in columns)
+            mutation += f" ON CONFLICT ({target}) DO UPDATE SET {assignments}"
+    return Statement(_representation(mutation, table, returning), (payload,))
+
+
+def update(
+    table: Table,
+    columns: Sequence[Column],
+    payload: str,
+    where: Sequence[Condition],
+    *,
+    returning: Sequence[SelectItem] | None = None,
+) -> Statement:
+    """`payload` is one JSON object (text)."""
+    params = _Params()
+    body = params.add(payload, "json")
+    assignments = ", ".join(f"{c.sql} = pgrst_body.{c.sql}" for c in columns)
+    filters = where_clause(where, table, table.sql, params)
+    mutation = (
+        f"UPDATE {table.sql} SET {assignments} "
+        f"FROM (SELECT * FROM json_populate_record(NULL::{table.sql}, {body})) AS pgrst_body{filters}"
+    )
+    return Statement(_representation(mutation, table, returning), tuple(params.values))
+
+
+def delete(
+    table: Table, where: Sequence[Condition], *, returning: Sequence[SelectItem] | None = None
+) -> Statement:
+    params = _Params()
+    mutation = f"DELETE FROM {table.sql}{where_clause(where, table, table.sql, params)}"
+    return Statement(_representation(mutation, table, returning), tuple(params.values))

@@ -1,0 +1,93 @@
+"""One request = one transaction, set up as PostgREST sets it up.
+
+BEGIN → set_config(role, request.jwt.claims, statement_timeout, request.*) → the statement →
+COMMIT (or ROLLBACK when the statement, or a check on its result, fails).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+
+from . import errors
+from .auth import Principal
+from .db import Database
+from .sql import Statement
+
+SETUP_SQL = (
+    "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), "
+    "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true), "
+    "set_config('statement_timeout', $4, true), set_config('request.method', $5, true), "
+    "set_config('request.path', $6, true)"
+)
+BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
+BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    page_total: int
+    """Rows in this response (or rows affected, for a minimal mutation)."""
+    body: str | None = None
+    """A JSON array as PostgreSQL printed it; None for a minimal mutation."""
+    total: int | None = None
+    """The exact count when one was asked for."""
+
+
+def _affected(status: str) -> int:
+    tail = status.rsplit(" ", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
+
+
+async def execute(
+    db: Database,
+    principal: Principal,
+    statement: Statement,
+    *,
+    method: str,
+    path: str,
+    read_only: bool,
+    rows: bool,
+    check: Callable[[Outcome], None] | None = None,
+) -> Outcome:
+    """Run `statement` for `principal`. `rows`: it yields (page_total, body, total); else a command status."""
+    timeout = db.io_timeout_s
+    setup = (principal.role, principal.claims_json, principal.sub, str(db.config.statement_timeout_ms), method, path)
+
+    async def work(conn: asyncpg.Connection) -> Outcome:
+        async with asyncio.timeout(timeout):
+            await conn.execute(BEGIN_READ if read_only else BEGIN_WRITE)
+        try:
+            async with asyncio.timeout(timeout):
+                await conn.fetchrow(SETUP_SQL, *setup)
+            async with asyncio.timeout(timeout):
+                if rows:
+                    record = await conn.fetchrow(statement.sql, *statement.params)
+                    assert record is not None
+                    outcome = Outcome(int(record[0]), record[1], record[2])
+                else:
+                    outcome = Outcome(_affected(await conn.execute(statement.sql, *statement.params)))
+            if check is not None:
+                check(outcome)
+        except (asyncpg.PostgresError, errors.GatewayError):
+            if not conn.is_closed():
+                async with asyncio.timeout(timeout):
+                    await conn.execute("ROLLBACK")
+            raise
+        async with asyncio.timeout(timeout):
+            await conn.execute("COMMIT")
+        return outcome
+
+    try:
+        return await db.run(work)
+    except asyncpg.PostgresError as exc:
+        raise errors.from_postgres(
+            exc.sqlstate or "XX000",
+            getattr(exc, "message", None) or str(exc),
+            getattr(exc, "detail", None),
+            getattr(exc, "hint", None),
+            authed=principal.role != db.config.anon_role,
+        ) from None
