@@ -11,7 +11,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
@@ -99,12 +98,10 @@ def _print_endpoints(state_dir: Path) -> None:
     state = load_state(state_dir.resolve())
     if state is None:
         return
-    table = Table(title=f"Toxiproxy API {state.toxiproxy_url}")
-    for column in ("source", "api_url (via Toxiproxy)", "direct gateway", "PostgreSQL port", "proxies"):
-        table.add_column(column)
+    print(f"Toxiproxy API  {state.toxiproxy_url}")
     for s in state.sources:
-        table.add_row(s.name, s.api_url, s.direct_api_url, str(s.pg_port), f"{s.api_proxy}, {s.db_proxy}")
-    Console().print(table)
+        print(f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
+              f"proxies {s.api_proxy} {s.db_proxy})")
     console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state_dir}/state.json")
 
 
