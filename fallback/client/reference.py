@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+import httpx
+
 from fallback.client import console
 from fallback.client.breaker import CircuitBreaker
 from fallback.client.cache import DEFAULT_CACHE_DIR, SnapshotCache
@@ -48,6 +50,7 @@ class ReferenceClient:
         cache_dir: Path | str = DEFAULT_CACHE_DIR,
         write_policy: WritePolicy = DEFAULT_WRITE_POLICY,
         update_retries: int = 2,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if not sources:
             raise ConfigError("a client needs at least one source")
@@ -55,7 +58,7 @@ class ReferenceClient:
         if len(set(names)) != len(names):
             raise ConfigError(f"source names must be unique, got {names}")
         self.sources = tuple(
-            Source.tuned(s, deadline, breaker(s.name) if breaker is not None else None) for s in sources
+            Source.tuned(s, deadline, breaker(s.name) if breaker is not None else None, transport) for s in sources
         )
         self.merge = merge
         self.write_policy = write_policy

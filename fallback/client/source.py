@@ -71,8 +71,16 @@ class Source:
         self._http = http
 
     @classmethod
-    def tuned(cls, config: SourceConfig, deadline: Deadline, breaker: CircuitBreaker | None) -> Source:
+    def tuned(
+        cls,
+        config: SourceConfig,
+        deadline: Deadline,
+        breaker: CircuitBreaker | None,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> Source:
+        """`transport` replaces the network (tests pass an `httpx.MockTransport`)."""
         http = httpx.AsyncClient(
+            transport=transport,
             timeout=deadline.httpx_timeout(),
             follow_redirects=True,
             event_hooks={"response": [_remember_status]},
