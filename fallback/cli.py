@@ -15,7 +15,8 @@ from rich.console import Console
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 from fallback.stack.seed import SPEC_SEED
-from fallback.stack.state import load_state
+from fallback.stack.state import StackState, load_state
+from fallback.toxics import FAULT_KINDS, MAIN_ATTRIBUTE, Fault, Toxiproxy, ToxiproxyError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the local three-source stack.")
@@ -92,6 +93,56 @@ def stack_down(
     """Stop every process the stack started."""
     stopped = stack_lib.down(state_dir, purge=purge)
     console.print(f"stopped {len(stopped)} processes" + (" and removed the state dir" if purge else ""))
+
+
+@app.command("fault")
+def fault(
+    target: Annotated[str, typer.Argument(help="A link such as PRIMARY.api or BOLT.db; `all` with `clear`.")],
+    kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | up | clear")],
+    value: Annotated[float | None, typer.Argument(help="The toxic's main attribute (ms, KB/s, bytes).")] = None,
+    stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",
+    toxicity: Annotated[float, typer.Option(help="probability per connection, 0..1")] = 1.0,
+    jitter: Annotated[int, typer.Option(help="latency jitter in ms")] = 0,
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+) -> None:
+    """Inject or clear a fault on the running stack, e.g. `fault PRIMARY.api down`, `fault BOLT.api latency 300`."""
+    state = _require_stack(state_dir)
+    with Toxiproxy(state.toxiproxy_url) as toxiproxy:
+        proxies = toxiproxy.proxies()
+        if target != "all" and target not in proxies:
+            console.print(f"[red]unknown link {target!r}[/red] (known: {', '.join(sorted(proxies))})")
+            raise typer.Exit(2)
+        if kind == "clear":
+            for name in proxies if target == "all" else [target]:
+                toxiproxy.up(name)
+                for toxic in toxiproxy.toxics(name):
+                    toxiproxy.remove(name, str(toxic["name"]))
+            console.print(f"cleared {target}")
+            return
+        if kind == "up":
+            toxiproxy.up(target)
+            console.print(f"{target} up")
+            return
+        attributes: dict[str, int | float] = {}
+        if value is not None and kind in MAIN_ATTRIBUTE:
+            attributes[MAIN_ATTRIBUTE[kind]] = int(value)
+        if kind == "latency":
+            attributes["jitter"] = jitter
+        try:
+            chosen = Fault(target, kind, attributes, "upstream" if stream == "upstream" else "downstream", toxicity)
+            chosen.apply(toxiproxy)
+        except (ValueError, ToxiproxyError) as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
+        console.print(f"{target}: {kind} {dict(chosen.toxic().attributes) if kind != 'down' else ''}".rstrip())
+
+
+def _require_stack(state_dir: Path) -> StackState:
+    try:
+        return stack_lib.require_state(state_dir)
+    except StackError as exc:
+        console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
 
 
 def _print_endpoints(state_dir: Path) -> None:
