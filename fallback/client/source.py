@@ -95,6 +95,10 @@ class Source:
         client.postgrest.session.event_hooks["response"].append(_remember_status)
         return cls(config, client, deadline=None, breaker=None)
 
+    def unguarded(self) -> Source:
+        """This source without its breaker (same connection pool): for probes asked for explicitly."""
+        return Source(self.config, self._client, deadline=self.deadline, breaker=None)
+
     async def aclose(self) -> None:
         await self._client.postgrest.aclose()
         if self._http is not None:

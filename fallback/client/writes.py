@@ -15,7 +15,8 @@ Policy ("pin after ambiguity"), chosen so that a row never has two live copies:
 4. If S stays unreachable for the whole budget, the result is `indeterminate` and a
    `PendingWrite(table, id, S)` is recorded (in memory and in the SQLite cache).
    `resolve_pending()` probes again later: found in S -> settled; S answers "absent" -> the
-   upsert is re-sent to S; S still down -> still pending. Should the id be found in more than
+   upsert is re-sent to S; S still down -> still pending. (These probes are asked for
+   explicitly, so the reference client sends them even through an open breaker.) Should the id be found in more than
    one source (a row written by another client, or by an older run), the highest-priority
    copy is kept and the others are deleted, and the result says so.
 
