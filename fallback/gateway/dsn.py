@@ -22,7 +22,7 @@ def describe_connect_failure(dsn: str, exc: BaseException) -> str:
         return prefix + "Connection refused\n\tIs the server running on that host and accepting TCP/IP connections?\n"
     if isinstance(exc, TimeoutError):
         return prefix + "timeout expired\n"
-    if isinstance(exc, ConnectionResetError | EOFError | asyncpg.ConnectionDoesNotExistError):
+    if isinstance(exc, ConnectionError | EOFError | asyncpg.ConnectionDoesNotExistError):
         return (
             prefix + "server closed the connection unexpectedly\n\tThis probably means the server terminated "
             "abnormally\n\tbefore or while processing the request.\n"

@@ -7,6 +7,8 @@ Every process is started here with Popen and stopped by its own pid.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import json
 import os
 import shutil
@@ -15,8 +17,11 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import TypeVar
 
 import asyncpg
 import httpx
@@ -25,6 +30,7 @@ import jwt
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SQL_DIR = Path(__file__).resolve().parents[2] / "fallback" / "stack" / "sql"
 REPO = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 SUPERUSER_PASSWORD = "postgres-test-pw"
 AUTHENTICATOR_PASSWORD = "authenticator-test-pw"
 
@@ -38,6 +44,12 @@ def free_port(low: int, high: int) -> int:
                 continue
             return port
     raise RuntimeError(f"no free port in {low}-{high}")
+
+
+def run_sync(make: Callable[[], Coroutine[object, object, T]]) -> T:
+    """asyncio.run in a helper thread, so that it also works inside an async test."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
 
 
 def _as_postgres(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[bytes]:
@@ -120,7 +132,7 @@ class PgCluster:
             finally:
                 await conn.close()
 
-        asyncio.run(apply())
+        run_sync(apply)
 
     def destroy(self) -> None:
         self.stop("immediate")
@@ -184,3 +196,70 @@ class GatewayProcess:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+class FaultyProxy:
+    """A tiny TCP proxy with Toxiproxy-like faults, for tests that must not need Toxiproxy.
+
+    mode `forward`: bytes pass; `blackhole`: bytes are dropped, connections stay open
+    (Toxiproxy's `timeout` toxic with timeout 0); `close`: new connections are accepted
+    and closed at once (Toxiproxy with its upstream down).
+    """
+
+    def __init__(self, listen_port: int, upstream_port: int) -> None:
+        self.port = listen_port
+        self.upstream_port = upstream_port
+        self.mode = "forward"
+        self._server = socket.create_server(("127.0.0.1", listen_port))
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self._closed:
+            try:
+                client, _ = self._server.accept()
+            except OSError:
+                return
+            if self.mode == "close":
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
+                upstream.settimeout(None)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, upstream]
+            threading.Thread(target=self._pump, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+
+    def _pump(self, src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if self.mode == "forward":
+                    dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Close every open connection (what a disabled Toxiproxy proxy does)."""
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        self._server.close()
+        self.cut()

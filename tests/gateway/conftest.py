@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -16,7 +15,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from ._cluster import GatewayProcess, PgCluster, free_port, make_template, mint
+from ._cluster import FaultyProxy, GatewayProcess, PgCluster, free_port, make_template, mint, run_sync
 
 PG_PORTS = (26100, 26199)
 GATEWAY_PORTS = (26200, 26299)
@@ -31,6 +30,7 @@ class Source:
     secret: str
     anon_key: str
     service_key: str
+    proxy: FaultyProxy | None = None
 
     @property
     def rest_url(self) -> str:
@@ -48,7 +48,7 @@ class Source:
 
     def sql(self, query: str, *args: object) -> list[asyncpg.Record]:
         """Superuser SQL from synchronous code (use `asql` inside async tests)."""
-        return asyncio.run(self.asql(query, *args))
+        return run_sync(lambda: self.asql(query, *args))
 
 
 @pytest.fixture(scope="session")
@@ -58,9 +58,12 @@ def pg_template() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _source(template: Path, *, start_db: bool = True, **overrides: object) -> Iterator[Source]:
+def _source(
+    template: Path, *, start_db: bool = True, via_proxy: bool = False, **overrides: object
+) -> Iterator[Source]:
     pg = PgCluster(template, free_port(*PG_PORTS))
     gateway: GatewayProcess | None = None
+    proxy: FaultyProxy | None = None
     try:
         pg.start()
         pg.apply_schema()
@@ -68,18 +71,24 @@ def _source(template: Path, *, start_db: bool = True, **overrides: object) -> It
             pg.stop("fast")
         secret = secrets.token_urlsafe(32)
         anon, service = mint(secret, "anon", exp_in=86400), mint(secret, "service_role", exp_in=86400)
+        dsn = pg.authenticator_dsn
+        if via_proxy:
+            proxy = FaultyProxy(free_port(PG_PORTS[0] + 50, PG_PORTS[1]), pg.port)
+            dsn = dsn.replace(f":{pg.port}/", f":{proxy.port}/")
         config: dict[str, object] = {
-            "name": "TEST", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [anon, service],
+            "name": "TEST", "db_dsn": dsn, "jwt_secret": secret, "api_keys": [anon, service],
             "reconnect_backoff_initial_s": 0.2, "reconnect_backoff_max_s": 1.0, **overrides,
         }
         gateway = GatewayProcess(pg.root, free_port(*GATEWAY_PORTS), config)
         gateway.start()
         if start_db:
             gateway.wait_ready()
-        yield Source(pg, gateway, secret, anon, service)
+        yield Source(pg, gateway, secret, anon, service, proxy)
     finally:
         if gateway is not None:
             gateway.stop()
+        if proxy is not None:
+            proxy.close()
         pg.destroy()
 
 
@@ -92,11 +101,6 @@ def source(pg_template: Path) -> Iterator[Source]:
 def clean(source: Source) -> Source:
     source.sql("TRUNCATE public.profiles, public.user_challenges")
     return source
-
-
-@pytest.fixture
-def outage_source(pg_template: Path) -> Iterator[Source]:
-    yield from _source(pg_template)
 
 
 @pytest.fixture
