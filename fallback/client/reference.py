@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -61,7 +62,7 @@ class ReferenceClient:
             Source.tuned(s, deadline, breaker(s.name) if breaker is not None else None, transport) for s in sources
         )
         self.merge = merge
-        self.write_policy = write_policy
+        self.write_policy = dataclasses.replace(write_policy, call_time=deadline.total)
         self.update_retries = update_retries
         self.cache = SnapshotCache(cache_dir)
         self._metrics = Metrics(names)

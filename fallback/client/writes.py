@@ -51,11 +51,14 @@ class WritableSource(Protocol):
 @dataclass(frozen=True)
 class WritePolicy:
     budget: float = 6.0
-    """Seconds one create may spend, failover and probes included (each call also has its deadline)."""
+    """Seconds one create may spend on probes after an ambiguous failure: a probe (or re-send) is
+    started only if it can end within the budget even if it takes `call_time`."""
     probes: int = 3
     """Probe rounds on a source after an ambiguous failure there."""
     backoff: float = 0.1
     """Seconds before the first probe, doubled before each next one."""
+    call_time: float = 0.0
+    """Worst-case duration of one call: the reference client sets it to its `Deadline.total`."""
     sleep: Callable[[float], Awaitable[None]] = field(default=asyncio.sleep, repr=False)
     clock: Callable[[], float] = field(default=time.monotonic, repr=False)
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
@@ -120,7 +123,7 @@ async def _settle(
     row_id = str(body["id"])
     delay = policy.backoff
     for _ in range(policy.probes):
-        if policy.clock() - start + delay >= policy.budget:
+        if policy.clock() - start + delay + policy.call_time > policy.budget:
             break
         await policy.sleep(delay)
         delay *= 2
@@ -130,6 +133,8 @@ async def _settle(
             return True, found[0]
         if not probe.ok:
             continue
+        if policy.clock() - start + policy.call_time > policy.budget:
+            break
         again, rows = await source.upsert(table, body)
         attempts.append(again)
         if again.ok:

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fallback.client import CircuitBreaker, Deadline, ReferenceClient, SourceConfig
+from fallback.client import CircuitBreaker, Deadline, FallbackClient, ReferenceClient, SourceConfig, SpecFaithfulClient
 from fallback.client.merge import concat
 
 KEYS = {"PRIMARY": "eyJ0.primary-secret-key.sig", "BOLT": "bolt-secret-key", "OLD": "old-secret-key"}
@@ -154,3 +154,12 @@ async def test_update_goes_to_the_rows_source_only(client: ReferenceClient, proj
     assert down.outcome == "fail" and projects.patches == [("BOLT", "b1")]
     with pytest.raises(Exception, match="nothing was written to any other source"):
         down.raise_for_outcome()
+
+
+async def test_both_clients_implement_the_protocol(client: ReferenceClient) -> None:
+    spec = SpecFaithfulClient(CONFIGS)
+    try:
+        assert isinstance(client, FallbackClient) and isinstance(spec, FallbackClient)
+        assert (client.name, spec.name) == ("reference", "spec_faithful")
+    finally:
+        await spec.aclose()

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fallback.client.results import Attempt, Row
 from fallback.client.writes import WritePolicy, create, prepare, resolve
 
 from .fakes import BEHAVIOURS, FakeSource, no_sleep
@@ -134,3 +136,28 @@ async def test_never_two_live_copies(primary: list[str], bolt: list[str], old: l
         assert len(holders(s, row_id)) <= 1
         if resolution.outcome == "ok":
             assert holders(s, row_id) == [resolution.source]
+
+
+class SlowSource(FakeSource):
+    """Every call takes `cost` seconds of a fake clock."""
+
+    def __init__(self, name: str, script: list[str], now: list[float], cost: float) -> None:
+        super().__init__(name, script)
+        self.now, self.cost = now, cost
+
+    async def upsert(self, table: str, row: Row) -> tuple[Attempt, list[dict[str, Any]]]:
+        self.now[0] += self.cost
+        return await super().upsert(table, row)
+
+    async def probe(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]:
+        self.now[0] += self.cost
+        return await super().probe(table, row_id)
+
+
+@given(st.floats(0.5, 10), st.floats(0.1, 3), st.lists(behaviour, max_size=10))
+async def test_probes_never_run_past_the_budget(budget: float, cost: float, script_: list[str]) -> None:
+    now = [0.0]
+    policy = WritePolicy(budget=budget, probes=5, backoff=0.01, call_time=cost, sleep=no_sleep, clock=lambda: now[0])
+    source = SlowSource("PRIMARY", ["lost_request", *script_], now, cost)
+    await create([source], "t", {"email": "a"}, policy)
+    assert now[0] <= max(budget, cost) + 1e-9  # the first attempt always goes out
