@@ -2,7 +2,8 @@
 
 - `load`: every source queried in parallel, each under its own `Deadline` and breaker; rows
   merged by an explicit policy (default: one copy per id, highest priority wins, duplicates
-  reported); all sources down -> the last-known-good snapshot, flagged `stale` with its age.
+  reported); all sources down -> the last-known-good snapshot (saved per source, at most every
+  `snapshot_every` s), flagged `stale` with its age.
 - `create`: idempotent failover PRIMARY -> BOLT -> OLD (see `fallback.client.writes`).
 - `update` / `assign_mt5`: only the row's own source (`_db_source`); nothing elsewhere.
 - supabase-py is configured not to defeat this: no postgrest retries, `httpx.Timeout` phases.
@@ -51,6 +52,7 @@ class ReferenceClient:
         cache_dir: Path | str = DEFAULT_CACHE_DIR,
         write_policy: WritePolicy = DEFAULT_WRITE_POLICY,
         update_retries: int = 2,
+        snapshot_every: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         if not sources:
@@ -64,6 +66,8 @@ class ReferenceClient:
         self.merge = merge
         self.write_policy = dataclasses.replace(write_policy, call_time=deadline.total)
         self.update_retries = update_retries
+        self.snapshot_every = snapshot_every
+        self._saved_at: dict[tuple[str, str], float] = {}
         self.cache = SnapshotCache(cache_dir)
         self._metrics = Metrics(names)
         self._pending: dict[tuple[str, str], PendingWrite] = {(p.table, p.row_id): p for p in self.cache.pending()}
@@ -114,6 +118,12 @@ class ReferenceClient:
         return result
 
     def _save_later(self, table: str, answer: SourceRows) -> None:
+        """Snapshot a source's answer in the background, at most once per `snapshot_every` seconds
+        per (table, source): writing SQLite on every load cost about half of a local load's time."""
+        now = time.monotonic()
+        if now - self._saved_at.get((table, answer.source), -self.snapshot_every) < self.snapshot_every:
+            return
+        self._saved_at[(table, answer.source)] = now
         task = asyncio.create_task(asyncio.to_thread(self.cache.save, table, answer.source, answer.rows))
         self._saving.add(task)
         task.add_done_callback(self._saving.discard)
