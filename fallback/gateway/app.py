@@ -4,10 +4,12 @@
     GET  /ready             200 when the schema cache is loaded, else 503
     *    /rest/v1/{table}   PostgREST's table API behind Supabase's apikey check
     *    /rest/v1/rpc/{fn}  404 PGRST202 (functions are not served)
+    GET  /rest/v1/          a minimal OpenAPI-like description of the exposed tables
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -67,6 +69,21 @@ class Gateway:
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
+    async def root(self, request: Request) -> Response:
+        """PostgREST answers `/` with its OpenAPI document; this is the small part clients look at."""
+        try:
+            self.auth.authenticate(request.headers, request.query_params.get("apikey"))
+            schema = handlers.schema_for(request, self.config.schemas)
+            cache = self.db.schema
+            if cache is None:
+                raise errors.schema_cache_missing()
+            paths: dict[str, dict[str, object]] = {f"/{n}": {} for (s, n) in sorted(cache.tables) if s == schema}
+            doc = {"swagger": "2.0", "info": {"title": f"fallback gateway {self.config.name}"}, "paths": paths}
+            body = b"" if request.method == "HEAD" else json.dumps(doc, separators=(",", ":")).encode()
+            return Response(body, 200, {"Content-Type": "application/openapi+json; charset=utf-8"})
+        except GatewayError as error:
+            return error_response(error, head=request.method == "HEAD")
+
     async def rpc(self, request: Request) -> Response:
         try:
             self.auth.authenticate(request.headers, request.query_params.get("apikey"))
@@ -82,6 +99,7 @@ class Gateway:
         return [
             Route("/live", self.live, methods=["GET", "HEAD"]),
             Route("/ready", self.ready, methods=["GET", "HEAD"]),
+            Route("/rest/v1/", self.root, methods=["GET", "HEAD"]),
             Route("/rest/v1/rpc/{function}", self.rpc, methods=every),
             Route("/rest/v1/{table}", self.table, methods=every),
         ]

@@ -115,11 +115,11 @@ class Database:
         try:
             async with asyncio.timeout(self.io_timeout_s):
                 cache = await schema_cache.load(conn, self.config.schemas)
+            if self.config.db_channel_enabled:
+                await self._listen()
         except BaseException:
             conn.terminate()
             raise
-        if self.config.db_channel_enabled:
-            await self._listen()
         self._idle.append(_Pooled(conn, self._generation))
         self.schema = cache
         self.last_error = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import uuid
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -272,3 +274,23 @@ async def test_supabase_client_rls(clean: Source) -> None:
     assert refused.value.code == "42501"
     service = await client(clean, clean.service_key)
     assert len((await service.table("profiles").select("*").execute()).data) == 2
+
+
+# --- schema cache reload, root and rpc ---------------------------------------------------------------
+def test_notify_reloads_schema_cache(make_source: Callable[..., Source]) -> None:
+    source = make_source()
+    with api(source) as c:
+        assert c.get("/late_table").json()["code"] == "PGRST205"
+        source.sql("CREATE TABLE public.late_table (id int PRIMARY KEY, label text)")
+        source.sql("GRANT SELECT ON public.late_table TO service_role")
+        source.sql("NOTIFY pgrst, 'reload schema'")
+        deadline = time.monotonic() + 5
+        while c.get("/late_table").status_code != 200:
+            assert time.monotonic() < deadline, "the schema cache was not reloaded"
+            time.sleep(0.05)
+        root = c.get("/")
+        assert root.status_code == 200 and "/late_table" in root.json()["paths"]
+        rpc = c.post("/rpc/anything", json={})
+        assert (rpc.status_code, rpc.json()["code"]) == (404, "PGRST202")
+    assert httpx.get(f"{source.gateway.url}/live").status_code == 200
+    assert httpx.get(f"{source.gateway.url}/ready").status_code == 200
