@@ -1,0 +1,47 @@
+"""Scenario files: the model, the loader (file:line: field errors) and the YAML writer.
+
+from fallback.scenario import load_scenarios
+for scenario in load_scenarios(sorted(Path("scenarios").glob("*.yaml"))):
+    for window in scenario.fault_windows(): ...
+"""
+
+from fallback.scenario._types import SOURCES, TABLES, TARGETS, TOXIC_ATTRIBUTES, TOXICS
+from fallback.scenario.dump import dump_scenario, scenario_data
+from fallback.scenario.errors import Problem, ScenarioError
+from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
+from fallback.scenario.faults import Fault, FaultWindow, Flap
+from fallback.scenario.loader import load_scenario, load_scenarios
+from fallback.scenario.model import SPEC_SEED, Scenario
+from fallback.scenario.units import format_duration, format_rate, parse_duration, parse_rate
+from fallback.scenario.workload import Group, Step, Workload
+
+__all__ = [
+    "SOURCES",
+    "SPEC_SEED",
+    "TABLES",
+    "TARGETS",
+    "TOXICS",
+    "TOXIC_ATTRIBUTES",
+    "AvailabilityExpect",
+    "Bound",
+    "ErrorExpect",
+    "Expect",
+    "Fault",
+    "FaultWindow",
+    "Flap",
+    "Group",
+    "LatencyExpect",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Step",
+    "Workload",
+    "dump_scenario",
+    "format_duration",
+    "format_rate",
+    "load_scenario",
+    "load_scenarios",
+    "parse_duration",
+    "parse_rate",
+    "scenario_data",
+]

@@ -1,0 +1,134 @@
+"""The scenario: one YAML file, one frozen `Scenario`.
+
+Cross-field rules that need the whole scenario (a flap needs an end, two `down` windows on
+one proxy must not overlap, ...) live in `cross_check`, which returns each problem with the
+location of the field at fault, so the loader can name its line. Building a `Scenario` in
+code runs the same rules and raises pydantic's `ValidationError`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Annotated, cast
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from fallback.scenario._types import Record, Source, SourceName, Table, TableName
+from fallback.scenario.expect import Expect
+from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, windows
+from fallback.scenario.workload import Workload
+
+Loc = tuple[str | int, ...]
+BUILTIN_CLIENTS = ("reference", "spec")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_IMPORT_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
+SPEC_SEED: dict[str, dict[str, int]] = {
+    "profiles": {"PRIMARY": 50, "BOLT": 30, "OLD": 20},
+    "user_challenges": {"PRIMARY": 45, "BOLT": 25, "OLD": 15},
+}
+"""The figures of the spec's console logs; used when a scenario gives no `seed`."""
+
+
+def _spec_seed() -> dict[TableName, dict[SourceName, int]]:
+    return cast(dict[TableName, dict[SourceName, int]], {t: dict(c) for t, c in SPEC_SEED.items()})
+
+
+class Scenario(Record):
+    name: str = Field(min_length=1)
+    description: str
+    seed: dict[Table, dict[Source, Annotated[int, Field(ge=0)]]] = Field(default_factory=lambda: _spec_seed())
+    """Rows per table per source before the workload starts; a source left out gets none."""
+    client: str = "both"
+    """`reference`, `spec`, `both`, or an import path `package.module:factory`."""
+    faults: tuple[Fault, ...] = ()
+    workload: Workload
+    expect: Expect = Field(default_factory=Expect)
+    """Checked against the reference client (or the imported one)."""
+    spec_expect: Expect | None = None
+    """What the spec-faithful client is expected to show; `expect` is used when absent."""
+    file: str | None = Field(default=None, exclude=True)
+    """The file it was loaded from (not part of the scenario: never dumped)."""
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError(f"{name!r}: use letters, digits, '-', '_' and '.' only (it names report files)")
+        return name
+
+    @field_validator("client")
+    @classmethod
+    def _known_client(cls, client: str) -> str:
+        if client in (*BUILTIN_CLIENTS, "both") or _IMPORT_PATH.match(client):
+            return client
+        raise ValueError(f"unknown client {client!r} (known: reference, spec, both, or `package.module:factory`)")
+
+    @model_validator(mode="after")
+    def _cross_check(self, info: ValidationInfo) -> Scenario:
+        if info.context and info.context.get("defer_cross_checks"):
+            return self
+        problems = cross_check(self)
+        if problems:
+            raise ValueError("; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems))
+        return self
+
+    def clients(self) -> tuple[str, ...]:
+        """Which clients run it: `both` is `("reference", "spec")`."""
+        return BUILTIN_CLIENTS if self.client == "both" else (self.client,)
+
+    def expect_for(self, client: str) -> Expect:
+        return self.spec_expect if client == "spec" and self.spec_expect is not None else self.expect
+
+    def seed_count(self, table: str, source: str) -> int:
+        seed = cast(Mapping[str, Mapping[str, int]], self.seed)
+        return seed.get(table, {}).get(source, 0)
+
+    def fault_windows(self, duration_s: float | None = None) -> tuple[FaultWindow, ...]:
+        """Every fault's concrete windows, flaps expanded, sorted by start.
+
+        `duration_s` is the workload's actual length; by default its planned length. A flap
+        without `until` in a workload of unknown length is rejected when the file is loaded.
+        """
+        end = duration_s if duration_s is not None else self.workload.planned_duration_s()
+        found = [w for index, fault in enumerate(self.faults) for w in windows(index, fault, end)]
+        return tuple(sorted(found, key=lambda w: (w.start_s, w.fault_index)))
+
+
+def format_loc(loc: Loc) -> str:
+    """`("faults", 1, "toxic")` -> `faults[1].toxic`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def _overlaps(a: Fault, b: Fault, end: float | None) -> bool:
+    a_end = a.until if a.until is not None else end
+    b_end = b.until if b.until is not None else end
+    return (a_end is None or b.at < a_end) and (b_end is None or a.at < b_end)
+
+
+def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Rules spanning several fields; each problem located at the field to fix."""
+    problems: list[tuple[Loc, str]] = []
+    planned = scenario.workload.planned_duration_s()
+    for index, fault in enumerate(scenario.faults):
+        if fault.flap is not None and fault.until is None and planned is None:
+            problems.append(
+                (("faults", index, "flap"), "needs `until`: the workload has count-only steps, its length is unknown")
+            )
+        elif fault.flap is not None:
+            stop = fault.until if fault.until is not None else planned
+            if stop is not None and (stop - fault.at) / fault.flap.period > MAX_WINDOWS:
+                problems.append((("faults", index, "flap", "period"), f"gives more than {MAX_WINDOWS} windows"))
+        for other in range(index):
+            earlier = scenario.faults[other]
+            same = (earlier.target, earlier.toxic, earlier.stream) == (fault.target, fault.toxic, fault.stream)
+            if same and fault.toxic == "down" and _overlaps(earlier, fault, planned):
+                problems.append(
+                    (("faults", index), f"overlaps faults[{other}] (down on {fault.target}): merge the two windows")
+                )
+    if scenario.spec_expect is not None and "spec" not in scenario.clients():
+        problems.append((("spec_expect",), f"given, but client {scenario.client!r} does not include `spec`"))
+    return problems

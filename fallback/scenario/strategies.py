@@ -1,0 +1,133 @@
+"""Hypothesis strategies for `Scenario` objects (needs the `dev` extra: hypothesis).
+
+Every scenario drawn is valid: the round-trip test dumps it to YAML and loads it back, and
+the explorer will draw fault timelines from `scenarios()`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import assume
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from fallback.scenario._types import (
+    CLIENT_OPS,
+    SOURCES,
+    STREAMS,
+    TABLES,
+    TARGETS,
+    TOXIC_ATTRIBUTES,
+    TOXICS,
+)
+from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
+from fallback.scenario.faults import Fault, Flap
+from fallback.scenario.model import Scenario
+from fallback.scenario.workload import Group, Step, Workload
+
+Draw = Any
+
+durations = st.one_of(
+    st.integers(0, 120_000).map(lambda ms: ms / 1000),
+    st.floats(0, 10_000, allow_nan=False, allow_infinity=False),
+)
+positive_durations = durations.filter(lambda s: s > 0)
+rates = st.one_of(st.integers(1, 500).map(float), st.floats(0.01, 1000, allow_nan=False))
+texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
+
+
+@st.composite
+def faults(draw: Draw) -> Fault:
+    toxic = draw(st.sampled_from(TOXICS))
+    required, optional = TOXIC_ATTRIBUTES[toxic]
+    names = [*required, *draw(st.lists(st.sampled_from(optional), unique=True))] if optional else [*required]
+    at = draw(durations)
+    until = draw(st.none() | durations.map(lambda d: at + d + 0.001))
+    extra: dict[str, Any] = {}
+    if toxic != "down":
+        extra["stream"] = draw(st.sampled_from(STREAMS))
+        extra["toxicity"] = draw(st.floats(0, 1))
+    flap = draw(st.none() | st.builds(Flap, period=positive_durations, duty=st.floats(0.01, 0.99)))
+    return Fault(
+        at=at,
+        until=until,
+        target=draw(st.sampled_from(TARGETS)),
+        toxic=toxic,
+        attributes={name: draw(st.integers(0, 100_000)) for name in names},
+        flap=flap,
+        **extra,
+    )
+
+
+@st.composite
+def steps(draw: Draw) -> Step:
+    op = draw(st.sampled_from(("load", "create", "update", "assign_mt5", "pause", "resolve_pending")))
+    if op == "pause":
+        return Step(op=op, duration=draw(positive_durations))
+    if op == "resolve_pending":
+        return Step(op=op)
+    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(TABLES))
+    amount = draw(st.sampled_from(("count", "duration")))
+    return Step.model_validate(
+        {
+            "op": op,
+            "table": table,
+            "count": draw(st.integers(1, 1000)) if amount == "count" else None,
+            "duration": draw(positive_durations) if amount == "duration" else None,
+            "rate": draw(st.none() | rates),
+            "concurrency": draw(st.integers(1, 16)),
+        }
+    )
+
+
+workloads = st.builds(
+    Workload,
+    parallel=st.booleans(),
+    steps=st.lists(
+        steps() | st.builds(Group, parallel=st.lists(steps(), min_size=1, max_size=3)), min_size=1, max_size=4
+    ),
+)
+source_names = st.sampled_from(SOURCES)
+ops = st.sampled_from(CLIENT_OPS)
+bounds = st.none() | st.builds(Bound, max=st.floats(0.1, 1e6))
+
+expects = st.builds(
+    Expect,
+    merged_count=st.none() | st.integers(0, 10_000),
+    source_counts=st.none() | st.dictionaries(source_names, st.integers(0, 1000)),
+    degraded=st.none() | st.booleans(),
+    stale=st.none() | st.booleans(),
+    log_contains=st.lists(texts, max_size=3),
+    writes_landed_in=st.none() | st.lists(source_names, min_size=1, max_size=3, unique=True),
+    no_lost_writes=st.none() | st.booleans(),
+    no_duplicates=st.none() | st.booleans(),
+    no_misrouted_updates=st.none() | st.booleans(),
+    error=st.lists(
+        st.builds(ErrorExpect, op=ops, kind=st.sampled_from(("all_failed", "timeout", "http_503:PGRST001")))
+    ),
+    latency_ms=st.lists(
+        st.builds(LatencyExpect, op=ops, p50=bounds, p95=bounds, p99=st.builds(Bound, max=st.floats(0.1, 1e6)))
+    ),
+    availability=st.lists(st.builds(AvailabilityExpect, op=ops, min=st.floats(0, 1)), max_size=2),
+)
+
+
+@st.composite
+def scenarios(draw: Draw) -> Scenario:
+    client = draw(st.sampled_from(("both", "reference", "spec", "tests.fake_clients:make")))
+    data = {
+        "name": draw(st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True)),
+        "description": draw(texts),
+        "seed": draw(st.dictionaries(st.sampled_from(TABLES), st.dictionaries(source_names, st.integers(0, 500)))),
+        "client": client,
+        "faults": draw(st.lists(faults(), max_size=4)),
+        "workload": draw(workloads),
+        "expect": draw(expects),
+        "spec_expect": draw(st.none() | expects) if client in ("both", "spec") else None,
+    }
+    try:
+        return Scenario(**data)
+    except ValidationError:  # a cross-field rule (a flap without an end, overlapping downs): draw again
+        assume(False)
+        raise

@@ -1,0 +1,117 @@
+"""The workload: client operations to run, in order or at the same time.
+
+    workload:
+      parallel: false          # default: steps run one after another
+      steps:
+        - {op: load, count: 3}
+        - {op: create, rate: 50/s, duration: 10s, concurrency: 8}
+        - parallel:            # a step group: its steps run at the same time;
+            - {op: load, duration: 5s, rate: 10/s}      # the group ends when all have
+            - {op: assign_mt5, count: 20}
+
+With `parallel: true` on the workload, all its steps (and groups) start together.
+
+A step runs either `count` operations or for `duration`; `rate` paces them (total over all
+workers) and `concurrency` is the number of workers. `pause` waits `duration`;
+`resolve_pending` asks the client once to settle its indeterminate writes.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
+
+from fallback.scenario._types import STEP_OPS, Duration, Rate, Record, StepOp, Table, one_of
+
+
+class Step(Record):
+    op: Annotated[StepOp, one_of("op", STEP_OPS)]
+    table: Table = "user_challenges"
+    count: int | None = Field(default=None, ge=1)
+    duration: Duration | None = Field(default=None, gt=0)
+    rate: Rate | None = None
+    concurrency: int = Field(default=1, ge=1)
+
+    @field_validator("table")
+    @classmethod
+    def _mt5_on_challenges(cls, table: str, info: ValidationInfo) -> str:
+        if info.data.get("op") == "assign_mt5" and table != "user_challenges":
+            raise ValueError("assign_mt5 applies to user_challenges only")
+        return table
+
+    @model_validator(mode="after")
+    def _amount(self) -> Step:
+        given = [name for name in ("count", "duration", "rate") if getattr(self, name) is not None]
+        if self.op == "pause" and given != ["duration"]:
+            raise ValueError("`pause` takes `duration` only")
+        if self.op == "resolve_pending" and given:
+            raise ValueError("`resolve_pending` runs once: no count, duration or rate")
+        if self.op in ("pause", "resolve_pending"):
+            return self
+        if (self.count is None) == (self.duration is None):
+            raise ValueError("give either `count: N` or `duration: 10s` (not both)")
+        return self
+
+    def planned_duration_s(self) -> float | None:
+        """How long the step is meant to take; None when only running it tells (count without rate).
+
+        `resolve_pending` counts as instantaneous.
+        """
+        if self.op == "resolve_pending":
+            return 0.0
+        if self.duration is not None:
+            return self.duration
+        if self.count is not None and self.rate is not None:
+            return self.count / self.rate
+        return None
+
+
+class Group(Record):
+    parallel: tuple[Step, ...]
+    """Steps started together; the group ends when the last one ends."""
+
+    @field_validator("parallel")
+    @classmethod
+    def _not_empty(cls, steps: tuple[Step, ...]) -> tuple[Step, ...]:
+        # A validator rather than `min_length`: pydantic also reports `min_length` when items fail.
+        if not steps:
+            raise ValueError("a group needs at least one step")
+        return steps
+
+    def planned_duration_s(self) -> float | None:
+        durations = [step.planned_duration_s() for step in self.parallel]
+        return None if None in durations else max(d for d in durations if d is not None)
+
+
+def _step_kind(value: Any) -> str:
+    if isinstance(value, Group) or (isinstance(value, dict) and "parallel" in value):
+        return "Group"
+    return "Step"
+
+
+StepOrGroup = Annotated[Annotated[Step, Tag("Step")] | Annotated[Group, Tag("Group")], Discriminator(_step_kind)]
+"""The tags (`Step`, `Group`) appear in pydantic's error locations; the loader drops them."""
+
+
+class Workload(Record):
+    parallel: bool = False
+    steps: tuple[StepOrGroup, ...]
+
+    @field_validator("steps")
+    @classmethod
+    def _not_empty(cls, steps: tuple[Step | Group, ...]) -> tuple[Step | Group, ...]:
+        if not steps:
+            raise ValueError("a workload needs at least one step")
+        return steps
+
+    def planned_duration_s(self) -> float | None:
+        durations = [step.planned_duration_s() for step in self.steps]
+        if None in durations:
+            return None
+        known = [d for d in durations if d is not None]
+        return max(known) if self.parallel else sum(known)
+
+    def all_steps(self) -> tuple[Step, ...]:
+        """Every op step, groups flattened, in file order."""
+        return tuple(s for item in self.steps for s in (item.parallel if isinstance(item, Group) else (item,)))
