@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -52,6 +52,7 @@ class Database:
         self._background: set[asyncio.Task[None]] = set()
         self._listener: asyncpg.Connection | None = None
         self._closing = False
+        self._busy = 0
         self.io_timeout_s = config.statement_timeout_ms / 1000 + config.io_grace_s
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -123,6 +124,25 @@ class Database:
         self._idle.append(_Pooled(conn, self._generation))
         self.schema = cache
         self.last_error = None
+        self._spawn(self._warm(self._generation))
+
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def _warm(self, generation: int) -> None:
+        """Open the whole pool now, so that a slow link later (a latency toxic) does not also
+        slow down connection setup; a failure here is left for a request to discover."""
+        while generation == self._generation and len(self._idle) + self._busy < self.config.pool_size:
+            try:
+                conn = await self._connect()
+            except errors.GatewayError:
+                return
+            if generation != self._generation:
+                conn.terminate()
+                return
+            self._idle.append(_Pooled(conn, generation))
 
     # --- LISTEN pgrst (PostgREST's db-channel) ----------------------------------------------------
     async def _listen(self) -> None:
@@ -144,9 +164,7 @@ class Database:
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         if payload in ("", "reload schema"):
-            task = asyncio.get_running_loop().create_task(self._reload_schema())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._spawn(self._reload_schema())
 
     async def _reload_schema(self) -> None:
         try:
@@ -186,7 +204,8 @@ class Database:
 
     def _give_back(self, pooled: _Pooled) -> None:
         conn = pooled.conn
-        if pooled.generation != self._generation or conn.is_closed() or conn.is_in_transaction():
+        stale = pooled.generation != self._generation or len(self._idle) >= self.config.pool_size
+        if stale or conn.is_closed() or conn.is_in_transaction():
             conn.terminate()
         else:
             self._idle.append(pooled)
@@ -200,6 +219,7 @@ class Database:
                 await self._slots.acquire()
         except TimeoutError:
             raise errors.pool_timeout() from None
+        self._busy += 1
         try:
             pooled = await self._take()
             try:
@@ -222,6 +242,7 @@ class Database:
             finally:
                 self._give_back(pooled)
         finally:
+            self._busy -= 1
             self._slots.release()
 
     def _lost(self, pooled: _Pooled, details: str) -> errors.GatewayError:
