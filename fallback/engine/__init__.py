@@ -1,0 +1,1 @@
+"""The scenario engine: one module per phase (faults, workload, observe, expect, run)."""

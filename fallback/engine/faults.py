@@ -1,0 +1,70 @@
+"""Applying a scenario's fault timeline to Toxiproxy while the workload runs.
+
+Each window is applied at its offset from the workload's start and cleared at its end; what
+was actually applied, and when, is recorded (the report shades these windows). Whatever
+happens (the workload ends early, fails, or is cancelled by Ctrl-C), every toxic is removed
+and every proxy re-enabled in `finally`, with Toxiproxy's `/reset`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from fallback.scenario import FaultWindow
+from fallback.toxics import Fault, Stream, Toxiproxy
+
+
+@dataclass(frozen=True)
+class AppliedWindow:
+    window: FaultWindow
+    applied_s: float
+    cleared_s: float | None
+    """None when the window lasted until the workload ended."""
+
+
+def to_fault(window: FaultWindow) -> Fault:
+    stream: Stream = "upstream" if window.stream == "upstream" else "downstream"
+    return Fault(window.target, window.toxic, dict(window.attributes), stream, window.toxicity, window.name)
+
+
+class FaultTimeline:
+    """Runs as a task beside the workload: `await timeline.run(clock)`; cancel it when the workload ends."""
+
+    def __init__(self, toxiproxy: Toxiproxy, windows: Sequence[FaultWindow]) -> None:
+        self.toxiproxy = toxiproxy
+        self.windows = tuple(windows)
+        self.applied: list[AppliedWindow] = []
+        self._open: dict[int, tuple[FaultWindow, float]] = {}
+
+    async def run(self, now: asyncio.AbstractEventLoop, started_at: float) -> None:
+        """Apply and clear every window on time; returns after the last timed clear."""
+        events: list[tuple[float, int, bool]] = []  # (offset, window index, apply?)
+        for index, window in enumerate(self.windows):
+            events.append((window.start_s, index, True))
+            if window.end_s is not None:
+                events.append((window.end_s, index, False))
+        events.sort(key=lambda e: (e[0], e[2]))  # at equal offsets clear before apply (flaps)
+        for offset, index, apply in events:
+            delay = started_at + offset - now.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            window = self.windows[index]
+            at = now.time() - started_at
+            if apply:
+                await asyncio.to_thread(to_fault(window).apply, self.toxiproxy)
+                self._open[index] = (window, at)
+            else:
+                await asyncio.to_thread(to_fault(window).clear, self.toxiproxy)
+                opened = self._open.pop(index, None)
+                if opened is not None:
+                    self.applied.append(AppliedWindow(window, opened[1], at))
+
+    def clear_all(self, at: float) -> None:
+        """Remove every toxic, re-enable every proxy; close the windows still open."""
+        self.toxiproxy.reset()
+        for window, applied in self._open.values():
+            self.applied.append(AppliedWindow(window, applied, at))
+        self._open.clear()
+        self.applied.sort(key=lambda a: a.applied_s)
