@@ -52,6 +52,11 @@ def build_call(request: Request, principal: Principal, table: Table) -> Call:
     )
 
 
+def _api_path(request: Request) -> str:
+    """`request.path` as PostgREST sees it, behind Supabase's gateway that strips `/rest/v1`."""
+    return request.url.path.removeprefix("/rest/v1")
+
+
 def _json(body: bytes | str, status: int, headers: dict[str, str], singular: bool) -> Response:
     headers["Content-Type"] = OBJECT_UTF8 if singular else JSON_UTF8
     return Response(body, status, headers)
@@ -78,7 +83,7 @@ async def read(db: Database, call: Call) -> Response:
     counting = call.prefer.count is not None
     statement = sql.read(call.table, q.select, q.where, q.order, limit=limit, offset=offset, count=counting)
     outcome = await execute(
-        db, call.principal, statement, method=call.request.method, path=call.request.url.path,
+        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
         read_only=True, rows=True, check=_single if call.singular else None,
     )
     lower = offset or 0
@@ -142,7 +147,7 @@ def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Respon
 async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
     representation = call.prefer.return_ == "representation"
     return await execute(
-        db, call.principal, statement, method=call.request.method, path=call.request.url.path,
+        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
         read_only=False, rows=representation, check=_single if call.singular and representation else None,
     )
 
