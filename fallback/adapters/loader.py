@@ -1,0 +1,92 @@
+"""Pick the client under test by name, by import path, or as a command to run.
+
+`load_client(spec, sources)` accepts:
+
+    reference                    the reference client (`fallback.client.ReferenceClient`)
+    spec                         the spec-faithful client (`spec_faithful`, `spec-faithful` too)
+    package.module:factory       `factory(sources: list[SourceConfig]) -> FallbackClient`; a class
+                                 works (`mypkg.clients:MyClient`), dotted attributes too (`mod:Cls.build`)
+    cmd:<shell command>          a client in another process, any language, over JSON lines
+                                 (`fallback.adapters.subprocess_client`), e.g.
+                                 `cmd:node clients/spec-js/adapter.mjs`
+
+The CLI maps `--client X` to `load_client(X, ...)` and `--client-cmd "C"` to `load_client("cmd:C", ...)`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fallback.adapters.subprocess_client import SubprocessClient
+from fallback.client.config import SourceConfig
+from fallback.client.errors import ConfigError
+from fallback.client.protocol import FallbackClient
+from fallback.client.reference import ReferenceClient
+from fallback.client.spec_faithful import SpecFaithfulClient
+
+BUILTIN: dict[str, Callable[[Sequence[SourceConfig]], FallbackClient]] = {
+    "reference": ReferenceClient,
+    "spec": SpecFaithfulClient,
+    "spec_faithful": SpecFaithfulClient,
+    "spec-faithful": SpecFaithfulClient,
+}
+PROTOCOL_MEMBERS = ("name", "load", "create", "update", "assign_mt5", "resolve_pending", "metrics", "aclose")
+
+
+class ClientSpecError(ConfigError):
+    """`--client` names nothing usable: unknown name, import failure, a factory that returns no client."""
+
+
+def load_client(
+    spec: str,
+    sources: Sequence[SourceConfig],
+    *,
+    call_timeout_s: float = 30.0,
+    cwd: str | None = None,
+) -> FallbackClient:
+    """Build the client `spec` names for `sources` (priority order).
+
+    `call_timeout_s` and `cwd` apply to `cmd:` clients only: in-process clients are bounded by
+    the engine's own deadline around each call.
+    """
+    spec = spec.strip()
+    if spec.startswith("cmd:"):
+        command = spec.removeprefix("cmd:").strip()
+        if not command:
+            raise ClientSpecError("`cmd:` needs a command, e.g. cmd:node clients/spec-js/adapter.mjs")
+        return SubprocessClient(command, sources, call_timeout_s=call_timeout_s, cwd=cwd)
+    if spec in BUILTIN:
+        return BUILTIN[spec](sources)
+    if ":" not in spec:
+        known = ", ".join(sorted(BUILTIN))
+        raise ClientSpecError(f"unknown client {spec!r}: use one of {known}, package.module:factory or cmd:<command>")
+    return _check(spec, _factory(spec)(list(sources)))
+
+
+def _factory(spec: str) -> Callable[[list[SourceConfig]], Any]:
+    module_name, _, attr_path = spec.partition(":")
+    try:
+        target: Any = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ClientSpecError(f"client {spec!r}: cannot import {module_name!r}: {exc}") from exc
+    for part in attr_path.split("."):
+        try:
+            target = getattr(target, part)
+        except AttributeError as exc:
+            raise ClientSpecError(f"client {spec!r}: {module_name!r} has no {attr_path!r}") from exc
+    if not callable(target):
+        raise ClientSpecError(f"client {spec!r}: {attr_path!r} is not callable")
+    factory: Callable[[list[SourceConfig]], Any] = target
+    return factory
+
+
+def _check(spec: str, client: Any) -> FallbackClient:
+    if not isinstance(client, FallbackClient):
+        missing = [m for m in PROTOCOL_MEMBERS if not hasattr(client, m)]
+        raise ClientSpecError(
+            f"client {spec!r} returned {type(client).__name__}, which lacks {', '.join(missing)} "
+            "(see fallback.client.protocol.FallbackClient)"
+        )
+    return client

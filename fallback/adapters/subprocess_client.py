@@ -1,0 +1,256 @@
+"""A `FallbackClient` that lives in another process: any language, driven over JSON lines.
+
+The wire format is in `fallback.adapters.protocol_messages`. What this adapter adds:
+
+- A deadline on every call (`call_timeout_s`, default 30 s). A call that misses it returns
+  kind `hung`: a load fails, a create or update is `indeterminate` (the client may have
+  written). The process is then presumed stuck and killed; the next call starts a new one
+  (start, `hello`, `configure`, each within `start_timeout_s`). Calls in flight when the
+  process dies get kind `crashed`.
+- Operations the client did not list in `hello` get kind `unsupported` without being sent.
+- The client's stderr is its console: every line is kept with its time (`console_lines`) and
+  re-emitted through `logging` as `fallback.client.<name>` (WARNING for lines starting with
+  `⚠`, INFO otherwise: levels are not on the wire).
+- `metrics()` is synchronous in the protocol, so it reports what the adapter counted from
+  the results (the same `Metrics` the Python clients keep), plus restarts and the figures the
+  client last reported (`await refresh_metrics()`; also done by `aclose()`).
+
+Which sources a client reached when it hung is unknown: a hung load carries one `hung`
+attempt per configured source, a hung create one on the first source, a hung update one on
+the row's own source.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+from fallback.adapters import protocol_messages as wire
+from fallback.adapters.process import ClientProcess, ConsoleLine, ProcessGone
+from fallback.client.config import SourceConfig
+from fallback.client.errors import ConfigError
+from fallback.client.merge import SOURCE_TAG
+from fallback.client.metrics import Metrics
+from fallback.client.results import Attempt, LoadResult, Op, Resolution, Row, UpdateResult, WriteResult
+
+DEFINITE = frozenset({"unsupported", "unavailable"})
+"""Failure kinds after which nothing was sent to the client: a write definitely did not happen."""
+
+
+class CallFailed(Exception):
+    """A call got no usable reply; `kind` is `hung`, `crashed`, `unavailable`, `protocol_error`..."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class SubprocessClient:
+    def __init__(
+        self,
+        command: str | Sequence[str],
+        sources: Sequence[SourceConfig],
+        *,
+        name: str | None = None,
+        call_timeout_s: float = 30.0,
+        start_timeout_s: float = 15.0,
+        console_max_lines: int = 10_000,
+        cwd: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        if not sources:
+            raise ConfigError("a client needs at least one source")
+        if call_timeout_s <= 0 or start_timeout_s <= 0:
+            raise ConfigError("timeouts must be > 0")
+        self.command = command
+        self.sources = tuple(sources)
+        self.name = name or "subprocess"
+        self.version = ""
+        self.operations: frozenset[str] = frozenset()
+        self.call_timeout_s = call_timeout_s
+        self.start_timeout_s = start_timeout_s
+        self.cwd = cwd
+        self.env = env
+        self.console: deque[ConsoleLine] = deque(maxlen=console_max_lines)
+        self.restarts = 0
+        self._starts = 0
+        self._process: ClientProcess | None = None
+        self._lock = asyncio.Lock()
+        self._metrics = Metrics([s.name for s in self.sources])
+        self._reported: dict[str, Any] = {}
+        self._counts = {"hung": 0, "crashed": 0, "unavailable": 0}
+
+    # --- process life -----------------------------------------------------------------------
+
+    def _on_line(self, line: ConsoleLine) -> None:
+        self.console.append(line)
+        level = logging.WARNING if line.text.lstrip().startswith("⚠") or line.stream == "stdout" else logging.INFO
+        logging.getLogger(f"fallback.client.{self.name}").log(level, "%s", line.text, extra={"stream": line.stream})
+
+    async def start(self) -> None:
+        """Start the process now (otherwise the first call does); raises `CallFailed` if it cannot."""
+        await self._ensure()
+
+    async def _ensure(self) -> ClientProcess:
+        async with self._lock:
+            if self._process is not None and self._process.alive:
+                return self._process
+            if self._process is not None:
+                await self._process.kill("restarting")
+            process = ClientProcess(self.command, self._on_line, cwd=self.cwd, env=self.env)
+            self._process = process
+            self.restarts += int(self._starts > 0)
+            self._starts += 1
+            try:
+                async with asyncio.timeout(self.start_timeout_s):
+                    await process.start()
+                    hello = self._check(await process.request("hello", protocol=wire.PROTOCOL_VERSION), "hello")
+                    self._check(await process.request("configure", **wire.configure_params(self.sources)), "configure")
+            except (TimeoutError, ProcessGone, OSError, CallFailed) as exc:
+                await process.kill("failed to start")
+                self._counts["unavailable"] += 1
+                why = f"no answer within {self.start_timeout_s:g} s" if isinstance(exc, TimeoutError) else str(exc)
+                raise CallFailed("unavailable", f"client {self.command!r} could not be started: {why}") from exc
+            self.name = str(hello.get("name") or self.name)
+            self.version = str(hello.get("version") or "")
+            self.operations = frozenset(str(op) for op in hello.get("operations") or ())
+            return process
+
+    @staticmethod
+    def _check(reply: dict[str, Any], op: str) -> dict[str, Any]:
+        if reply.get("ok") is not True:
+            error: dict[str, Any] = reply["error"] if isinstance(reply.get("error"), dict) else {}
+            raise CallFailed(str(error.get("kind") or "client_error"), f"{op}: {error.get('message') or reply}")
+        result = reply.get("result", {})
+        if not isinstance(result, dict):
+            raise CallFailed("protocol_error", f"{op}: `result` must be an object")
+        return result
+
+    async def _call(self, op: str, _timeout_s: float | None = None, **params: Any) -> dict[str, Any]:
+        """One request under the deadline; raises `CallFailed`, never hangs."""
+        process = await self._ensure()
+        if op not in self.operations:
+            raise CallFailed("unsupported", f"client {self.name} does not implement {op!r} (see its hello)")
+        limit = _timeout_s or self.call_timeout_s
+        try:
+            async with asyncio.timeout(limit):
+                reply = await process.request(op, **params)
+        except TimeoutError as exc:
+            self._counts["hung"] += 1
+            await process.kill(f"killed: a {op} got no answer within {limit:g} s")
+            raise CallFailed("hung", f"no answer to {op} within {limit:g} s; the client will be restarted") from exc
+        except ProcessGone as exc:
+            self._counts["crashed"] += 1
+            raise CallFailed("crashed", f"{op}: {exc}") from exc
+        return self._check(reply, op)
+
+    # --- FallbackClient ---------------------------------------------------------------------
+
+    def _failed(self, source: str, op: Op, failure: CallFailed, since: float, row_id: str | None = None) -> Attempt:
+        ambiguous = op != "select" and failure.kind not in DEFINITE
+        return Attempt(source, op, failure.kind, _ms(since), row_id, ambiguous=ambiguous, message=failure.message)
+
+    async def load(self, table: str) -> LoadResult:
+        start = time.perf_counter()
+        try:
+            result = wire.load_result(table, await self._call("load", table=table))
+        except (CallFailed, wire.ProtocolError) as exc:
+            failure = _as_failure(exc)
+            attempts = tuple(self._failed(s.name, "select", failure, start) for s in self.sources)
+            result = LoadResult(table, (), attempts, _ms(start), error=f"{failure.kind}: {failure.message}")
+        self._metrics.record_load(result)
+        return result
+
+    async def create(self, table: str, row: Row) -> WriteResult:
+        start = time.perf_counter()
+        try:
+            result = wire.write_result(table, row, await self._call("create", table=table, row=dict(row)))
+        except (CallFailed, wire.ProtocolError) as exc:
+            failure = _as_failure(exc)
+            row_id = str(row["id"]) if row.get("id") else None
+            attempt = self._failed(self.sources[0].name, "insert", failure, start, row_id)
+            outcome: Literal["fail", "indeterminate"] = "indeterminate" if attempt.ambiguous else "fail"
+            result = WriteResult(table, row_id, None, outcome, (attempt,), _ms(start))
+        self._metrics.record_write(result)
+        return result
+
+    async def _routed(self, op: str, row: Row, table: str, params: dict[str, Any]) -> UpdateResult:
+        start = time.perf_counter()
+        row_id, source = str(row.get("id")), str(row.get(SOURCE_TAG))
+        try:
+            result = wire.update_result(table, row_id, source, await self._call(op, row=dict(row), **params))
+        except (CallFailed, wire.ProtocolError) as exc:
+            attempt = self._failed(source, "update", _as_failure(exc), start, row_id)
+            outcome: Literal["fail", "indeterminate"] = "indeterminate" if attempt.ambiguous else "fail"
+            result = UpdateResult(table, row_id, source, outcome, (attempt,), _ms(start))
+        self._metrics.record_update(result)
+        return result
+
+    async def update(self, row: Row, changes: Mapping[str, Any], table: str = "user_challenges") -> UpdateResult:
+        return await self._routed("update", row, table, {"table": table, "changes": dict(changes)})
+
+    async def assign_mt5(self, row: Row, login: str, password: str, server: str) -> UpdateResult:
+        credentials = {"login": login, "password": password, "server": server}
+        return await self._routed("assign_mt5", row, "user_challenges", credentials)
+
+    async def resolve_pending(self) -> tuple[Resolution, ...]:
+        """`()` when the client has no such operation (as a client without pending writes)."""
+        try:
+            return wire.resolutions(await self._call("resolve_pending"))
+        except (CallFailed, wire.ProtocolError):
+            return ()
+
+    async def refresh_metrics(self, timeout_s: float | None = None) -> dict[str, Any]:
+        """Ask the client for its own figures (kept for `metrics()`)."""
+        try:
+            self._reported = await self._call("metrics", timeout_s)
+        except CallFailed as exc:
+            self._reported = {"unavailable": f"{exc.kind}: {exc.message}"}
+        return self._reported
+
+    def metrics(self) -> dict[str, Any]:
+        data = self._metrics.snapshot()
+        data["adapter"] = {"restarts": self.restarts, **self._counts, "client": self.name, "version": self.version}
+        data["client_reported"] = self._reported
+        return data
+
+    def console_lines(self) -> tuple[ConsoleLine, ...]:
+        return tuple(self.console)
+
+    async def aclose(self) -> None:
+        process = self._process
+        if process is None or not process.alive:
+            if process is not None:
+                await process.kill("closed")
+            return
+        if "metrics" in self.operations:
+            await self.refresh_metrics(min(self.call_timeout_s, 2.0))
+        if "shutdown" in self.operations and process.alive:
+            try:
+                async with asyncio.timeout(2.0):
+                    await process.request("shutdown")
+            except (TimeoutError, ProcessGone):
+                pass
+        await process.stop()
+
+    async def __aenter__(self) -> SubprocessClient:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+def _ms(since: float) -> float:
+    return (time.perf_counter() - since) * 1000
+
+
+def _as_failure(exc: Exception) -> CallFailed:
+    if isinstance(exc, CallFailed):
+        return exc
+    return CallFailed("protocol_error", str(exc))
