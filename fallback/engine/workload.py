@@ -196,7 +196,7 @@ class WorkloadRunner:
             rows = self.state.rows.get(step.table)
         if not rows:
             return None
-        wanted = getattr(step, "source", None)
+        wanted = step.source
         candidates = [r for r in rows if wanted is None or r.get("_db_source") == wanted]
         return self.rng.choice(candidates) if candidates else None
 

@@ -77,6 +77,7 @@ def steps(draw: Draw) -> Step:
             "duration": draw(positive_durations) if amount == "duration" else None,
             "rate": draw(st.none() | rates),
             "concurrency": draw(st.integers(1, 16)),
+            "source": draw(st.none() | st.sampled_from(SOURCES)) if op in ("update", "assign_mt5") else None,
         }
     )
 

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
-from fallback.scenario._types import STEP_OPS, Duration, Rate, Record, StepOp, Table, one_of
+from fallback.scenario._types import STEP_OPS, Duration, Rate, Record, Source, StepOp, Table, one_of
 
 
 class Step(Record):
@@ -32,6 +32,15 @@ class Step(Record):
     duration: Duration | None = Field(default=None, gt=0)
     rate: Rate | None = None
     concurrency: int = Field(default=1, ge=1)
+    source: Source | None = None
+    """`update` / `assign_mt5` only: change a row of this source (the spec's Test 3 picks a BOLT row)."""
+
+    @field_validator("source")
+    @classmethod
+    def _source_for_updates(cls, source: str | None, info: ValidationInfo) -> str | None:
+        if source is not None and info.data.get("op") not in ("update", "assign_mt5"):
+            raise ValueError("`source` picks the row an update changes: only `update` and `assign_mt5` take it")
+        return source
 
     @field_validator("table")
     @classmethod
