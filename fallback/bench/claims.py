@@ -1,0 +1,148 @@
+"""The spec's performance claims, each judged for each client from the measured figures.
+
+The spec ("Performance") says: load time +200 ms (3 parallel requests vs 1), data merge +50 ms,
+total overhead ~250 ms (negligible), and "Fast Failover - Automatic fallback in milliseconds".
+Each claim gets a rule written next to its verdict. The "parallel" rule is a ratio (three
+parallel requests cost about one; three sequential ones about three, whatever the machine).
+The others restate the spec's own millisecond figures; "milliseconds" is taken as under one
+second, and a failover counts only if the data (or the row) actually came from the fallbacks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from fallback.bench.figures import Figure, find, floor_of, fmt_figure, fmt_ratio, fmt_time
+from fallback.bench.labels import (
+    LATENCIES_MS,
+    MERGE,
+    MERGE_SIZES,
+    READ,
+    READ_HUNG,
+    READ_REFUSED,
+    REFERENCE,
+    SPEC_FAITHFUL,
+    WRITE,
+)
+
+Verdict = Literal["holds", "does not hold", "not measured"]
+PARALLEL_MAX_RATIO = 1.5
+"""Merged read / one read at the highest injected latency: ~1 if parallel, ~3 if sequential."""
+MILLISECONDS_S = 1.0
+MERGE_JUDGED_AT = 1_000
+"""Rows at which the merge claim is judged: ten times the spec's largest example (100 users)."""
+MERGE_POLICY = {REFERENCE: "dedup", SPEC_FAITHFUL: "concat"}
+# Which benchmark variant stands for each client in each failover scenario (and an optional "after" one).
+FAILOVER_VARIANTS: dict[tuple[str, str], tuple[str, str | None]] = {
+    (READ_REFUSED, REFERENCE): ("reference", None),
+    (READ_REFUSED, SPEC_FAITHFUL): ("spec_faithful", None),
+    (READ_HUNG, REFERENCE): ("reference_deadline", "reference_breaker_open"),
+    (READ_HUNG, SPEC_FAITHFUL): ("spec_faithful", None),
+    ("write-refused", REFERENCE): ("reference_refused", None),
+    ("write-refused", SPEC_FAITHFUL): ("spec_faithful_refused", None),
+    ("write-hung", REFERENCE): ("reference_hung", "reference_breaker_open"),
+    ("write-hung", SPEC_FAITHFUL): ("spec_faithful_hung", None),
+}
+
+
+@dataclass(frozen=True)
+class Claim:
+    spec: str
+    """The spec's words."""
+    client: str
+    measured: str
+    verdict: Verdict
+    rule: str
+
+
+def _read_overheads(figures: Sequence[Figure], client: str) -> list[tuple[int, Figure, Figure]]:
+    found = []
+    for ms in LATENCIES_MS:
+        floor, merged = floor_of(figures, READ, ms), find(figures, READ, client, ms)
+        if floor is not None and merged is not None:
+            found.append((ms, floor, merged))
+    return found
+
+
+def parallel_claim(figures: Sequence[Figure], client: str) -> Claim:
+    spec, rule = "3 parallel requests vs 1", f"merged read / one read <= {PARALLEL_MAX_RATIO}x at the highest latency"
+    found = _read_overheads(figures, client)
+    if not found:
+        return Claim(spec, client, "-", "not measured", rule)
+    ms, floor, merged = found[-1]
+    ratio = merged.median_s / floor.median_s
+    p95 = merged.p95_s / floor.p95_s
+    measured = f"{fmt_ratio(ratio)} one read at {ms} ms link latency (p95 {fmt_ratio(p95)}; {merged.rounds} rounds)"
+    return Claim(spec, client, measured, "holds" if ratio <= PARALLEL_MAX_RATIO else "does not hold", rule)
+
+
+def overhead_claim(figures: Sequence[Figure], client: str, spec: str, limit_ms: float) -> Claim:
+    rule = f"merged read - one read <= {limit_ms:.0f} ms at every injected latency"
+    found = _read_overheads(figures, client)
+    if not found:
+        return Claim(spec, client, "-", "not measured", rule)
+    overheads = [(ms, (merged.median_s - floor.median_s) * 1000) for ms, floor, merged in found]
+    parts = [f"+{extra:.1f} ms @{ms} ms" for ms, extra in overheads]
+    if len(overheads) > 1 and overheads[-1][0] > overheads[0][0]:
+        slope = (overheads[-1][1] - overheads[0][1]) / (overheads[-1][0] - overheads[0][0])
+        parts.append(f"grows {slope:.2f} ms per ms of link latency")
+    worst = max(extra for _, extra in overheads)
+    return Claim(spec, client, "; ".join(parts), "holds" if worst <= limit_ms else "does not hold", rule)
+
+
+def merge_claim(figures: Sequence[Figure], client: str) -> Claim:
+    policy = MERGE_POLICY[client]
+    spec, rule = "Data merge: +50ms", f"{policy} merge of {MERGE_JUDGED_AT:,} rows <= 50 ms"
+    sizes = [(rows, find(figures, MERGE, policy, rows=rows)) for rows in MERGE_SIZES]
+    measured = "; ".join(f"{fmt_time(f.median_s)} @{rows:,} rows" for rows, f in sizes if f is not None)
+    judged = dict(sizes).get(MERGE_JUDGED_AT)
+    if judged is None:
+        return Claim(spec, client, measured or "-", "not measured", rule)
+    return Claim(spec, client, measured, "holds" if judged.median_s <= 0.050 else "does not hold", rule)
+
+
+def _failover_figures(figures: Sequence[Figure], scenario: str, client: str) -> tuple[Figure | None, Figure | None]:
+    variant, after = FAILOVER_VARIANTS[(scenario, client)]
+    bench_scenario = WRITE if scenario.startswith("write") else scenario
+    return find(figures, bench_scenario, variant), find(figures, bench_scenario, after) if after else None
+
+
+def failover_claim(figures: Sequence[Figure], scenario: str, client: str, what: str) -> Claim:
+    spec = f"Fast Failover in milliseconds ({what})"
+    rule = f"median < {MILLISECONDS_S:.0f} s and the answer came from the fallbacks"
+    figure, after = _failover_figures(figures, scenario, client)
+    if figure is None:
+        return Claim(spec, client, "-", "not measured", rule)
+    bench_scenario = WRITE if scenario.startswith("write") else scenario
+    floor = floor_of(figures, bench_scenario)
+    measured = fmt_figure(figure)
+    if floor is not None and floor.median_s > 0:
+        measured += f" ({fmt_ratio(figure.median_s / floor.median_s, figure.hit_bound)} the healthy floor)"
+    outcome = figure.outcome_text()
+    if outcome:
+        measured += f", outcome {outcome}"
+    if after is not None:
+        measured += f"; once the breaker is open: {fmt_figure(after)} ({after.outcome_text()})"
+    failed_over = figure.all_outcomes_start("ok:") and not figure.all_outcomes_start("ok:PRIMARY")
+    fast = not figure.hit_bound and figure.median_s < MILLISECONDS_S
+    return Claim(spec, client, measured, "holds" if fast and failed_over else "does not hold", rule)
+
+
+def judge(figures: Sequence[Figure]) -> tuple[Claim, ...]:
+    """Every claim for every client, claim by claim (so the two clients sit side by side)."""
+    claims: list[Claim] = []
+    for client in (REFERENCE, SPEC_FAITHFUL):
+        claims += [
+            parallel_claim(figures, client),
+            overhead_claim(figures, client, "Load time: +200ms", 200),
+            merge_claim(figures, client),
+            overhead_claim(figures, client, "Total overhead: ~250ms (negligible)", 250),
+            failover_claim(figures, READ_REFUSED, client, "reads, PRIMARY refusing"),
+            failover_claim(figures, READ_HUNG, client, "reads, PRIMARY hung"),
+            failover_claim(figures, "write-refused", client, "writes, PRIMARY refusing"),
+            failover_claim(figures, "write-hung", client, "writes, PRIMARY hung"),
+        ]
+    order = {spec: i for i, spec in enumerate(dict.fromkeys(c.spec for c in claims))}
+    return tuple(sorted(claims, key=lambda c: order[c.spec]))
