@@ -5,7 +5,8 @@
     reference                    the reference client (`fallback.client.ReferenceClient`)
     spec                         the spec-faithful client (`spec_faithful`, `spec-faithful` too)
     package.module:factory       `factory(sources: list[SourceConfig]) -> FallbackClient`; a class
-                                 works (`mypkg.clients:MyClient`), dotted attributes too (`mod:Cls.build`)
+                                 works (`mypkg.clients:MyClient`), dotted attributes too (`mod:Cls.build`);
+                                 modules are found on sys.path and in the working directory
     cmd:<shell command>          a client in another process, any language, over JSON lines
                                  (`fallback.adapters.subprocess_client`), e.g.
                                  `cmd:node clients/spec-js/adapter.mjs`
@@ -16,6 +17,8 @@ The CLI maps `--client X` to `load_client(X, ...)` and `--client-cmd "C"` to `lo
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -67,6 +70,8 @@ def load_client(
 
 def _factory(spec: str) -> Callable[[list[SourceConfig]], Any]:
     module_name, _, attr_path = spec.partition(":")
+    if os.getcwd() not in sys.path:  # the console script's sys.path lacks the user's directory
+        sys.path.append(os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:

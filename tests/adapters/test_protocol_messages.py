@@ -1,0 +1,79 @@
+"""The wire format's parsing: defaults, strictness, and the records it builds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from fallback.adapters.protocol_messages import (
+    ProtocolError,
+    attempt,
+    configure_params,
+    decode_reply,
+    encode,
+    load_result,
+    resolutions,
+    update_result,
+    write_result,
+)
+from fallback.client import SourceConfig
+
+
+def test_encode_is_one_json_line_and_tolerates_dates() -> None:
+    import datetime
+
+    line = encode(3, "create", table="t", row={"at": datetime.date(2024, 10, 1)})
+    assert line.endswith(b"\n") and line.count(b"\n") == 1
+    assert json.loads(line) == {"id": 3, "op": "create", "table": "t", "row": {"at": "2024-10-01"}}
+
+
+def test_configure_carries_name_url_key_in_order() -> None:
+    sources = [SourceConfig("PRIMARY", "http://a", "k1"), SourceConfig("BOLT", "http://b", "k2")]
+    assert configure_params(sources) == {
+        "sources": [
+            {"name": "PRIMARY", "url": "http://a", "key": "k1"},
+            {"name": "BOLT", "url": "http://b", "key": "k2"},
+        ]
+    }
+
+
+@pytest.mark.parametrize("line", [b"hello\n", b"[1, 2]\n", b'{"id": 1}\n', b'{"ok": true}\n'])
+def test_lines_that_are_not_replies(line: bytes) -> None:
+    assert decode_reply(line) is None
+
+
+def test_attempt_defaults_and_strictness() -> None:
+    parsed = attempt({"source": "BOLT", "op": "select", "kind": "ok", "latency_ms": 3})
+    assert (parsed.count, parsed.ambiguous, parsed.status, parsed.message, parsed.latency_ms) == (
+        None,
+        False,
+        None,
+        "",
+        3.0,
+    )
+    with pytest.raises(ProtocolError, match="unknown attempt op"):
+        attempt({"source": "BOLT", "op": "fetch", "kind": "ok", "latency_ms": 3})
+    with pytest.raises(ProtocolError, match="'latency_ms' is missing"):
+        attempt({"source": "BOLT", "op": "select", "kind": "ok"})
+    with pytest.raises(ProtocolError, match="wrong type"):
+        attempt({"source": "BOLT", "op": "select", "kind": "ok", "latency_ms": True})
+
+
+def test_results() -> None:
+    loaded = load_result(
+        "t", {"rows": [{"id": 1, "_db_source": "OLD"}], "attempts": [], "latency_ms": 1, "stale": True}
+    )
+    assert loaded.stale and loaded.rows == ({"id": 1, "_db_source": "OLD"},) and loaded.duplicates == ()
+    pending = write_result(
+        "t", {"id": "r"}, {"row_id": "r", "outcome": "indeterminate", "latency_ms": 2, "pending_source": "BOLT"}
+    )
+    assert pending.pending is not None and pending.pending_source == "BOLT" and pending.attempts == ()
+    with pytest.raises(ProtocolError, match="unknown outcome"):
+        write_result("t", {}, {"outcome": "maybe", "latency_ms": 1})
+    updated = update_result("t", "r", "OLD", {"outcome": "ok", "latency_ms": 1})
+    assert (updated.row_id, updated.source) == ("r", "OLD")
+    (resolution,) = resolutions(
+        {"resolutions": [{"table": "t", "row_id": "r", "pending_source": "BOLT", "outcome": "ok", "source": "BOLT"}]}
+    )
+    assert (resolution.pending.source, resolution.source) == ("BOLT", "BOLT")
