@@ -1,0 +1,129 @@
+"""What a run observed, derived from the history and the databases (never from the client's
+own account of itself, so every client is measured the same way)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from fallback.history import Event, History
+from fallback.stack.seed import TABLES
+from fallback.stack.state import StackState
+
+Rows = dict[str, dict[str, list[dict[str, Any]]]]
+"""`{source: {table: [row, ...]}}`."""
+
+
+async def read_tables(state: StackState, tables: Sequence[str] = TABLES) -> Rows:
+    """Every row of every table of every source, read straight from PostgreSQL (no client, no proxy)."""
+
+    async def one(dsn: str) -> dict[str, list[dict[str, Any]]]:
+        conn = await asyncpg.connect(dsn, timeout=10)
+        try:
+            result: dict[str, list[dict[str, Any]]] = {}
+            for table in tables:
+                records = await conn.fetch(f'SELECT * FROM public."{table}" ORDER BY created_at, id')
+                result[table] = [_plain(dict(r)) for r in records]
+            return result
+        finally:
+            await conn.close()
+
+    answers = await asyncio.gather(*(one(s.db_dsn) for s in state.sources))
+    return {s.name: answer for s, answer in zip(state.sources, answers, strict=True)}
+
+
+def _plain(row: dict[str, Any]) -> dict[str, Any]:
+    """uuids, decimals and timestamps as the JSON a client would have seen."""
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        if value is None or isinstance(value, bool | int | float | str):
+            out[key] = value
+        elif hasattr(value, "isoformat"):
+            out[key] = value.isoformat()
+        else:
+            out[key] = str(value)
+    return out
+
+
+def ids(rows: Rows) -> dict[str, dict[str, list[str]]]:
+    return {source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
+            for source, tables in rows.items()}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LatencySample:
+    t_s: float
+    op: str
+    latency_ms: float
+    outcome: str
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything the expectations and the report need from one client's run of one scenario."""
+
+    history: History
+    final: Rows
+    logs: tuple[str, ...]
+    sources: tuple[str, ...]
+    completions: tuple[Event, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        done = tuple(e for e in self.history.events if e.type in ("ok", "fail", "indeterminate"))
+        object.__setattr__(self, "completions", done)
+
+    def of_op(self, op: str) -> tuple[Event, ...]:
+        return tuple(e for e in self.completions if e.op == op)
+
+    def last_load(self) -> Event | None:
+        loads = self.of_op("load")
+        return loads[-1] if loads else None
+
+    def samples(self) -> tuple[LatencySample, ...]:
+        return tuple(LatencySample(e.time_s, e.op, e.latency_ms or 0.0, e.type) for e in self.completions)
+
+    def source_success_rate(self) -> dict[str, float | None]:
+        """Per source: calls that answered ok / calls made (breaker short-circuits count as not made)."""
+        ok: Counter[str] = Counter()
+        made: Counter[str] = Counter()
+        for event in self.completions:
+            for call in event.calls:
+                if call.kind.startswith("breaker_open"):
+                    continue
+                made[call.source] += 1
+                ok[call.source] += call.kind == "ok"
+        return {s: (ok[s] / made[s] if made[s] else None) for s in self.sources}
+
+    def fallback_frequency(self) -> dict[str, float | None]:
+        """How often a source other than the first served: acked writes landing there, loads with it degraded."""
+        writes = [e for e in self.of_op("create") if e.type == "ok" and e.source]
+        loads = [e for e in self.of_op("load") if e.type == "ok"]
+        primary = self.sources[0] if self.sources else ""
+        result: dict[str, float | None] = {}
+        for source in self.sources[1:]:
+            result[f"writes_to_{source}"] = (sum(e.source == source for e in writes) / len(writes)) if writes else None
+        result["loads_without_" + primary] = (
+            sum(primary in e.failed_sources() or primary not in e.rows_by_source for e in loads) / len(loads)
+            if loads else None
+        )  # fmt: skip
+        return result
+
+    def distribution(self) -> dict[str, dict[str, int]]:
+        """Rows per table per source at the end of the run."""
+        return {source: {table: len(rows) for table, rows in tables.items()} for source, tables in self.final.items()}
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
+    return ordered[int(rank) - 1]
+
+
+def counts_of(event: Event) -> Mapping[str, int]:
+    return {source: len(ids) for source, ids in event.rows_by_source.items()}
