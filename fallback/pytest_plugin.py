@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-import time
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,8 +30,6 @@ from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 T = TypeVar("T")
-RECOVERY_TIMEOUT_S = 70.0
-"""Long enough for a gateway's reconnect backoff (1 s doubling, capped at 32 s) to come round."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,14 +72,6 @@ def fallback_stack(request: pytest.FixtureRequest) -> Iterator[StackState]:
         yield state
 
 
-def wait_until_ready(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not stack_lib.is_healthy(state):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"the stack did not recover within {timeout_s:.0f} s after a toxics reset")
-        time.sleep(0.1)
-
-
 @pytest.fixture
 def toxics(fallback_stack: StackState) -> Iterator[Toxiproxy]:
     """Toxiproxy control; every proxy is re-enabled and every toxic removed after the test."""
@@ -92,7 +81,7 @@ def toxics(fallback_stack: StackState) -> Iterator[Toxiproxy]:
             yield toxiproxy
         finally:
             toxiproxy.reset()
-            wait_until_ready(fallback_stack)
+            stack_lib.wait_until_healthy(fallback_stack)
 
 
 @pytest.fixture

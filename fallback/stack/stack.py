@@ -13,6 +13,7 @@ import asyncio
 import secrets
 import shutil
 import subprocess
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -57,6 +58,19 @@ def is_healthy(state: StackState) -> bool:
     if not state.processes or not all(process.is_alive(p) for p in state.processes):
         return False
     return all(_ready(s.direct_api_url) for s in state.sources)
+
+
+RECOVERY_TIMEOUT_S = 70.0
+"""Long enough for a gateway's reconnect backoff (1 s doubling, capped at 32 s) to come round."""
+
+
+def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S) -> None:
+    """Block until every gateway is ready again (after a fault on a `.db` link it reconnects with backoff)."""
+    deadline = time.monotonic() + timeout_s
+    while not is_healthy(state):
+        if time.monotonic() > deadline:
+            raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
+        time.sleep(0.1)
 
 
 def _ready(base_url: str) -> bool:
