@@ -1,0 +1,59 @@
+"""Rows that exist more than once: the same id in two sources (or twice in one), and one create
+that became several rows (same op marker, different ids: a failed-over write that had in fact
+committed before the client moved on)."""
+
+from __future__ import annotations
+
+from fallback.checker.model import Violation
+from fallback.checker.state import FinalState, places, short
+from fallback.history import Event, Operation
+
+
+def _events(ops: list[Operation]) -> tuple[Event, ...]:
+    return tuple(sorted((e for op in ops for e in op.events), key=lambda e: e.index))
+
+
+def check_duplicates(creates: list[Operation], state: FinalState) -> list[Violation]:
+    by_op = {op.op_id: op for op in creates}
+    by_id: dict[tuple[str, str], list[Operation]] = {}
+    for op in creates:
+        for row_id in {op.invoke.row_id, op.completion.row_id if op.completion else None} - {None}:
+            by_id.setdefault((op.invoke.table, str(row_id)), []).append(op)
+    violations: list[Violation] = []
+    for (table, row_id), found in state.ids().items():
+        if len(found) < 2:
+            continue
+        ops = by_id.get((table, row_id), [])
+        where = places(found)
+        seeded = [s for s in dict.fromkeys(where) if state.seeded(s, table, row_id)]
+        origin = f" (seeded in {', '.join(seeded)})" if seeded else ""
+        violations.append(
+            Violation(
+                kind="duplicate_row",
+                message=f"row {short(row_id)}{origin} exists {len(found)} times: in {', '.join(where)}",
+                table=table,
+                row_id=row_id,
+                op_ids=tuple(op.op_id for op in ops),
+                sources=where,
+                events=_events(ops),
+                final=tuple(f"{s}.{table} has row {row_id}" for s in where),
+            )
+        )
+    for (table, op_id), found in state.markers().items():
+        ids = {str(row.get("id")) for _, row in found}
+        if len(ids) < 2:  # one id in several places is a duplicate_row, reported above
+            continue
+        ops = [by_op[op_id]] if op_id in by_op else []
+        where = places(found)
+        violations.append(
+            Violation(
+                kind="duplicate_write",
+                message=f"create op {op_id} became {len(ids)} rows: in {', '.join(where)}",
+                table=table,
+                op_ids=(op_id,),
+                sources=where,
+                events=_events(ops),
+                final=tuple(f"{s}.{table} has row {row.get('id')} email={row.get('email')}" for s, row in found),
+            )
+        )
+    return violations

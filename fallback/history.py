@@ -1,0 +1,280 @@
+"""The history of a run, Jepsen style: every operation is an `invoke` event followed by one
+completion (`ok`, `fail` or `indeterminate`), and possibly by `resolve` events telling how an
+indeterminate write was settled later.
+
+    #12 t=1.203 p3 invoke create user_challenges marker=op-17@harness.test
+    #15 t=1.260 p3 ok     create user_challenges -> PRIMARY row 8c1e...
+
+Conventions the engine follows so the checker can map database rows back to operations:
+
+* every create puts `op_marker(op_id)` (`op-<id>@harness.test`) in the row's `email`: a
+  spec-faithful create gets its id from the database, and a failed-over write that committed
+  twice shows up as two rows with the same marker;
+* every update / assign_mt5 puts `op_token(op_id)` (`op-<id>`) in at least one changed text
+  field (assign_mt5: `mt5_login`), so its values can be recognised in any source.
+
+Times are monotonic seconds since the workload started. Error kinds are the client's
+(`refused`, `timeout`, `reset`, `http_503:PGRST001`, `source_unavailable`, `all_failed`, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EventType = Literal["invoke", "ok", "fail", "indeterminate", "resolve"]
+HistoryOp = Literal["load", "create", "update", "assign_mt5"]
+Scalar = str | int | float | bool | None
+COMPLETIONS = ("ok", "fail", "indeterminate")
+_MARKER = re.compile(r"^op-(\d+)@harness\.test$")
+
+
+def op_token(op_id: int) -> str:
+    return f"op-{op_id}"
+
+
+def carries_token(value: object, op_id: int) -> bool:
+    """Whether `value` holds `op-<id>` as a whole token (`op-1` is not in `op-12`)."""
+    return isinstance(value, str) and re.search(rf"(?<![\w-]){op_token(op_id)}(?![\w-])", value) is not None
+
+
+def op_marker(op_id: int) -> str:
+    """What the engine writes in a created row's `email`."""
+    return f"{op_token(op_id)}@harness.test"
+
+
+def marker_op_id(email: object) -> int | None:
+    """The op id in a row's `email`, or None for rows no create of this run wrote (the seed)."""
+    match = _MARKER.match(email) if isinstance(email, str) else None
+    return int(match.group(1)) if match else None
+
+
+def error_kind(kind: str, code: str | None = None) -> str:
+    """`http_503` + `PGRST001` -> `http_503:PGRST001`."""
+    return f"{kind}:{code}" if code else kind
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SourceCall(_Record):
+    """One call the client made to one source during an operation."""
+
+    source: str
+    kind: str
+    """`ok` or an error kind."""
+    latency_ms: float = 0.0
+    ambiguous: bool = False
+    """A write that may or may not have committed."""
+    row_ids: tuple[str, ...] | None = None
+    """Loads: the ids this source returned (None when not recorded)."""
+
+
+class Event(_Record):
+    index: int = -1
+    """Position in the history (set by `History.append`)."""
+    type: EventType
+    op_id: int
+    process: int
+    """The worker that ran the operation."""
+    client: str
+    op: HistoryOp
+    table: str
+    time_s: float
+    latency_ms: float | None = None
+    """Completions: time since the invoke."""
+    source: str | None = None
+    """Create: where the row landed (ok) or may have landed (indeterminate). Update: where the
+    client sent it. Resolve: where the row lives now."""
+    row_id: str | None = None
+    """Create: the row's id, when known. Update: the row updated."""
+    row_source: str | None = None
+    """Update invoke: the row's own source (`_db_source`) as the client saw it."""
+    marker: str | None = None
+    """Create invoke: `op_marker(op_id)`, written in the row's `email`."""
+    changes: dict[str, Scalar] = Field(default_factory=dict)
+    """Update invoke: the values set."""
+    calls: tuple[SourceCall, ...] = ()
+    rows_by_source: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+    """Load completion: ids of the merged rows per `_db_source` tag."""
+    degraded: bool | None = None
+    stale: bool | None = None
+    error: str | None = None
+    message: str = ""
+    outcome: Literal["ok", "indeterminate"] | None = None
+    """Resolve: `ok` when the row now lives in exactly one source."""
+    found_in: tuple[str, ...] = ()
+    deleted_from: tuple[str, ...] = ()
+
+    def failed_sources(self) -> tuple[str, ...]:
+        return tuple(call.source for call in self.calls if call.kind != "ok")
+
+    def describe(self) -> str:
+        """One line of a replayable failure: `#15 t=1.260s p3 ok create user_challenges -> PRIMARY ...`."""
+        parts = [f"#{self.index}", f"t={self.time_s:.3f}s", f"p{self.process}", f"{self.type:<13}", self.op, self.table]
+        parts.append(f"op={self.op_id}")
+        if self.type == "invoke":
+            if self.marker:
+                parts.append(f"marker={self.marker}")
+            if self.row_id:
+                parts.append(f"row={self.row_id}@{self.row_source}")
+            if self.changes:
+                parts.append("set " + ", ".join(f"{k}={v!r}" for k, v in self.changes.items()))
+        else:
+            if self.source or self.row_id:
+                parts.append(f"-> {self.source or '?'} row={self.row_id or '?'}")
+            if self.rows_by_source:
+                parts.append("rows " + " ".join(f"{s}:{len(ids)}" for s, ids in self.rows_by_source.items()))
+            failed = self.failed_sources()
+            if failed:
+                parts.append("failed " + ",".join(failed))
+            if self.error:
+                parts.append(f"error={self.error}")
+            if self.type == "resolve":
+                parts.append(f"found_in={','.join(self.found_in) or '-'}")
+        return " ".join(parts)
+
+
+@dataclass(frozen=True)
+class Operation:
+    """An invoke with its completion (None while running) and later resolutions."""
+
+    invoke: Event
+    completion: Event | None
+    resolutions: tuple[Event, ...] = ()
+
+    @property
+    def op_id(self) -> int:
+        return self.invoke.op_id
+
+    @property
+    def op(self) -> str:
+        return self.invoke.op
+
+    @property
+    def outcome(self) -> str:
+        """`ok`, `fail`, `indeterminate`, or `pending` (never completed: the run stopped first)."""
+        return self.completion.type if self.completion else "pending"
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        done = (self.completion,) if self.completion else ()
+        return (self.invoke, *done, *self.resolutions)
+
+
+class HistoryData(_Record):
+    """The serialised form: `{"events": [...]}`."""
+
+    events: tuple[Event, ...] = ()
+
+
+class History:
+    """An append-only list of events. `append` takes a lock: workers on threads or on one event
+    loop may share a history."""
+
+    def __init__(self, events: Iterable[Event] = ()) -> None:
+        self._lock = threading.Lock()
+        self._events: list[Event] = []
+        self._next_op = 1
+        for event in events:
+            self.append(event)
+
+    def new_op_id(self) -> int:
+        with self._lock:
+            op_id = self._next_op
+            self._next_op += 1
+            return op_id
+
+    def append(self, event: Event) -> Event:
+        with self._lock:
+            stored = event.model_copy(update={"index": len(self._events)})
+            self._events.append(stored)
+            self._next_op = max(self._next_op, event.op_id + 1)
+            return stored
+
+    def invoke(
+        self,
+        *,
+        process: int,
+        client: str,
+        op: HistoryOp,
+        table: str,
+        time_s: float,
+        op_id: int | None = None,
+        **fields: Any,
+    ) -> Event:
+        """Record the start of an operation. Its id comes from `new_op_id()` unless given (take one
+        first when the row needs it: `marker=op_marker(op_id)`, `mt5_login=op_token(op_id)`)."""
+        op_id = self.new_op_id() if op_id is None else op_id
+        event = Event(
+            type="invoke", op_id=op_id, process=process, client=client, op=op, table=table, time_s=time_s, **fields
+        )
+        return self.append(event)
+
+    def complete(self, invoke: Event, type: EventType, *, time_s: float, **fields: Any) -> Event:
+        """Record the completion (or a later `resolve`) of the operation `invoke` started."""
+        fields.setdefault("latency_ms", (time_s - invoke.time_s) * 1000 if type != "resolve" else None)
+        same: dict[str, Any] = {"op_id": invoke.op_id, "process": invoke.process, "client": invoke.client}
+        return self.append(Event(type=type, op=invoke.op, table=invoke.table, time_s=time_s, **same, **fields))
+
+    @property
+    def events(self) -> tuple[Event, ...]:
+        with self._lock:
+            return tuple(self._events)
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def __iter__(self) -> Iterator[Event]:
+        return iter(self.events)
+
+    def to_data(self) -> HistoryData:
+        return HistoryData(events=self.events)
+
+    def to_json(self) -> str:
+        return self.to_data().model_dump_json(indent=None)
+
+    @classmethod
+    def from_json(cls, text: str) -> History:
+        return cls(HistoryData.model_validate_json(text).events)
+
+    def operations(self, client: str | None = None) -> list[Operation]:
+        """Operations in invoke order (optionally of one client)."""
+        invokes: dict[int, Event] = {}
+        completions: dict[int, Event] = {}
+        resolutions: dict[int, list[Event]] = {}
+        for event in self.events:
+            if client is not None and event.client != client:
+                continue
+            if event.type == "invoke":
+                invokes[event.op_id] = event
+            elif event.type == "resolve":
+                resolutions.setdefault(event.op_id, []).append(event)
+            else:
+                completions.setdefault(event.op_id, event)
+        return [
+            Operation(invoke, completions.get(op_id), tuple(resolutions.get(op_id, ())))
+            for op_id, invoke in invokes.items()
+        ]
+
+    def operation(self, op_id: int) -> Operation:
+        for operation in self.operations():
+            if operation.op_id == op_id:
+                return operation
+        raise KeyError(f"no operation {op_id} in the history")
+
+    def clients(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(event.client for event in self.events))
+
+    def completions(self, op: str | None = None, client: str | None = None) -> list[Event]:
+        return [
+            e
+            for e in self.events
+            if e.type in COMPLETIONS and (op is None or e.op == op) and (client is None or e.client == client)
+        ]
