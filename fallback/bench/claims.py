@@ -94,7 +94,8 @@ def overhead_claim(figures: Sequence[Figure], client: str, spec: str, limit_ms: 
 
 def merge_claim(figures: Sequence[Figure], client: str) -> Claim:
     policy = MERGE_POLICY[client]
-    spec, rule = "Data merge: +50ms", f"{policy} merge of {MERGE_JUDGED_AT:,} rows <= 50 ms"
+    spec = "Data merge: +50ms"
+    rule = f"the client's merge (reference: dedup, spec_faithful: concat) of {MERGE_JUDGED_AT:,} rows <= 50 ms"
     sizes = [(rows, find(figures, MERGE, policy, rows=rows)) for rows in MERGE_SIZES]
     measured = "; ".join(f"{fmt_time(f.median_s)} @{rows:,} rows" for rows, f in sizes if f is not None)
     judged = dict(sizes).get(MERGE_JUDGED_AT)
