@@ -73,7 +73,7 @@ class WorkloadRunner:
             await asyncio.sleep(step.duration or 0.0)
             return
         if step.op == "resolve_pending":
-            await self._resolve_pending()
+            await self.resolve_pending()
             return
         started = self.clock()
         issued = 0
@@ -241,7 +241,7 @@ class WorkloadRunner:
         )  # fmt: skip
 
     # --- resolve_pending ----------------------------------------------------------------------------
-    async def _resolve_pending(self) -> None:
+    async def resolve_pending(self) -> None:
         resolutions: tuple[Resolution, ...] | None = await self._bounded(self.client.resolve_pending())
         for resolution in resolutions or ():
             origin = self.state.creates_by_row.get(resolution.pending.row_id)
