@@ -19,9 +19,8 @@ from pathlib import Path
 import pytest
 
 from fallback.bench.labels import Profile, stack_location
-from fallback.pytest_plugin import wait_until_ready
 from fallback.stack.seed import SPEC_SEED
-from fallback.stack.stack import StackOptions, reseed, running_stack
+from fallback.stack.stack import StackOptions, reseed, running_stack, wait_until_healthy
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -68,7 +67,7 @@ def toxics(bench_stack: StackState) -> Iterator[Toxiproxy]:
             yield toxiproxy
         finally:
             toxiproxy.reset()
-            wait_until_ready(bench_stack)
+            wait_until_healthy(bench_stack)
 
 
 @pytest.fixture(scope="module")

@@ -85,10 +85,13 @@ def overhead_claim(figures: Sequence[Figure], client: str, spec: str, limit_ms: 
         return Claim(spec, client, "-", "not measured", rule)
     overheads = [(ms, (merged.median_s - floor.median_s) * 1000) for ms, floor, merged in found]
     parts = [f"+{extra:.1f} ms @{ms} ms" for ms, extra in overheads]
-    if len(overheads) > 1 and overheads[-1][0] > overheads[0][0]:
-        slope = (overheads[-1][1] - overheads[0][1]) / (overheads[-1][0] - overheads[0][0])
-        parts.append(f"grows {slope:.2f} ms per ms of link latency")
     worst = max(extra for _, extra in overheads)
+    if len(overheads) > 1 and overheads[-1][0] > overheads[0][0]:
+        (ms0, extra0), (ms1, extra1) = overheads[0], overheads[-1]
+        slope = (extra1 - extra0) / (ms1 - ms0)
+        parts.append(f"grows {slope:.2f} ms per ms of link latency")
+        if worst <= limit_ms and slope > 0.1:
+            parts.append(f"so beyond ~{ms0 + (limit_ms - extra0) / slope:.0f} ms per link it exceeds {limit_ms:.0f} ms")
     return Claim(spec, client, "; ".join(parts), "holds" if worst <= limit_ms else "does not hold", rule)
 
 

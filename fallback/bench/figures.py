@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fallback.bench.labels import Label
+from fallback.bench.labels import SCENARIO_ORDER, Label
 
 GroupKey = tuple[str, int | None, int | None]
 """(scenario, injected latency in ms, rows): the variants of one key are compared with one floor."""
@@ -109,7 +109,7 @@ def ratios(figures: Iterable[Figure]) -> tuple[Ratio, ...]:
     for figure in figures:
         groups.setdefault(figure.key, []).append(figure)
     result: list[Ratio] = []
-    for members in groups.values():
+    for _, members in sorted(groups.items(), key=lambda item: _group_order(item[0])):
         floor = next((f for f in members if f.is_floor), None)
         for figure in sorted(members, key=lambda f: not f.is_floor):
             if floor is None or floor.median_s <= 0:
@@ -118,6 +118,12 @@ def ratios(figures: Iterable[Figure]) -> tuple[Ratio, ...]:
             p95 = figure.p95_s / floor.p95_s if floor.p95_s > 0 else None
             result.append(Ratio(figure, floor, figure.median_s / floor.median_s, p95))
     return tuple(result)
+
+
+def _group_order(key: GroupKey) -> tuple[int, int, int]:
+    scenario, latency_ms, rows = key
+    rank = SCENARIO_ORDER.index(scenario) if scenario in SCENARIO_ORDER else len(SCENARIO_ORDER)
+    return (rank, latency_ms or 0, rows or 0)
 
 
 def find(
@@ -146,10 +152,12 @@ def fmt_time(seconds: float) -> str:
     return f"{seconds:.3g} s"
 
 
-def fmt_figure(figure: Figure, seconds: float | None = None) -> str:
+def fmt_figure(figure: Figure, seconds: float | None = None, *, short: bool = False) -> str:
     """A time, written as a lower bound when the harness cut the call short."""
     value = fmt_time(figure.median_s if seconds is None else seconds)
-    return f">= {value} (bounded)" if figure.hit_bound else value
+    if not figure.hit_bound:
+        return value
+    return f">= {value}" if short else f">= {value} (bounded)"
 
 
 def fmt_ratio(value: float | None, lower_bound: bool = False) -> str:

@@ -26,6 +26,19 @@ OVERHEAD_MERGED = "overhead-merged"
 OVERHEAD_SINGLE = "overhead-single"
 THROUGHPUT = "gateway-throughput"
 
+SCENARIO_ORDER: tuple[str, ...] = (
+    READ,
+    READ_REFUSED,
+    READ_HUNG,
+    WRITE,
+    MERGE,
+    SUPABASE_REFUSED,
+    OVERHEAD_MERGED,
+    OVERHEAD_SINGLE,
+    THROUGHPUT,
+)
+"""The order of groups in reports."""
+
 # Clients.
 REFERENCE = "reference"
 SPEC_FAITHFUL = "spec_faithful"

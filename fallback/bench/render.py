@@ -27,7 +27,7 @@ def ratio_rows(report: BenchReport) -> list[tuple[str, ...]]:
                 f.label.group,
                 f.label.variant + (" (floor)" if f.is_floor else ""),
                 fmt_figure(f),
-                fmt_time(f.p95_s),
+                fmt_figure(f, f.p95_s, short=True),
                 fmt_ratio(r.median_ratio, r.lower_bound),
                 fmt_ratio(r.p95_ratio, r.lower_bound),
                 str(f.rounds),

@@ -104,6 +104,8 @@ def run_bench(
     load_before = os.getloadavg()
     exit_code = run_suite(raw_json, quick=quick, directory=directory, extra_args=extra_args)
     if not raw_json.exists():
+        if not any(report_dir.iterdir()):
+            report_dir.rmdir()
         raise BenchError(f"the benchmark suite wrote no JSON (pytest exit code {exit_code}); see its output above")
     data = json.loads(raw_json.read_text())
     report = build_report(data, quick=quick, load_before=load_before, load_after=os.getloadavg(), pytest_exit=exit_code)
