@@ -1,0 +1,82 @@
+"""`report.md`: a summary fit for `$GITHUB_STEP_SUMMARY`: one verdict table with the clients
+side by side, then every failed expectation (expected vs observed) and checker violation."""
+
+from __future__ import annotations
+
+from fallback.report.model import ClientRun, RunRecord, ScenarioRun
+
+ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️"}
+MAX_VIOLATIONS = 5
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def verdict_cell(run: ClientRun | None) -> str:
+    if run is None:
+        return "–"
+    held = sum(e.passed for e in run.expectations)
+    counts = f" ({held}/{len(run.expectations)})" if run.expectations else ""
+    return f"{ICONS[run.verdict]} {run.verdict}{counts}"
+
+
+def _duration(run: RunRecord) -> str:
+    seconds = (run.finished_at - run.started_at).total_seconds()
+    return f"{seconds:.1f}s" if seconds < 120 else f"{seconds / 60:.1f} min"
+
+
+def _header(run: RunRecord) -> list[str]:
+    verdict = run.verdict()
+    commit = f" · commit `{run.git_commit[:12]}`" if run.git_commit else ""
+    counts = {v: sum(s.verdict() == v for s in run.scenarios) for v in ("pass", "fail", "error")}
+    tally = ", ".join(f"{n} {v}" for v, n in counts.items() if n) or "no scenarios"
+    return [
+        f"# {ICONS[verdict]} Fallback harness run `{run.run_id}`: {verdict}",
+        "",
+        f"{len(run.scenarios)} scenarios: {tally} · {run.started_at:%Y-%m-%d %H:%M:%S} UTC · {_duration(run)}"
+        f"{commit} · {run.machine.hostname}",
+        "",
+    ]
+
+
+def _table(run: RunRecord) -> list[str]:
+    clients = run.client_names()
+    lines = ["| scenario | " + " | ".join(clients) + " |", "|---|" + "---|" * len(clients)]
+    for scenario in run.scenarios:
+        cells = [verdict_cell(scenario.client(name)) for name in clients]
+        lines.append(f"| {_cell(scenario.name)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
+    lines = [f"### {ICONS[client.verdict]} {scenario.name} · {client.client}", ""]
+    if client.error:
+        lines += ["The run itself failed:", "", "```", client.error, "```", ""]
+    failed = client.failed()
+    if failed:
+        lines += ["| check | expected | observed |", "|---|---|---|"]
+        lines += [f"| {_cell(e.name)} | {_cell(e.expected)} | {_cell(e.observed)} |" for e in failed]
+        lines.append("")
+    checker = client.checker
+    if checker is not None and not checker.valid:
+        shown = checker.violations[:MAX_VIOLATIONS]
+        more = len(checker.violations) - len(shown)
+        lines += [f"<details><summary>{_cell(checker.summary())}</summary>", "", "```"]
+        lines += [v.replay() + "\n" for v in shown]
+        if more:
+            lines.append(f"... and {more} more (see report.json)")
+        lines += ["```", "", "</details>", ""]
+    return lines
+
+
+def render_markdown(run: RunRecord) -> str:
+    lines = _header(run) + _table(run)
+    broken = [(s, c) for s in run.scenarios for c in s.clients if c.verdict != "pass"]
+    if broken:
+        lines += ["## Failed expectations", ""]
+        for scenario, client in broken:
+            lines += _failures(scenario, client)
+    else:
+        lines += ["Every expectation held.", ""]
+    return "\n".join(lines).rstrip() + "\n"

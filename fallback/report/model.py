@@ -1,0 +1,150 @@
+"""The run record: one typed, frozen record per run, written as `report.json` and validated by
+`reports/schema.json`. Markdown, HTML and JUnit are renderers of this record, nothing more.
+
+    RunRecord
+    └── ScenarioRun            one per scenario file
+        └── ClientRun          one per client that ran it (reference, spec, an imported one)
+            ├── Expectation    expected vs observed, passed or not
+            ├── CheckResult    the history checker's verdict (fallback.checker)
+            ├── LatencyPoint   one per completed operation, over time
+            └── FaultSpan      the fault windows as applied
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import subprocess
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from fallback.checker import CheckResult
+
+Verdict = Literal["pass", "fail", "error"]
+_ORDER: dict[str, int] = {"pass": 0, "fail": 1, "error": 2}
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", from_attributes=True)
+
+
+class Expectation(Record):
+    name: str
+    """`merged_count`, `latency_ms: load p95`, `log_contains: PRIMARY Database error`, ..."""
+    expected: str
+    observed: str
+    passed: bool
+
+
+class LatencyPoint(Record):
+    t_offset_s: float
+    """Seconds since the workload started, at the operation's completion."""
+    op: str
+    latency_ms: float
+    outcome: str
+    """`ok`, `fail` or `indeterminate`."""
+
+
+class FaultSpan(Record):
+    start_s: float
+    end_s: float | None
+    """None: until the workload ended."""
+    target: str
+    toxic: str
+
+
+class ClientRun(Record):
+    client: str
+    verdict: Verdict
+    """`pass`: every expectation held; `fail`: one did not; `error`: the run itself broke (see `error`)."""
+    error: str | None = None
+    duration_s: float = 0.0
+    expectations: tuple[Expectation, ...] = ()
+    checker: CheckResult | None = None
+    latency: tuple[LatencyPoint, ...] = ()
+    faults: tuple[FaultSpan, ...] = ()
+    success_rate: dict[str, float | None] = Field(default_factory=dict)
+    """Per source: calls answered ok / calls made (None: never called)."""
+    fallback_frequency: dict[str, float | None] = Field(default_factory=dict)
+    """E.g. `writes_to_BOLT`: share of acknowledged writes that landed there."""
+    distribution: dict[str, dict[str, int]] = Field(default_factory=dict)
+    """Rows per source per table at the end of the run."""
+    logs: tuple[str, ...] = ()
+    """The client's console lines."""
+
+    def failed(self) -> tuple[Expectation, ...]:
+        return tuple(e for e in self.expectations if not e.passed)
+
+
+class ScenarioRun(Record):
+    name: str
+    file: str | None = None
+    description: str = ""
+    clients: tuple[ClientRun, ...] = ()
+
+    def verdict(self) -> Verdict:
+        return worst(c.verdict for c in self.clients)
+
+    def client(self, name: str) -> ClientRun | None:
+        return next((c for c in self.clients if c.client == name), None)
+
+
+class MachineInfo(Record):
+    hostname: str
+    platform: str
+    python: str
+    cpus: int | None
+
+
+class RunRecord(Record):
+    run_id: str
+    started_at: datetime
+    finished_at: datetime
+    git_commit: str | None = None
+    machine: MachineInfo
+    scenarios: tuple[ScenarioRun, ...] = ()
+
+    def verdict(self) -> Verdict:
+        return worst(s.verdict() for s in self.scenarios)
+
+    def client_names(self) -> tuple[str, ...]:
+        """Every client that ran anything, reference and spec first."""
+        names = dict.fromkeys(c.client for s in self.scenarios for c in s.clients)
+        preferred = [n for n in ("reference", "spec") if n in names]
+        return (*preferred, *(n for n in names if n not in preferred))
+
+
+def worst(verdicts: Iterable[Verdict]) -> Verdict:
+    """`error` over `fail` over `pass`; nothing ran counts as `pass`."""
+    return max(verdicts, key=lambda v: _ORDER[v], default="pass")
+
+
+def machine_info() -> MachineInfo:
+    return MachineInfo(
+        hostname=socket.gethostname(),
+        platform=platform.platform(),
+        python=platform.python_version(),
+        cpus=os.cpu_count(),
+    )
+
+
+def git_commit(cwd: str | Path | None = None) -> str | None:
+    """The checked-out commit, or None outside a git work tree (or without git)."""
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """`20261125T084400Z-3f2a`: sorts by time, unique enough for one machine."""
+    now = now or datetime.now(UTC)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{os.urandom(2).hex()}"

@@ -1,0 +1,191 @@
+"""Inline SVG plots for the HTML report, drawn in Python: the page needs no script and no network.
+
+latency_plot    latency over time, one dot per operation, fault windows shaded
+bar_chart       one horizontal bar per key (success rate, fallback frequency)
+distribution    rows per source, one stacked bar per table
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from fallback.report.model import FaultSpan, LatencyPoint
+
+OP_COLOURS = {"load": "#1f77b4", "create": "#2ca02c", "update": "#9467bd", "assign_mt5": "#ff7f0e"}
+SOURCE_COLOURS = {"PRIMARY": "#1f77b4", "BOLT": "#ff7f0e", "OLD": "#7f7f7f"}
+FAULT_COLOURS = ("#d62728", "#8c564b", "#e377c2", "#bcbd22", "#17becf", "#9467bd")
+FONT = 'font-family="system-ui, sans-serif" font-size="11"'
+
+
+def _colour(key: str, table: Mapping[str, str], index: int) -> str:
+    return table.get(key, FAULT_COLOURS[index % len(FAULT_COLOURS)])
+
+
+def _svg(width: int, height: int, body: list[str], title: str) -> str:
+    return (
+        f'<svg width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(title)}" {FONT}>'
+        f"<title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
+
+
+def _log_ticks(low: float, high: float) -> list[float]:
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    return [10.0**e for e in range(first, last + 1)]
+
+
+def _time_ticks(end: float) -> list[float]:
+    step = next(
+        s for s in (0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600, math.inf) if end / s <= 10
+    )
+    return [i * step for i in range(int(end / step) + 1)] if math.isfinite(step) else [0.0]
+
+
+def latency_plot(
+    points: Sequence[LatencyPoint], faults: Sequence[FaultSpan], title: str = "latency over time", width: int = 760
+) -> str:
+    """Latency (log scale) against time since the workload started. Failed operations are drawn as
+    crosses, indeterminate ones as rings; each fault window is a shaded band labelled above the plot."""
+    lanes = list(dict.fromkeys(f"{f.target} {f.toxic}" for f in faults))
+    top = 18 + 14 * len(lanes)
+    left, right, bottom, plot_h = 140, 12, 34, 200
+    height = top + plot_h + bottom + 18
+    plot_w = width - left - right
+    end = max([p.t_offset_s for p in points] + [f.end_s or f.start_s for f in faults] + [1.0]) * 1.02
+    low = max(0.1, min([p.latency_ms for p in points if p.latency_ms > 0] + [1.0]) / 1.5)
+    high = max([p.latency_ms for p in points] + [10.0]) * 1.5
+
+    def x(t: float) -> float:
+        return left + plot_w * min(max(t, 0.0), end) / end
+
+    def y(ms: float) -> float:
+        share = (math.log10(max(ms, low)) - math.log10(low)) / (math.log10(high) - math.log10(low))
+        return top + plot_h * (1 - share)
+
+    body = [f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="#fafafa" stroke="#ccc"/>']
+    for fault in faults:
+        lane = lanes.index(f"{fault.target} {fault.toxic}")
+        colour = FAULT_COLOURS[lane % len(FAULT_COLOURS)]
+        x0, x1 = x(fault.start_s), x(fault.end_s if fault.end_s is not None else end)
+        body.append(
+            f'<rect class="fault" x="{x0:.1f}" y="{top}" width="{max(x1 - x0, 1):.1f}" height="{plot_h}" '
+            f'fill="{colour}" fill-opacity="0.12"><title>{escape(_fault_label(fault))}</title></rect>'
+        )
+        body.append(
+            f'<rect x="{x0:.1f}" y="{6 + 14 * lane}" width="{max(x1 - x0, 1):.1f}" height="10" fill="{colour}"/>'
+        )
+    for lane, label in enumerate(lanes):
+        colour = FAULT_COLOURS[lane % len(FAULT_COLOURS)]
+        body.append(
+            f'<text x="{left - 4}" y="{15 + 14 * lane}" text-anchor="end" fill="{colour}">{escape(label)}</text>'
+        )
+    for tick in _log_ticks(low, high):
+        if low <= tick <= high:
+            body.append(
+                f'<line x1="{left}" x2="{left + plot_w}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#e5e5e5"/>'
+            )
+            body.append(f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" text-anchor="end">{tick:g} ms</text>')
+    for tick in _time_ticks(end):
+        body.append(f'<text x="{x(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle">{tick:g}s</text>')
+    body.append(
+        f'<text x="{left + plot_w / 2}" y="{top + plot_h + 28}" text-anchor="middle">'
+        "seconds since workload start</text>"
+    )
+    for p in points:
+        colour = OP_COLOURS.get(p.op, "#333")
+        cx, cy = x(p.t_offset_s), y(p.latency_ms)
+        tip = f"<title>{escape(f'{p.op} {p.outcome} {p.latency_ms:.0f} ms at {p.t_offset_s:.2f}s')}</title>"
+        if p.outcome == "ok":
+            body.append(f'<circle class="op" cx="{cx:.1f}" cy="{cy:.1f}" r="2.5" fill="{colour}">{tip}</circle>')
+        elif p.outcome == "fail":
+            a, b, c, e = cx - 3, cx + 3, cy - 3, cy + 3
+            d = f"M{a:.1f},{c:.1f}L{b:.1f},{e:.1f}M{a:.1f},{e:.1f}L{b:.1f},{c:.1f}"
+            body.append(f'<path class="op" d="{d}" stroke="{colour}" stroke-width="1.5">{tip}</path>')
+        else:
+            body.append(
+                f'<circle class="op" cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="none" stroke="{colour}">{tip}</circle>'
+            )
+    legend_y = height - 6
+    legend = [f"{op}" for op in OP_COLOURS if any(p.op == op for p in points)]
+    for i, op in enumerate(legend):
+        lx = left + i * 95
+        body.append(f'<circle cx="{lx}" cy="{legend_y - 4}" r="3" fill="{OP_COLOURS[op]}"/>')
+        body.append(f'<text x="{lx + 6}" y="{legend_y}">{escape(op)}</text>')
+    body.append(
+        f'<text x="{left + plot_w}" y="{legend_y}" text-anchor="end">dot ok · cross failed · ring indeterminate</text>'
+    )
+    return _svg(width, height, body, title)
+
+
+def _fault_label(fault: FaultSpan) -> str:
+    end = f"{fault.end_s:g}s" if fault.end_s is not None else "end"
+    return f"{fault.target} {fault.toxic} {fault.start_s:g}s–{end}"
+
+
+def bar_chart(
+    values: Mapping[str, float | None],
+    title: str,
+    width: int = 420,
+    percent: bool = True,
+    colours: Mapping[str, str] = SOURCE_COLOURS,
+) -> str:
+    """One bar per key, values in 0..1 (shown as percentages); None is drawn as `n/a`."""
+    label_w, bar_h, gap = 150, 16, 6
+    height = 22 + len(values) * (bar_h + gap) + 4
+    bar_w = width - label_w - 60
+    body = [f'<text x="0" y="12" font-weight="bold">{escape(title)}</text>']
+    for i, (key, value) in enumerate(values.items()):
+        y = 22 + i * (bar_h + gap)
+        body.append(f'<text x="{label_w - 6}" y="{y + 12}" text-anchor="end">{escape(key)}</text>')
+        body.append(f'<rect x="{label_w}" y="{y}" width="{bar_w}" height="{bar_h}" fill="#f0f0f0"/>')
+        if value is None:
+            body.append(f'<text x="{label_w + 4}" y="{y + 12}" fill="#888">n/a</text>')
+            continue
+        share = min(max(value, 0.0), 1.0)
+        colour = _colour(key, colours, i) if key in colours else "#4c78a8"
+        body.append(
+            f'<rect class="bar" x="{label_w}" y="{y}" width="{bar_w * share:.1f}" height="{bar_h}" fill="{colour}"/>'
+        )
+        text = f"{value:.1%}" if percent else f"{value:g}"
+        body.append(f'<text x="{label_w + bar_w + 4}" y="{y + 12}">{text}</text>')
+    return _svg(width, height, body, title)
+
+
+def distribution(counts: Mapping[str, Mapping[str, int]], title: str = "rows per source", width: int = 420) -> str:
+    """`counts[source][table]` as one stacked bar per table, each source its own colour."""
+    tables = list(dict.fromkeys(t for per_table in counts.values() for t in per_table))
+    sources = list(counts)
+    label_w, bar_h, gap = 110, 18, 8
+    height = 22 + len(tables) * (bar_h + gap) + 20
+    bar_w = width - label_w - 50
+    body = [f'<text x="0" y="12" font-weight="bold">{escape(title)}</text>']
+    for i, table in enumerate(tables):
+        y = 22 + i * (bar_h + gap)
+        total = sum(counts[s].get(table, 0) for s in sources)
+        body.append(f'<text x="{label_w - 6}" y="{y + 13}" text-anchor="end">{escape(table)}</text>')
+        offset = 0.0
+        for j, source in enumerate(sources):
+            n = counts[source].get(table, 0)
+            if not n or not total:
+                continue
+            w = bar_w * n / total
+            colour = _colour(source, SOURCE_COLOURS, j)
+            body.append(
+                f'<rect class="bar" x="{label_w + offset:.1f}" y="{y}" width="{w:.1f}" height="{bar_h}" '
+                f'fill="{colour}">'
+                f"<title>{escape(f'{source}: {n}')}</title></rect>"
+            )
+            if w > 24:
+                body.append(f'<text x="{label_w + offset + 3:.1f}" y="{y + 13}" fill="#fff">{n}</text>')
+            offset += w
+        body.append(f'<text x="{label_w + bar_w + 4}" y="{y + 13}">{total}</text>')
+    legend_y = height - 6
+    for j, source in enumerate(sources):
+        body.append(
+            f'<rect x="{label_w + j * 80}" y="{legend_y - 9}" width="10" height="10" '
+            f'fill="{_colour(source, SOURCE_COLOURS, j)}"/>'
+        )
+        body.append(f'<text x="{label_w + j * 80 + 14}" y="{legend_y}">{escape(source)}</text>')
+    return _svg(width, height, body, title)
