@@ -37,6 +37,7 @@ from fallback.client.merge import SOURCE_TAG
 from fallback.client.metrics import Metrics
 from fallback.client.results import Attempt, LoadResult, Op, Resolution, Row, UpdateResult, WriteResult
 
+log = logging.getLogger("fallback.adapters")
 DEFINITE = frozenset({"unsupported", "unavailable"})
 """Failure kinds after which nothing was sent to the client: a write definitely did not happen."""
 
@@ -104,7 +105,9 @@ class SubprocessClient:
                 await self._process.kill("restarting")
             process = ClientProcess(self.command, self._on_line, cwd=self.cwd, env=self.env)
             self._process = process
-            self.restarts += int(self._starts > 0)
+            if self._starts:
+                self.restarts += 1
+                log.warning("restarting client %s: %s", self.name, self.command)
             self._starts += 1
             try:
                 async with asyncio.timeout(self.start_timeout_s):
@@ -142,10 +145,14 @@ class SubprocessClient:
                 reply = await process.request(op, **params)
         except TimeoutError as exc:
             self._counts["hung"] += 1
+            log.warning(
+                "client %s (pid %s): no answer to %s within %g s; killing it", self.name, process.pid, op, limit
+            )
             await process.kill(f"killed: a {op} got no answer within {limit:g} s")
             raise CallFailed("hung", f"no answer to {op} within {limit:g} s; the client will be restarted") from exc
         except ProcessGone as exc:
             self._counts["crashed"] += 1
+            log.warning("client %s (pid %s) gone during %s: %s", self.name, process.pid, op, exc)
             raise CallFailed("crashed", f"{op}: {exc}") from exc
         return self._check(reply, op)
 
