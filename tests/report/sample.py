@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from fallback.checker import check
+from fallback.checker import CheckResult, FinalData, check
 from fallback.history import History, SourceCall, op_marker
 from fallback.report import (
     ClientRun,
@@ -20,7 +20,7 @@ from fallback.report import (
 TABLE = "user_challenges"
 
 
-def lost_write_check() -> tuple[History, object]:
+def lost_write_check() -> tuple[History, CheckResult]:
     history = History()
     op_id = history.new_op_id()
     invoke = history.invoke(
@@ -34,7 +34,7 @@ def lost_write_check() -> tuple[History, object]:
         row_id="row-1",
         calls=(SourceCall(source="PRIMARY", kind="refused"), SourceCall(source="BOLT", kind="ok")),
     )
-    final = {"PRIMARY": {TABLE: []}, "BOLT": {TABLE: []}, "OLD": {TABLE: []}}
+    final: FinalData = {"PRIMARY": {TABLE: []}, "BOLT": {TABLE: []}, "OLD": {TABLE: []}}
     return history, check(history, final)
 
 
@@ -83,7 +83,7 @@ def sample_run() -> RunRecord:
             Expectation(name="merged_count", expected="40", observed="40", passed=True),
             Expectation(name="no_lost_writes", expected="holds", observed="create op 1 lost | <gone>", passed=False),
         ),
-        checker=spec_check,  # type: ignore[arg-type]
+        checker=spec_check,
         latency=latency(40, 1.0, 2.0),
         faults=faults,
         success_rate={"PRIMARY": 0.0, "BOLT": 0.9, "OLD": 1.0},

@@ -137,3 +137,16 @@ def test_client_import_path(tmp_path: Path) -> None:
     path.write_text(body + "client: sometimes\n")
     with pytest.raises(ScenarioError, match=r"x.yaml:4: client: unknown client 'sometimes'"):
         load_scenario(path)
+
+
+def test_the_documented_example_loads(tmp_path: Path) -> None:
+    import re
+
+    doc = (Path(__file__).parents[2] / "fallback" / "scenario" / "FORMAT.md").read_text(encoding="utf-8")
+    match = re.search(r"## A complete example\n\n```yaml\n(.*?)```", doc, re.S)
+    assert match is not None
+    path = tmp_path / "example.yaml"
+    path.write_text(match.group(1), encoding="utf-8")
+    example = load_scenario(path)
+    assert example.name == "primary-api-down"
+    assert len(example.fault_windows()) == 2 + 6  # the flap gives 6 windows between 6 s and 30 s
