@@ -31,7 +31,9 @@ def evaluate(expect: Expect, seen: Observation, checked: CheckResult) -> list[Ch
 def _last_load(name: str, expected: Any, observe: Callable[[Any], Any], seen: Observation) -> list[CheckOutcome]:
     load = seen.last_load()
     if load is None:
-        return [CheckOutcome(name, repr(expected), "no load completed", False)]
+        return [CheckOutcome(name, _show(expected), "no load completed", False)]
+    if load.error == "hung":
+        return [CheckOutcome(name, _show(expected), "the last load did not answer within the deadline", False)]
     observed = observe(load)
     return [CheckOutcome(name, _show(expected), _show(observed), observed == expected)]
 

@@ -38,11 +38,23 @@ class FaultTimeline:
         self.applied: list[AppliedWindow] = []
         self._open: dict[int, tuple[FaultWindow, float]] = {}
 
+    async def apply_initial(self) -> None:
+        """Apply the windows that start at 0 s before the workload's clock starts.
+
+        Applied concurrently with the first operation instead, a `down` at 0 s could close a
+        request already in flight: a different fault (a lost reply) than the file describes.
+        """
+        for index, window in enumerate(self.windows):
+            if window.start_s <= 0:
+                await asyncio.to_thread(to_fault(window).apply, self.toxiproxy)
+                self._open[index] = (window, 0.0)
+
     async def run(self, now: asyncio.AbstractEventLoop, started_at: float) -> None:
         """Apply and clear every window on time; returns after the last timed clear."""
         events: list[tuple[float, int, bool]] = []  # (offset, window index, apply?)
         for index, window in enumerate(self.windows):
-            events.append((window.start_s, index, True))
+            if window.start_s > 0:
+                events.append((window.start_s, index, True))
             if window.end_s is not None:
                 events.append((window.end_s, index, False))
         events.sort(key=lambda e: (e[0], e[2]))  # at equal offsets clear before apply (flaps)

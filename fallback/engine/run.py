@@ -13,39 +13,22 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
-from fallback.checker import CheckResult, check
+from fallback.checker import check
 from fallback.engine.clients import make_client
-from fallback.engine.expect import CheckOutcome, evaluate
-from fallback.engine.faults import AppliedWindow, FaultTimeline
+from fallback.engine.expect import evaluate
+from fallback.engine.faults import FaultTimeline
 from fallback.engine.observe import Observation, ids, read_tables
-from fallback.engine.workload import DEFAULT_OP_DEADLINE_S, WorkloadRunner
+from fallback.engine.workload import WorkloadRunner
 from fallback.history import History
+from fallback.report import ClientRun, Expectation, FaultSpan, LatencyPoint, Verdict
 from fallback.scenario import Scenario
 from fallback.stack import stack as stack_lib
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 CLIENT_LOGGER = "fallback.client"
-
-
-@dataclass(frozen=True)
-class ClientRun:
-    scenario: Scenario
-    client: str
-    observation: Observation
-    checked: CheckResult
-    outcomes: tuple[CheckOutcome, ...]
-    faults: tuple[AppliedWindow, ...]
-    duration_s: float
-    error: str | None = None
-    """Set when the run itself broke (not when an expectation failed)."""
-
-    @property
-    def passed(self) -> bool:
-        return self.error is None and all(o.passed for o in self.outcomes)
 
 
 class _LogCapture(logging.Handler):
@@ -77,10 +60,27 @@ async def run_client(
     client_name: str,
     state: StackState,
     *,
-    op_deadline_s: float = DEFAULT_OP_DEADLINE_S,
+    op_deadline_s: float | None = None,
     seed: int = 0,
 ) -> ClientRun:
+    """Run `scenario` for one client; a run that breaks is an `error` verdict, never an exception."""
     started = time.monotonic()
+    try:
+        return await _run_client(scenario, client_name, state, op_deadline_s, seed, started)
+    except Exception as exc:
+        return ClientRun(client=client_name, verdict="error", error=f"{type(exc).__name__}: {exc}",
+                         duration_s=time.monotonic() - started)  # fmt: skip
+
+
+async def _run_client(
+    scenario: Scenario,
+    client_name: str,
+    state: StackState,
+    op_deadline_s: float | None,
+    seed: int,
+    started: float,
+) -> ClientRun:
+    op_deadline_s = op_deadline_s or scenario.op_deadline
     toxiproxy = Toxiproxy(state.toxiproxy_url)
     history = History()
     logs: list[str] = []
@@ -91,12 +91,10 @@ async def run_client(
         initial = ids(await read_tables(state))
         with tempfile.TemporaryDirectory(prefix="fallback-cache-") as cache_dir, captured_client_logs() as logs:
             client = make_client(client_name, state, Path(cache_dir))
-            loop = asyncio.get_running_loop()
-            t0 = loop.time()
-            runner = WorkloadRunner(client, history, seed=seed, op_deadline_s=op_deadline_s,
-                                    clock=lambda: loop.time() - t0)  # fmt: skip
+            clock = Clock()
+            runner = WorkloadRunner(client, history, seed=seed, op_deadline_s=op_deadline_s, clock=clock)
             try:
-                error = await _drive(runner, scenario, timeline, t0)
+                error = await _drive(runner, scenario, timeline, clock)
                 # The faults are gone: give the client its chance to settle what it left undecided.
                 await asyncio.to_thread(stack_lib.wait_until_healthy, state)
                 await runner.resolve_pending()
@@ -105,12 +103,25 @@ async def run_client(
         final = await read_tables(state)
     finally:
         toxiproxy.close()
-    observation = Observation(history, final, tuple(logs), tuple(s.name for s in state.sources))
+    seen = Observation(history, final, tuple(logs), tuple(s.name for s in state.sources))
     checked = check(history, final, initial)
-    outcomes = tuple(evaluate(scenario.expect_for(client_name), observation, checked))
+    outcomes = evaluate(scenario.expect_for(client_name), seen, checked)
+    verdict: Verdict = "error" if error else ("pass" if all(o.passed for o in outcomes) else "fail")
     return ClientRun(
-        scenario, client_name, observation, checked, outcomes, tuple(timeline.applied),
-        time.monotonic() - started, error,
+        client=client_name,
+        verdict=verdict,
+        error=error,
+        duration_s=time.monotonic() - started,
+        expectations=tuple(Expectation(**vars(o)) for o in outcomes),
+        checker=checked,
+        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
+                      for p in seen.samples()),
+        faults=tuple(FaultSpan(start_s=a.applied_s, end_s=a.cleared_s, target=a.window.target, toxic=a.window.toxic)
+                     for a in timeline.applied),
+        success_rate=seen.source_success_rate(),
+        fallback_frequency=seen.fallback_frequency(),
+        distribution=seen.distribution(),
+        logs=seen.logs,
     )  # fmt: skip
 
 
@@ -122,21 +133,41 @@ def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) ->
     stack_lib.reseed(state, seed)
 
 
-async def _drive(runner: WorkloadRunner, scenario: Scenario, timeline: FaultTimeline, t0: float) -> str | None:
+class Clock:
+    """Seconds since the workload started (the time base of the history and the fault timeline)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.t0 = self.loop.time()
+
+    def start(self) -> float:
+        self.t0 = self.loop.time()
+        return self.t0
+
+    def __call__(self) -> float:
+        return self.loop.time() - self.t0
+
+
+async def _drive(runner: WorkloadRunner, scenario: Scenario, timeline: FaultTimeline, clock: Clock) -> str | None:
     """Run the workload with the fault timeline beside it; always clear the faults."""
-    loop = asyncio.get_running_loop()
-    faults = asyncio.create_task(timeline.run(loop, t0))
+    faults: asyncio.Task[None] | None = None
     error = None
     try:
+        await timeline.apply_initial()
+        faults = asyncio.create_task(timeline.run(clock.loop, clock.start()))
         work = asyncio.create_task(runner.run(scenario.workload))
         done, _ = await asyncio.wait({work, faults}, return_when=asyncio.FIRST_EXCEPTION)
         if faults in done and faults.exception() is not None:
             work.cancel()
             error = f"fault timeline failed: {faults.exception()}"
         else:
-            await work
+            try:
+                await work
+            except Exception as exc:  # a broken client or engine bug: the run is an error, not a crash
+                error = f"workload failed: {exc!r}"
     finally:
-        faults.cancel()
-        await asyncio.gather(faults, return_exceptions=True)
-        await asyncio.to_thread(timeline.clear_all, loop.time() - t0)
+        if faults is not None:
+            faults.cancel()
+            await asyncio.gather(faults, return_exceptions=True)
+        await asyncio.to_thread(timeline.clear_all, clock())
     return error

@@ -14,7 +14,7 @@ from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fallback.scenario._types import Record, Source, SourceName, Table, TableName
+from fallback.scenario._types import Duration, Record, Source, SourceName, Table, TableName
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, windows
 from fallback.scenario.workload import Workload
@@ -47,6 +47,9 @@ class Scenario(Record):
     """Checked against the reference client (or the imported one)."""
     spec_expect: Expect | None = None
     """What the spec-faithful client is expected to show; `expect` is used when absent."""
+    op_deadline: Duration = Field(default=10.0, gt=0)
+    """The engine's own bound on every client call: a call not answered by then is recorded as
+    `hung` (a write as indeterminate). Clients have their own deadlines; this one is the harness's."""
     file: str | None = Field(default=None, exclude=True)
     """The file it was loaded from (not part of the scenario: never dumped)."""
 
