@@ -54,6 +54,8 @@ class ClientProcess:
         self._next_id = 0
         self._readers: list[asyncio.Task[None]] = []
         self._gone: str | None = None
+        self.stderr_lines = 0
+        self._line_read = asyncio.Event()
 
     @property
     def pid(self) -> int | None:
@@ -128,6 +130,22 @@ class ClientProcess:
     def _console(self, line: bytes, stream: Literal["stderr", "stdout"]) -> None:
         text = line.decode("utf-8", errors="replace").rstrip("\r\n")
         self.on_line(ConsoleLine(time.time(), text, stream))
+        if stream == "stderr":
+            self.stderr_lines += 1
+            self._line_read.set()
+
+    async def console_caught_up(self, lines: int, timeout_s: float = 1.0) -> bool:
+        """Wait until `lines` stderr lines have been read: a reply overtakes the console lines
+        printed before it (two pipes), and a caller checking the console must see them."""
+        deadline = time.monotonic() + timeout_s
+        while self.stderr_lines < lines:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self.alive:
+                return False
+            self._line_read.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._line_read.wait(), remaining)
+        return True
 
     def _fail_pending(self, why: str) -> None:
         self._gone = self._gone or why

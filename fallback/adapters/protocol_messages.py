@@ -19,8 +19,13 @@ Requests (harness -> client), each with an integer `id` unique within the proces
 `sources` are in priority order. Replies (client -> harness), one per request, in any order
 (a client may run requests concurrently; `id` pairs them)::
 
-    {"id": 3, "ok": true, "result": {...}}
+    {"id": 3, "ok": true, "result": {...}, "console_lines": 12}
     {"id": 3, "ok": false, "error": {"kind": "unsupported" | "bad_request" | "client_error", "message": "..."}}
+
+`console_lines` (optional) is how many lines the client has written to stderr so far: the harness
+waits (up to 1 s) until it has read that many before returning the result, so the console lines
+an operation printed are captured by the time the operation returns (stdout and stderr are two
+pipes, and a reply can overtake the lines printed before it).
 
 `hello` comes first and its result names the client::
 

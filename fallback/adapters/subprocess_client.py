@@ -113,6 +113,8 @@ class SubprocessClient:
                 async with asyncio.timeout(self.start_timeout_s):
                     await process.start()
                     hello = self._check(await process.request("hello", protocol=wire.PROTOCOL_VERSION), "hello")
+                    if not isinstance(hello.get("operations", []), list):
+                        raise CallFailed("protocol_error", "hello: `operations` must be a list of names")
                     self._check(await process.request("configure", **wire.configure_params(self.sources)), "configure")
             except (TimeoutError, ProcessGone, OSError, CallFailed) as exc:
                 await process.kill("failed to start")
@@ -154,6 +156,8 @@ class SubprocessClient:
             self._counts["crashed"] += 1
             log.warning("client %s (pid %s) gone during %s: %s", self.name, process.pid, op, exc)
             raise CallFailed("crashed", f"{op}: {exc}") from exc
+        if isinstance(reply.get("console_lines"), int):
+            await process.console_caught_up(reply["console_lines"])
         return self._check(reply, op)
 
     # --- FallbackClient ---------------------------------------------------------------------

@@ -23,19 +23,22 @@ MODE = sys.argv[1]
 MARKER = sys.argv[2] if len(sys.argv) > 2 else ""
 SOURCES: list[str] = []
 lock = threading.Lock()
+written = [0]  # stderr lines so far, sent as `console_lines` with every reply
 
 
 def send(message: dict[str, object]) -> None:
     with lock:
         if MODE == "junk":
             sys.stdout.write("debug: about to reply\n")
-        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.write(json.dumps({**message, "console_lines": written[0]}) + "\n")
         sys.stdout.flush()
 
 
 def console(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
+    with lock:
+        sys.stderr.write(text + "\n")
+        sys.stderr.flush()
+        written[0] += 1
 
 
 def first_time() -> bool:

@@ -70,8 +70,7 @@ async def test_console_is_captured_with_times_and_logged(make: Make, caplog: pyt
     client = make("ok")
     before = time.time()
     with caplog.at_level(logging.INFO, logger="fallback.client"):
-        await client.load("user_challenges")
-        await asyncio.sleep(0.2)  # stderr is read by its own task
+        await client.load("user_challenges")  # returns once the lines it printed are read (`console_lines`)
     lines = [line.text for line in client.console_lines()]
     assert "⚠ System using fallback databases" in lines
     assert all(line.at >= before and line.stream == "stderr" for line in client.console_lines())
