@@ -32,6 +32,8 @@ HistoryOp = Literal["load", "create", "update", "assign_mt5"]
 Scalar = str | int | float | bool | None
 COMPLETIONS = ("ok", "fail", "indeterminate")
 _MARKER = re.compile(r"^op-(\d+)@harness\.test$")
+TOKEN = re.compile(r"(?<![\w-])op-\d+(?![\w-])")
+"""Any op token, as `carries_token` recognises one."""
 
 
 def op_token(op_id: int) -> str:

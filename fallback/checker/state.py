@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from fallback.history import marker_op_id
+from fallback.history import TOKEN, marker_op_id
 
 Row = Mapping[str, Any]
 FinalData = Mapping[str, Mapping[str, Sequence[Row]]]
@@ -26,6 +26,7 @@ class FinalState:
         self._seed = {s: {t: {str(i) for i in ids} for t, ids in tables.items()} for s, tables in (seed or {}).items()}
         self._by_id: dict[tuple[str, str], list[Found]] = {}
         self._by_marker: dict[tuple[str, int], list[Found]] = {}
+        self._by_token_value: dict[tuple[str, str, str], list[Found]] = {}
         for source, tables in final.items():
             for table, rows in tables.items():
                 for row in rows:
@@ -33,6 +34,9 @@ class FinalState:
                     op_id = marker_op_id(row.get("email"))
                     if op_id is not None:
                         self._by_marker.setdefault((table, op_id), []).append((source, row))
+                    for key, value in row.items():
+                        if isinstance(value, str) and TOKEN.search(value):
+                            self._by_token_value.setdefault((table, key, value), []).append((source, row))
 
     def tables(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t for tables in self._rows.values() for t in tables))
@@ -46,6 +50,10 @@ class FinalState:
     def with_marker(self, table: str, op_id: int) -> list[Found]:
         """Rows whose `email` is `op_marker(op_id)`: what that create wrote, wherever it landed."""
         return list(self._by_marker.get((table, op_id), ()))
+
+    def with_value(self, table: str, key: str, value: str) -> list[Found]:
+        """Rows whose `key` equals `value`, for values carrying an op token (`op-<id>`) only."""
+        return list(self._by_token_value.get((table, key, value), ()))
 
     def ids(self) -> dict[tuple[str, str], list[Found]]:
         return self._by_id

@@ -13,16 +13,12 @@ from __future__ import annotations
 
 from fallback.checker.model import Violation, about
 from fallback.checker.state import FinalState, Row, short
-from fallback.history import Operation, carries_token
+from fallback.history import Operation, carries_token, marker_op_id
 
 
 def _marked(op: Operation) -> dict[str, object]:
     """The changed values that carry this op's token: they identify the op's writes anywhere."""
     return {k: v for k, v in op.invoke.changes.items() if carries_token(v, op.op_id)}
-
-
-def _touched(row: Row, marked: dict[str, object]) -> bool:
-    return any(row.get(key) == value for key, value in marked.items())
 
 
 def _carries(row: Row, op: Operation) -> bool:
@@ -38,17 +34,16 @@ def check_update(op: Operation, state: FinalState) -> list[Violation]:
     if sent_to and home and sent_to != home:
         facts.append(f"the client reported sending it to {sent_to}; the row's source is {home}")
         wrong.append(sent_to)
-    for source in state.sources:
-        if source == home:
-            continue
-        for row in state.rows(source, table):
-            rid = str(row.get("id"))
-            if marked and _touched(row, marked):
-                facts.append(f"{source}.{table} row {rid} carries its values {marked}")
-            elif rid == row_id and not state.seeded(source, table, rid):
-                facts.append(f"{source}.{table} has row {rid}, which that source was never seeded with")
-            else:
-                continue
+    for key, value in marked.items():
+        for source, row in state.with_value(table, key, str(value)):
+            if source != home:
+                facts.append(f"{source}.{table} row {row.get('id')} carries its {key}={value!r}")
+                wrong.append(source)
+    for source, row in state.with_id(table, row_id) if row_id else ():
+        # A copy written by a create (it carries a create's marker) is a duplicate, reported as such.
+        created = marker_op_id(row.get("email")) is not None
+        if source != home and source not in wrong and not created and not state.seeded(source, table, row_id or ""):
+            facts.append(f"{source}.{table} has row {row_id}, which that source was never seeded with")
             wrong.append(source)
     if not facts:
         return []
@@ -57,38 +52,33 @@ def check_update(op: Operation, state: FinalState) -> list[Violation]:
 
 
 def check_lost_updates(updates: list[Operation], state: FinalState) -> list[Violation]:
-    violations: list[Violation] = []
+    by_row: dict[tuple[str, str], list[Operation]] = {}
     for op in updates:
-        if op.outcome != "ok" or not op.invoke.row_id or not op.invoke.changes:
-            continue
-        later = [
-            other
-            for other in updates
-            if other is not op
-            and other.invoke.row_id == op.invoke.row_id
-            and (other.completion is None or other.completion.index > op.invoke.index)
-        ]
-        if later:
-            continue
-        table, home, row_id = op.invoke.table, op.invoke.row_source or "?", op.invoke.row_id
-        rows = [row for row in state.rows(home, table) if str(row.get("id")) == row_id]
-        if any(_carries(row, op) for row in rows):
-            continue
-        fact = (
-            f"{home}.{table} has no row {row_id}"
-            if not rows
-            else f"{home}.{table} row {row_id} has " + ", ".join(f"{k}={rows[0].get(k)!r}" for k in op.invoke.changes)
-        )
-        violations.append(
-            Violation(
-                kind="lost_update",
-                message=f"{op.op} op {op.op_id} acknowledged ok in {home}, but row {short(row_id)} lacks its values",
-                table=table,
-                row_id=row_id,
-                op_ids=(op.op_id,),
-                sources=(home,),
-                events=op.events,
-                final=(fact,),
+        if op.invoke.row_id:
+            by_row.setdefault((op.invoke.table, op.invoke.row_id), []).append(op)
+    violations: list[Violation] = []
+    for (table, row_id), ops in by_row.items():
+        for op in ops:
+            if op.outcome != "ok" or not op.invoke.changes or _overtaken(op, ops):
+                continue
+            home = op.invoke.row_source or "?"
+            rows = [row for source, row in state.with_id(table, row_id) if source == home]
+            if any(_carries(row, op) for row in rows):
+                continue
+            fact = (
+                f"{home}.{table} has no row {row_id}"
+                if not rows
+                else f"{home}.{table} row {row_id} has "
+                + ", ".join(f"{k}={rows[0].get(k)!r}" for k in op.invoke.changes)
             )
-        )
+            message = f"{op.op} op {op.op_id} acknowledged ok in {home}, but row {short(row_id)} lacks its values"
+            violations.append(about(op, "lost_update", message, (home,), (fact,), row_id))
     return violations
+
+
+def _overtaken(op: Operation, same_row: list[Operation]) -> bool:
+    """Another update of the row ran after this one started, or is still running: it may have
+    legitimately overwritten the values, so this one's absence proves nothing."""
+    return any(
+        other is not op and (other.completion is None or other.completion.index > op.invoke.index) for other in same_row
+    )

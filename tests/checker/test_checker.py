@@ -278,3 +278,27 @@ def test_load_without_rows_from_failed_source_passes() -> None:
     invoke = history.invoke(process=0, client="c", op="load", table=TABLE, time_s=0)
     history.complete(invoke, "fail", time_s=1, calls=tuple(SourceCall(source=s, kind="timeout") for s in SOURCES))
     assert check(history, {s: {TABLE: []} for s in SOURCES}).valid
+
+
+def test_updating_a_duplicated_create_is_reported_once_as_a_duplicate() -> None:
+    sim = Sim()
+    created = sim.create()
+    sim.rows("BOLT").append(dict(sim.rows("PRIMARY")[0]))  # the same row, also in BOLT
+    sim.assign("PRIMARY", 0)
+    kinds = [v.kind for v in check(sim.history, sim.final, sim.seed).violations]
+    assert kinds == ["duplicate_row"], kinds
+    assert created.row_id == sim.rows("BOLT")[0]["id"]
+
+
+def test_large_histories_are_checked_quickly() -> None:
+    import time
+
+    sim = Sim()
+    sim.seed_rows({"PRIMARY": 500, "BOLT": 300, "OLD": 200})
+    for i in range(3000):
+        sim.create(down=DOWN_PRIMARY if i % 3 else frozenset())
+        sim.assign(SOURCES[i % 3], i % 200)
+    started = time.perf_counter()
+    result = check(sim.history, sim.final, sim.seed)
+    assert result.valid and result.operations == 6000
+    assert time.perf_counter() - started < 5
