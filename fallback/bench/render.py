@@ -17,6 +17,19 @@ NOTE = (
     "(the client itself would have waited longer). Timing never fails the suite."
 )
 
+METHOD = (
+    "Injected latency: a Toxiproxy `latency` toxic (downstream) on every source's API link, the same for every "
+    "variant of a group; 0 ms still adds the toxic, so every variant takes the same path.",
+    "Floors: a read is one supabase-py `select('*')` of one source; a write is one insert straight to BOLT; a merge "
+    "is plain concatenation; the client-overhead floor is raw httpx GETs to the same gateways.",
+    "Refused: the `PRIMARY.api` proxy disabled (ECONNREFUSED). Hung: a Toxiproxy `timeout` toxic with 0 ms on "
+    "`PRIMARY.api` (replies dropped). The gateway still closes an idle connection after its keep-alive timeout "
+    "(uvicorn: 5 s) and that close crosses Toxiproxy, so a client willing to wait 120 s sees a disconnect after "
+    "about 5 s instead (supabase-py then retries a GET: 1, 2, 4 s).",
+    "Reference 'deadline' rounds use a new client each (breakers closed): the first calls after the fault began. "
+    "'breaker open' rounds open PRIMARY's breaker through its public API first, as four failed calls would.",
+)
+
 
 def ratio_rows(report: BenchReport) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
@@ -122,6 +135,8 @@ def markdown(report: BenchReport) -> str:
     lines += _md_table(RATIO_HEADER, ratio_rows(report))
     lines += ["", "## Harness cost", ""]
     lines += [f"- {line}" for line in cost_lines(report)]
+    lines += ["", "## Method", ""]
+    lines += [f"- {line}" for line in METHOD]
     lines += ["", "## Plots", "", "![latency per variant](latency.svg)", "", "![time to failover](failover.svg)", ""]
     return "\n".join(lines)
 
@@ -163,6 +178,8 @@ def html(report: BenchReport) -> str:
         _html_table(RATIO_HEADER, ratio_rows(report)),
         "<h2>Harness cost</h2>",
         "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in cost_lines(report)) + "</ul>",
+        "<h2>Method</h2>",
+        "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in METHOD) + "</ul>",
         "</body></html>",
     ]
     if report.pytest_exit:
