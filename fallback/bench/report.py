@@ -101,7 +101,7 @@ def failover_chart(figures: Sequence[Figure]) -> str:
                 what = scenario.replace("read-primary-", "read ").replace("write-", "write ")
                 label = f"{what}: {client}" + (" (breaker open)" if name == after else "")
                 if figure.all_outcomes_start("indeterminate"):
-                    label += " [no failover: indeterminate]"
+                    label += " [indeterminate]"
                 bars.append(Bar(label, figure.median_s * 1000, figure.hit_bound))
     return bar_chart(bars, "Time to failover, PRIMARY failing (median, log scale; hatched = bounded)")
 

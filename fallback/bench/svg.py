@@ -93,7 +93,7 @@ def line_chart(series: Sequence[Series], title: str, x_label: str, y_label: str)
 
 def bar_chart(bars: Sequence[Bar], title: str) -> str:
     """Horizontal bars on a log scale in milliseconds (times-to-failover span µs to tens of seconds)."""
-    left, right, top, row = 280, 90, 30, 22
+    left, right, top, row = 300, 90, 30, 22
     width, height = 760, top + row * max(1, len(bars)) + 40
     plot_w = width - left - right
     positive = [b.value for b in bars if b.value > 0] or [1.0]
