@@ -105,7 +105,9 @@ async def _run_client(
         toxiproxy.close()
     seen = Observation(history, final, tuple(logs), tuple(s.name for s in state.sources))
     checked = check(history, final, initial)
-    outcomes = evaluate(scenario.expect_for(client_name), seen, checked)
+    judged_by = scenario.expect_for(client_name)
+    outcomes = evaluate(judged_by, seen, checked)
+    claims = evaluate(scenario.expect, seen, checked) if judged_by is not scenario.expect else []
     verdict: Verdict = "error" if error else ("pass" if all(o.passed for o in outcomes) else "fail")
     return ClientRun(
         client=client_name,
@@ -113,6 +115,7 @@ async def _run_client(
         error=error,
         duration_s=time.monotonic() - started,
         expectations=tuple(Expectation(**vars(o)) for o in outcomes),
+        claims=tuple(Expectation(**vars(o)) for o in claims),
         checker=checked,
         latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
                       for p in seen.samples()),

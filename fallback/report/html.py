@@ -8,7 +8,7 @@ from __future__ import annotations
 from html import escape
 
 from fallback.report.markdown import ICONS, verdict_cell
-from fallback.report.model import ClientRun, RunRecord, ScenarioRun
+from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
 from fallback.report.svg import bar_chart, distribution, latency_plot
 
 CSS = """
@@ -46,15 +46,26 @@ def _summary(run: RunRecord) -> str:
     return f"<table><tr><th>scenario</th>{head}</tr>{''.join(rows)}</table>"
 
 
-def _expectations(client: ClientRun) -> str:
-    if not client.expectations:
-        return '<p class="muted">No expectations given.</p>'
+def _expectation_rows(expectations: tuple[Expectation, ...]) -> str:
     rows = "".join(
         f'<tr class="{_state(e.passed)}"><td>{_e(e.name)}</td><td>{_e(e.expected)}</td><td>{_e(e.observed)}</td>'
         f'<td class="{_state(e.passed)}">{"pass" if e.passed else "FAIL"}</td></tr>'
-        for e in client.expectations
+        for e in expectations
     )
     return f"<table><tr><th>check</th><th>expected</th><th>observed</th><th></th></tr>{rows}</table>"
+
+
+def _expectations(client: ClientRun) -> str:
+    if not client.expectations:
+        return '<p class="muted">No expectations given.</p>'
+    table = _expectation_rows(client.expectations)
+    broken = client.broken_claims()
+    if broken:
+        table += (
+            f"<h4>The spec's promises (the reference client's expectations) it breaks: {len(broken)}"
+            f" of {len(client.claims)}</h4>" + _expectation_rows(broken)
+        )
+    return table
 
 
 def _checker(client: ClientRun) -> str:

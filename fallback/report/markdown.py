@@ -70,8 +70,20 @@ def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
     return lines
 
 
+def _claims(run: RunRecord) -> list[str]:
+    """Which of the spec's promises (the scenarios' `expect`) each client judged by `spec_expect` breaks."""
+    rows = [(s, c, e) for s in run.scenarios for c in s.clients for e in c.broken_claims()]
+    if not rows:
+        return []
+    lines = ["## Promises broken by the spec-faithful client", "", "| scenario | client | promise | observed |",
+             "|---|---|---|---|"]  # fmt: skip
+    lines += [f"| {_cell(s.name)} | {c.client} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
+              for s, c, e in rows]  # fmt: skip
+    return [*lines, ""]
+
+
 def render_markdown(run: RunRecord) -> str:
-    lines = _header(run) + _table(run)
+    lines = _header(run) + _table(run) + _claims(run)
     broken = [(s, c) for s in run.scenarios for c in s.clients if c.verdict != "pass"]
     if broken:
         lines += ["## Failed expectations", ""]

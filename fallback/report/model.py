@@ -65,6 +65,10 @@ class ClientRun(Record):
     error: str | None = None
     duration_s: float = 0.0
     expectations: tuple[Expectation, ...] = ()
+    claims: tuple[Expectation, ...] = ()
+    """When this client was judged by the scenario's `spec_expect`: the scenario's `expect` (what the
+    spec promises, and the reference client must show) evaluated on it too, to show which promises it breaks.
+    Informational: the verdict comes from `expectations` only."""
     checker: CheckResult | None = None
     latency: tuple[LatencyPoint, ...] = ()
     faults: tuple[FaultSpan, ...] = ()
@@ -79,6 +83,9 @@ class ClientRun(Record):
 
     def failed(self) -> tuple[Expectation, ...]:
         return tuple(e for e in self.expectations if not e.passed)
+
+    def broken_claims(self) -> tuple[Expectation, ...]:
+        return tuple(e for e in self.claims if not e.passed)
 
 
 class ScenarioRun(Record):
