@@ -49,6 +49,7 @@ import { spawn } from 'node:child_process';
 import { Console } from 'node:console';
 import { createRequire } from 'node:module';
 import readline from 'node:readline';
+import { Writable } from 'node:stream';
 
 let createClient; // imported in main(): the relaunching parent never loads supabase-js
 const require = createRequire(import.meta.url);
@@ -58,7 +59,15 @@ const NAMES = ['PRIMARY', 'BOLT', 'OLD'];
 const NOUNS = { user_challenges: 'challenges', profiles: 'profiles' };
 
 const wire = process.stdout;
-globalThis.console = new Console({ stdout: process.stderr, stderr: process.stderr }); // D7
+let consoleLines = 0; // sent with every reply: the harness waits until it has read as many stderr lines
+const counted = new Writable({
+  write(chunk, encoding, done) { // synchronous, so the count is right when the next reply is sent
+    consoleLines += String(chunk).split('\n').length - 1;
+    process.stderr.write(chunk);
+    done();
+  },
+});
+globalThis.console = new Console({ stdout: counted, stderr: counted }); // D7
 
 // Instrumentation only (changes no behaviour): count the HTTP requests each source receives,
 // so retries are visible in `metrics`; supabase-js resolves the global fetch at call time.
@@ -262,7 +271,7 @@ const HANDLERS = {
 };
 
 function send(message) {
-  wire.write(`${JSON.stringify(message)}\n`);
+  wire.write(`${JSON.stringify({ ...message, console_lines: consoleLines })}\n`);
 }
 
 async function handle(line) {

@@ -65,14 +65,9 @@ async def client(seeded: StackState) -> AsyncIterator[SubprocessClient]:
 
 
 def console(client: SubprocessClient, since: float = 0.0) -> list[str]:
-    """The app's own console lines (without supabase-js's Node-version notice)."""
+    """The app's own console lines (without supabase-js's Node-version notice). No sleep needed:
+    an operation returns once the lines it printed are read (the reply's `console_lines`)."""
     return [line.text for line in client.console_lines() if line.at >= since and "Node.js" not in line.text]
-
-
-async def settle_console() -> None:
-    import asyncio
-
-    await asyncio.sleep(0.2)  # stderr is read by its own task
 
 
 async def test_all_up_three_sources_tagged_and_merged(
@@ -84,7 +79,6 @@ async def test_all_up_three_sources_tagged_and_merged(
     assert result.outcome == "ok" and not result.degraded
     assert result.counts() == {"PRIMARY": 45, "BOLT": 25, "OLD": 15} and len(result.rows) == 85
     assert [a.kind for a in result.attempts] == ["ok", "ok", "ok"]
-    await settle_console()
     assert console(client, since) == ALL_UP_CONSOLE
     # The Python spec-faithful client logs the very same lines.
     python_client = SpecFaithfulClient(sources_from_stack(stack))
@@ -101,7 +95,6 @@ async def test_primary_refused_data_from_bolt_and_old_after_seven_seconds(
     since = time.time()
     with caplog.at_level(logging.INFO, logger="fallback.client"):
         result = await client.load("user_challenges")
-        await settle_console()
     assert result.outcome == "ok" and result.degraded
     assert result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
     primary = result.attempts[0]
@@ -127,7 +120,6 @@ async def test_assign_mt5_on_a_bolt_row_lands_in_bolt_only(client: SubprocessCli
     result = await client.assign_mt5(row, "5550001", "s3cret", "MT5-Live")
     assert (result.outcome, result.source) == ("ok", "BOLT")
     assert result.row is not None and result.row["mt5_login"] == "5550001"
-    await settle_console()
     assert console(client, since) == [
         " Assigning credentials to BOLT DB...",
         "✅ Credentials assigned successfully in BOLT DB",
@@ -158,7 +150,9 @@ async def test_a_hung_primary_holds_the_load_until_the_engine_deadline(seeded: S
     client = spec_js(seeded, call_timeout_s=4.0)
     try:
         await client.start()
-        toxics.add("PRIMARY.api", timeout(0))  # blackhole: supabase-js has no timeout by default
+        # Blackhole the requests (upstream): they never reach the gateway, nothing ever closes the
+        # connection, and supabase-js has no timeout by default (undici gives up after 300 s).
+        toxics.add("PRIMARY.api", timeout(0, stream="upstream"))
         start = time.monotonic()
         hung = await client.load("user_challenges")
         elapsed = time.monotonic() - start
