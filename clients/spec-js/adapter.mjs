@@ -29,9 +29,9 @@
 //      Node 20 has behind `--experimental-websocket` (Node 22 has it on). Without it createClient
 //      throws, so on Node 20 this file re-runs itself with that flag. No client option changes.
 //
-// supabase-js 2.109.0 / postgrest-js 2.109.0 (the newest 2.x that runs on Node 20: from 2.110 the
-// packages require Node >= 22 and realtime-js throws "native WebSocket not found" in createClient).
-// Read in node_modules/@supabase/postgrest-js/dist/index.mjs (PostgrestBuilder.then, executeWithRetry):
+// supabase-js 2.119.1 / postgrest-js 2.119.1 (pinned in package.json; they declare node >= 22 and run
+// on Node 20 with D8; 2.109.0, the newest 2.x declaring node >= 20, has the same retry code inline).
+// Read in node_modules/@supabase/postgrest-js/dist/index.mjs (fetchWithRetry, PostgrestBuilder.then):
 //  - GET/HEAD/OPTIONS are retried up to DEFAULT_MAX_RETRIES = 3 times when fetch rejects (refused,
 //    reset) after getRetryDelay(n) = min(1000 * 2**n, 30000) ms: 1 s, 2 s, 4 s, so a refused
 //    select fails after ~7 s. A 503 or 520 answer is retried too; the wait is the Retry-After
@@ -40,8 +40,8 @@
 //    `X-Retry-Count`. This is the policy outage-semantics.md describes for 2.119.x.
 //  - No request timeout by default: DEFAULT_DB_OPTIONS = { schema: "public" }; `db.timeout` (ms)
 //    opts in (the PostgrestClient constructor then wraps fetch with an AbortController). A
-//    blackholed source holds the await until undici's own headersTimeout (300 s); the harness's
-//    per-call deadline ends it first.
+//    blackholed source holds the await until undici's own headersTimeout (measured: 300.8 s, and
+//    then the GET is retried); the harness's per-call deadline ends it first.
 //  - A rejected fetch becomes { data: null, status: 0, error: { message: "TypeError: fetch
 //    failed", details: "...Caused by: Error: connect ECONNREFUSED ... (ECONNREFUSED)" } }.
 import { AsyncLocalStorage } from 'node:async_hooks';
