@@ -9,9 +9,11 @@ TOOLS := $(CURDIR)/.tools/bin
 TOXIPROXY_VERSION := v2.12.0
 PG_BINDIR := /usr/lib/postgresql/15/bin
 
-.PHONY: setup postgres toxiproxy venv run test lint bench clean
+.PHONY: setup postgres toxiproxy venv spec-js run test lint bench clean
 
-setup: postgres toxiproxy venv
+SPEC_JS := clients/spec-js
+
+setup: postgres toxiproxy venv spec-js
 
 postgres:
 	@if [ ! -x $(PG_BINDIR)/initdb ]; then \
@@ -27,6 +29,12 @@ $(TOOLS)/toxiproxy-server:
 	GOBIN=$(TOOLS) GOFLAGS=-mod=mod go install github.com/Shopify/toxiproxy/v2/cmd/server@$(TOXIPROXY_VERSION)
 	mv $(TOOLS)/server $(TOOLS)/toxiproxy-server
 
+spec-js: $(SPEC_JS)/node_modules/.package-lock.json
+
+$(SPEC_JS)/node_modules/.package-lock.json: $(SPEC_JS)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(SPEC_JS) --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the spec-js client and its tests will be skipped"; fi
+
 venv: $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml requirements.lock
@@ -36,18 +44,22 @@ $(BIN)/.installed: pyproject.toml requirements.lock
 	touch $@
 
 run: setup
-	$(BIN)/fallback-harness stack up --seed spec
+	$(BIN)/fallback-harness run
 
 test: setup
 	$(BIN)/ruff check fallback tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+	$(BIN)/fallback-harness bench --quick --report-dir reports
 
 lint: venv
 	$(BIN)/ruff check fallback tests
 	$(BIN)/mypy
 
+bench: setup
+	$(BIN)/fallback-harness bench
+
 clean:
 	-$(BIN)/fallback-harness stack down --purge
-	-$(BIN)/fallback-harness stack down --purge --state-dir .stack/test
+	-$(BIN)/fallback-harness stack down --purge --state-dir .stack-test
 	rm -rf $(VENV) .tools

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from fallback.bench.cli import bench
 from fallback.engine.suite import Progress, run_suite
 from fallback.report import write_report
 from fallback.report.console import verdict_table
@@ -229,6 +230,9 @@ def _show_progress(step: Progress) -> None:
         f"[{step.index}/{step.total}] {step.scenario} [{step.client}] "
         f"[{colour}]{step.result.verdict}[/{colour}] ({step.result.duration_s:.1f} s){detail}"
     )
+
+
+app.command("bench")(bench)
 
 
 def _print_endpoints(state_dir: Path) -> None:

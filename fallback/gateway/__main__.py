@@ -26,6 +26,9 @@ def main(argv: list[str] | None = None) -> None:
         access_log=config.access_log,
         lifespan="on",
         timeout_graceful_shutdown=2,
+        # PostgREST's HTTP server (warp) closes idle keep-alive connections after 30 s; uvicorn's own default
+        # (5 s) would close a connection whose reply a `timeout` toxic swallowed, turning a hang into a reset.
+        timeout_keep_alive=30,
     )
 
 
