@@ -1,0 +1,110 @@
+"""Expectation evaluation on hand-built histories: each check can pass and can fail."""
+
+from __future__ import annotations
+
+from fallback.checker import check
+from fallback.engine.expect import evaluate
+from fallback.engine.observe import Observation, percentile
+from fallback.history import History, SourceCall, op_marker
+from fallback.scenario import Expect
+
+SOURCES = ("PRIMARY", "BOLT", "OLD")
+
+
+def _history() -> History:
+    history = History()
+    load = history.invoke(process=0, client="reference", op="load", table="user_challenges", time_s=0.0)
+    history.complete(
+        load, "ok", time_s=0.05, degraded=True, stale=False,
+        calls=(SourceCall(source="PRIMARY", kind="refused"), SourceCall(source="BOLT", kind="ok"),
+               SourceCall(source="OLD", kind="ok")),
+        rows_by_source={"BOLT": ("b1", "b2"), "OLD": ("o1",)},
+    )  # fmt: skip
+    for op_id, source in ((2, "BOLT"), (3, None)):
+        create = history.invoke(process=1, client="reference", op="create", table="user_challenges",
+                                time_s=0.1, marker=op_marker(op_id))  # fmt: skip
+        if source:
+            history.complete(create, "ok", time_s=0.2, source=source, row_id=f"row-{op_id}")
+        else:
+            history.complete(create, "fail", time_s=1.1, error="all_failed")
+    return history
+
+
+def _final() -> dict[str, dict[str, list[dict[str, object]]]]:
+    return {
+        "PRIMARY": {"user_challenges": []},
+        "BOLT": {"user_challenges": [{"id": "b1"}, {"id": "b2"}, {"id": "row-2", "email": op_marker(2)}]},
+        "OLD": {"user_challenges": [{"id": "o1"}]},
+    }
+
+
+def _outcomes(expect: Expect, history: History | None = None) -> dict[str, tuple[bool, str]]:
+    history = history or _history()
+    final = _final()
+    seen = Observation(history, final, ("⚠ PRIMARY Database unavailable: refused",), SOURCES)
+    checked = check(history, final, {"BOLT": {"user_challenges": ["b1", "b2"]}, "OLD": {"user_challenges": ["o1"]}})
+    return {o.name: (o.passed, o.observed) for o in evaluate(expect, seen, checked)}
+
+
+def test_last_load_checks_pass_and_fail() -> None:
+    good = _outcomes(Expect(merged_count=3, source_counts={"PRIMARY": 0, "BOLT": 2}, degraded=True, stale=False))
+    assert all(passed for passed, _ in good.values()), good
+    bad = _outcomes(Expect(merged_count=85, source_counts={"PRIMARY": 45}, degraded=False, stale=True))
+    assert not any(passed for passed, _ in bad.values()), bad
+    assert bad["merged_count"][1] == "3"
+
+
+def test_writes_landed_in_needs_an_acknowledged_write() -> None:
+    assert _outcomes(Expect(writes_landed_in=("BOLT",)))["writes_landed_in"][0] is True
+    assert _outcomes(Expect(writes_landed_in=("PRIMARY",)))["writes_landed_in"][0] is False
+    empty = History()
+    load = empty.invoke(process=0, client="reference", op="load", table="user_challenges", time_s=0.0)
+    empty.complete(load, "ok", time_s=0.01)
+    passed, observed = _outcomes(Expect(writes_landed_in=("BOLT",)), empty)["writes_landed_in"]
+    assert not passed and observed == "no acknowledged create"
+
+
+def test_error_latency_availability_and_logs() -> None:
+    outcomes = _outcomes(
+        Expect.model_validate({
+            "error": {"op": "create", "kind": "all_failed"},
+            "latency_ms": {"op": "create", "p50": {"max": 500}, "p99": {"max": 500}},
+            "availability": [{"op": "create", "min": 0.5}, {"op": "load", "min": 1.0}],
+            "log_contains": ["PRIMARY Database unavailable", "never logged"],
+        })
+    )
+    assert outcomes["error: create"][0] is True
+    assert outcomes["latency_ms: create p50"][0] is True  # 100 ms and 1000 ms: nearest-rank p50 is 100
+    assert outcomes["latency_ms: create p99"] == (False, "1000 ms (n=2)")
+    assert outcomes["availability: create"] == (True, "50.00% (1/2)")
+    assert outcomes["availability: load"][0] is True
+    assert outcomes["log_contains: PRIMARY Database unavailable"][0] is True
+    assert outcomes["log_contains: never logged"] == (False, "not logged")
+
+
+def test_checker_expectations_follow_the_checker() -> None:
+    outcomes = _outcomes(Expect(no_lost_writes=True, no_duplicates=True))
+    assert outcomes["no_lost_writes"][0] and outcomes["no_duplicates"][0]
+    history = _history()
+    final = _final()
+    final["PRIMARY"]["user_challenges"].append({"id": "other", "email": op_marker(2)})  # the write landed twice
+    seen = Observation(history, final, (), SOURCES)
+    checked = check(history, final, None)
+    [outcome] = evaluate(Expect(no_duplicates=True), seen, checked)
+    assert not outcome.passed and "2 rows" in outcome.observed
+    [inverse] = evaluate(Expect(no_duplicates=False), seen, checked)
+    assert inverse.passed  # a scenario may expect the spec-faithful client to duplicate
+
+
+def test_a_hung_last_load_fails_load_checks() -> None:
+    history = History()
+    load = history.invoke(process=0, client="spec", op="load", table="user_challenges", time_s=0.0)
+    history.complete(load, "fail", time_s=10.0, error="hung")
+    passed, observed = _outcomes(Expect(merged_count=0), history)["merged_count"]
+    assert not passed and "did not answer" in observed
+
+
+def test_percentile_is_nearest_rank() -> None:
+    assert percentile([5.0], 99) == 5.0
+    assert percentile([1.0, 2.0, 3.0, 4.0], 50) == 2.0
+    assert percentile([float(i) for i in range(1, 101)], 95) == 95.0
