@@ -28,6 +28,16 @@ class Principal:
     expires_at: float | None = None
 
 
+def require_apikey(keys: frozenset[str], headers: Mapping[str, str], query_apikey: str | None) -> str:
+    """Supabase's API-gateway check (Kong key-auth): the request's apikey must be one of this project's keys."""
+    apikey = headers.get("apikey") or query_apikey
+    if not apikey:
+        raise errors.missing_apikey()
+    if apikey not in keys:
+        raise errors.invalid_apikey()
+    return apikey
+
+
 class Authenticator:
     def __init__(self, api_keys: list[str], jwt_secret: str, anon_role: str) -> None:
         self._keys = frozenset(api_keys)
@@ -36,11 +46,7 @@ class Authenticator:
         self._cache: dict[str, Principal] = {}
 
     def authenticate(self, headers: Mapping[str, str], query_apikey: str | None) -> Principal:
-        apikey = headers.get("apikey") or query_apikey
-        if not apikey:
-            raise errors.missing_apikey()
-        if apikey not in self._keys:
-            raise errors.invalid_apikey()
+        apikey = require_apikey(self._keys, headers, query_apikey)
         authorization = headers.get("authorization")
         if authorization:
             scheme, _, token = authorization.partition(" ")

@@ -1,7 +1,8 @@
 """The stack's port layout: fixed, documented, and checked before anything starts.
 
 Source i (0 = PRIMARY, 1 = BOLT, 2 = OLD) owns the block `base + 10*i`:
-    +0 PostgreSQL, +1 gateway, +2 Toxiproxy `<SOURCE>.api`, +3 Toxiproxy `<SOURCE>.db`.
+    +0 PostgreSQL, +1 gateway, +2 Toxiproxy `<SOURCE>.api`, +3 Toxiproxy `<SOURCE>.db`,
+    +4 and +5 a real PostgREST's API and admin server (only with FALLBACK_GATEWAY=postgrest).
 Toxiproxy's own API listens on `base + 99`.
 """
 

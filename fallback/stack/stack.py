@@ -92,6 +92,7 @@ def up(options: StackOptions) -> tuple[StackState, bool]:
         down(state_dir)  # a crashed or half-stopped run: reap what is left of it
     toxiproxy_binary()  # fail on a missing program before anything starts
     postgres_bindir()
+    gateway_process.check_programs()
     layout = PortLayout(options.base_port, len(options.sources))
     ensure_free(layout)
     state_dir.mkdir(parents=True, exist_ok=True)
@@ -148,7 +149,7 @@ class _Builder:
         for i, source in enumerate(sources):
             ports = self.layout.source(i)
             dsn = f"postgresql://authenticator:{authenticator_password}@{HOST}:{ports.db_proxy}/postgres"
-            record = gateway_process.start(
+            started = gateway_process.start(
                 self.state_dir,
                 source.name,
                 ports.gateway,
@@ -156,8 +157,9 @@ class _Builder:
                 source.jwt_secret,
                 [source.anon_key, source.service_role_key],
             )
-            records.append(record)
-            self._record(record, sources)
+            for record in started:
+                self._record(record, sources)
+            records.append(started[-1])
         for i, (source, record) in enumerate(zip(sources, records, strict=True)):
             gateway_process.wait_ready(record, self.state_dir, source.name, self.layout.source(i).gateway)
         state = StackState(
@@ -222,7 +224,7 @@ def reseed(state: StackState, seed: Seed) -> None:
 
 def _stop_records(records: list[ProcessRecord] | tuple[ProcessRecord, ...]) -> None:
     # Gateways first (they hold database connections), then PostgreSQL, then Toxiproxy.
-    order = {"gateway": 0, "postgres": 1, "toxiproxy": 2}
+    order = {"gateway": 0, "postgrest": 1, "postgres": 2, "toxiproxy": 3}
     for record in sorted(records, key=lambda r: order.get(r.role.split(":")[0], 0)):
         if record.role.startswith("postgres:"):
             postgres.stop(record)
