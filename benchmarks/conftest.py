@@ -19,8 +19,9 @@ from pathlib import Path
 import pytest
 
 from fallback.bench.labels import Profile, stack_location
+from fallback.pytest_plugin import clean_toxics
 from fallback.stack.seed import SPEC_SEED
-from fallback.stack.stack import StackOptions, reseed, running_stack, wait_until_healthy
+from fallback.stack.stack import StackOptions, reseed, running_stack
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -61,13 +62,8 @@ def runner() -> Iterator[asyncio.Runner]:
 @pytest.fixture
 def toxics(bench_stack: StackState) -> Iterator[Toxiproxy]:
     """Toxiproxy with no toxic before the test, and none left after it."""
-    with Toxiproxy(bench_stack.toxiproxy_url) as toxiproxy:
-        toxiproxy.reset()
-        try:
-            yield toxiproxy
-        finally:
-            toxiproxy.reset()
-            wait_until_healthy(bench_stack)
+    with clean_toxics(bench_stack) as toxiproxy:
+        yield toxiproxy
 
 
 @pytest.fixture(scope="module")

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import os
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -72,16 +73,23 @@ def fallback_stack(request: pytest.FixtureRequest) -> Iterator[StackState]:
         yield state
 
 
-@pytest.fixture
-def toxics(fallback_stack: StackState) -> Iterator[Toxiproxy]:
-    """Toxiproxy control; every proxy is re-enabled and every toxic removed after the test."""
-    with Toxiproxy(fallback_stack.toxiproxy_url) as toxiproxy:
+@contextmanager
+def clean_toxics(state: StackState) -> Iterator[Toxiproxy]:
+    """Toxiproxy with no fault before the block and none after it; waits until every gateway is ready again."""
+    with Toxiproxy(state.toxiproxy_url) as toxiproxy:
         toxiproxy.reset()
         try:
             yield toxiproxy
         finally:
             toxiproxy.reset()
-            stack_lib.wait_until_healthy(fallback_stack)
+            stack_lib.wait_until_healthy(state)
+
+
+@pytest.fixture
+def toxics(fallback_stack: StackState) -> Iterator[Toxiproxy]:
+    """Toxiproxy control; every proxy is re-enabled and every toxic removed after the test."""
+    with clean_toxics(fallback_stack) as toxiproxy:
+        yield toxiproxy
 
 
 @pytest.fixture
