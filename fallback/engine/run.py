@@ -13,6 +13,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from fallback.checker import check
@@ -55,6 +56,15 @@ def captured_client_logs() -> Iterator[list[str]]:
         logger.setLevel(previous)
 
 
+@dataclass(frozen=True)
+class ObservedRun:
+    """A client run with what it was judged on: the observation (history, final rows, logs) is None
+    when the run broke before the databases could be read (then `run.verdict` is `error`)."""
+
+    run: ClientRun
+    observation: Observation | None
+
+
 async def run_client(
     scenario: Scenario,
     client_name: str,
@@ -64,12 +74,25 @@ async def run_client(
     seed: int = 0,
 ) -> ClientRun:
     """Run `scenario` for one client; a run that breaks is an `error` verdict, never an exception."""
+    return (await run_client_observed(scenario, client_name, state, op_deadline_s=op_deadline_s, seed=seed)).run
+
+
+async def run_client_observed(
+    scenario: Scenario,
+    client_name: str,
+    state: StackState,
+    *,
+    op_deadline_s: float | None = None,
+    seed: int = 0,
+) -> ObservedRun:
+    """`run_client`, also returning the `Observation` (for judges beyond the scenario's `expect`)."""
     started = time.monotonic()
     try:
         return await _run_client(scenario, client_name, state, op_deadline_s, seed, started)
     except Exception as exc:
-        return ClientRun(client=client_name, verdict="error", error=f"{type(exc).__name__}: {exc}",
-                         duration_s=time.monotonic() - started)  # fmt: skip
+        run = ClientRun(client=client_name, verdict="error", error=f"{type(exc).__name__}: {exc}",
+                        duration_s=time.monotonic() - started)  # fmt: skip
+        return ObservedRun(run, None)
 
 
 async def _run_client(
@@ -79,7 +102,7 @@ async def _run_client(
     op_deadline_s: float | None,
     seed: int,
     started: float,
-) -> ClientRun:
+) -> ObservedRun:
     op_deadline_s = op_deadline_s or scenario.op_deadline
     toxiproxy = Toxiproxy(state.toxiproxy_url)
     history = History()
@@ -109,7 +132,7 @@ async def _run_client(
     outcomes = evaluate(judged_by, seen, checked)
     claims = evaluate(scenario.expect, seen, checked) if judged_by is not scenario.expect else []
     verdict: Verdict = "error" if error else ("pass" if all(o.passed for o in outcomes) else "fail")
-    return ClientRun(
+    run = ClientRun(
         client=client_name,
         verdict=verdict,
         error=error,
@@ -126,6 +149,7 @@ async def _run_client(
         distribution=seen.distribution(),
         logs=seen.logs,
     )  # fmt: skip
+    return ObservedRun(run, seen)
 
 
 def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) -> None:
