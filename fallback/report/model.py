@@ -7,7 +7,8 @@
             ├── Expectation    expected vs observed, passed or not
             ├── CheckResult    the history checker's verdict (fallback.checker)
             ├── LatencyPoint   one per completed operation, over time
-            └── FaultSpan      the fault windows as applied
+            ├── FaultSpan      the fault windows as applied
+            └── DrillFigures   `fallback-harness drill` only: availability per second, detect/failover/recover
 """
 
 from __future__ import annotations
@@ -58,6 +59,49 @@ class FaultSpan(Record):
     toxic: str
 
 
+class SecondBucket(Record):
+    """Operations invoked during one second of a drill, and how many succeeded."""
+
+    t_s: int
+    ops: int
+    ok: int
+
+
+class FaultTiming(Record):
+    """One fault window of a drill and how the client reacted to it (seconds from the fault's edges)."""
+
+    target: str
+    toxic: str
+    start_s: float
+    end_s: float | None
+    origin: str
+    """`timeline` (applied by the drill, exact times) or `observed` (seen by polling Toxiproxy, ±0.1 s)."""
+    time_to_detect_s: float | None = None
+    """First failed call to the faulted source, after the fault began."""
+    time_to_fail_over_s: float | None = None
+    """First operation served without the faulted source, after the fault began."""
+    time_to_recover_s: float | None = None
+    """First operation served by the source again, after the fault cleared."""
+
+
+class DrillFigures(Record):
+    rate_per_s: float
+    """The rate asked for."""
+    duration_s: float
+    """How long traffic actually ran."""
+    operations: int
+    availability: float | None
+    """Share of operations that succeeded (None: none ran)."""
+    per_second: tuple[SecondBucket, ...] = ()
+    faults: tuple[FaultTiming, ...] = ()
+    errors_by_kind: dict[str, int] = Field(default_factory=dict)
+    lost: int = 0
+    duplicated: int = 0
+    misrouted: int = 0
+    interrupted: bool = False
+    """Ended early by Ctrl-C."""
+
+
 class ClientRun(Record):
     client: str
     verdict: Verdict
@@ -80,6 +124,8 @@ class ClientRun(Record):
     """Rows per source per table at the end of the run."""
     logs: tuple[str, ...] = ()
     """The client's console lines."""
+    drill: DrillFigures | None = None
+    """Set by `fallback-harness drill` only."""
 
     def failed(self) -> tuple[Expectation, ...]:
         return tuple(e for e in self.expectations if not e.passed)

@@ -1,0 +1,139 @@
+"""The drill's live view: rolling figures over the last few seconds, and their rich rendering.
+
+Figures come from the history (what the engine saw), never from the client's own counters,
+except two things only the client knows: its breakers' states and the rows per source of its
+last load (the spec's "data distribution"), read from `client.metrics()`.
+
+Source states, worst first: `breaker open` (the client refuses to call it), `down` (every
+recent call failed), `degraded` (some failed), `healthy`, `idle` (not called recently).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from fallback.engine.observe import percentile
+from fallback.history import Event
+
+WINDOW_S = 5.0
+STATE_STYLE = {"healthy": "green", "degraded": "yellow", "down": "red", "breaker open": "magenta", "idle": "dim"}
+
+
+@dataclass(frozen=True)
+class SourceView:
+    name: str
+    state: str
+    calls: int
+    failed: int
+    faults: tuple[str, ...] = ()
+    """What Toxiproxy says is applied to this source's links now, e.g. `api:down`."""
+
+
+@dataclass(frozen=True)
+class LiveView:
+    t_s: float
+    duration_s: float
+    issued: int
+    ops_per_s: float
+    error_rate: float | None
+    p50_ms: float | None
+    p99_ms: float | None
+    fallback_rate: float | None
+    """Share of recent successful operations served without the first source."""
+    sources: tuple[SourceView, ...]
+    distribution: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    availability: float | None = None
+    """Since the start."""
+
+
+def source_state(calls: Sequence[str], breaker: str | None) -> str:
+    if breaker == "open":
+        return "breaker open"
+    sent = [c for c in calls if c != "breaker_open"]
+    if not sent:
+        return "breaker open" if calls else "idle"
+    failed = sum(c != "ok" for c in sent)
+    return "healthy" if failed == 0 else ("down" if failed == len(sent) else "degraded")
+
+
+def live_view(
+    completions: Sequence[Event],
+    *,
+    now: float,
+    duration_s: float,
+    issued: int,
+    sources: Sequence[str],
+    metrics: Mapping[str, Any],
+    faults: Mapping[str, Sequence[str]],
+) -> LiveView:
+    recent = [e for e in completions if e.time_s >= now - WINDOW_S]
+    span = min(WINDOW_S, max(now, 1e-3))
+    ok = [e for e in recent if e.type == "ok"]
+    latencies = [e.latency_ms for e in recent if e.latency_ms is not None]
+    primary = sources[0] if sources else ""
+    without_primary = [e for e in ok if _without(e, primary)]
+    breakers: Mapping[str, str] = metrics.get("breakers", {}) or {}
+    views = []
+    for name in sources:
+        calls = [c.kind for e in recent for c in e.calls if c.source == name]
+        on = tuple(f"{proxy.split('.', 1)[1]}:{kind}" for proxy, kinds in sorted(faults.items())
+                   if proxy.split(".")[0] == name for kind in kinds)  # fmt: skip
+        views.append(SourceView(name, source_state(calls, breakers.get(name)), len(calls),
+                                sum(c not in ("ok",) for c in calls), on))  # fmt: skip
+    total_ok = sum(e.type == "ok" for e in completions)
+    return LiveView(
+        t_s=now,
+        duration_s=duration_s,
+        issued=issued,
+        ops_per_s=len(recent) / span,
+        error_rate=(1 - len(ok) / len(recent)) if recent else None,
+        p50_ms=percentile(latencies, 50) if latencies else None,
+        p99_ms=percentile(latencies, 99) if latencies else None,
+        fallback_rate=len(without_primary) / len(ok) if ok else None,
+        sources=tuple(views),
+        distribution=metrics.get("distribution", {}) or {},
+        availability=total_ok / len(completions) if completions else None,
+    )
+
+
+def _without(event: Event, primary: str) -> bool:
+    if event.op == "create":
+        return event.source is not None and event.source != primary
+    if event.op == "load":
+        return any(c.source == primary and c.kind != "ok" for c in event.calls)
+    return False
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _ms(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0f} ms"
+
+
+def render(view: LiveView, title: str = "outage drill") -> Panel:
+    head = Text.assemble(
+        (f"t={view.t_s:5.1f}s / {view.duration_s:.0f}s  ", "bold"),
+        f"issued {view.issued}  ops/s {view.ops_per_s:5.1f}  errors {_pct(view.error_rate)}  ",
+        f"p50 {_ms(view.p50_ms)}  p99 {_ms(view.p99_ms)}  fallback {_pct(view.fallback_rate)}  ",
+        f"availability so far {_pct(view.availability)}",
+    )
+    table = Table(expand=True, box=None)
+    for column in ("source", "state", f"calls ({WINDOW_S:.0f} s)", "failed", "faults now", "rows (last load)"):
+        table.add_column(column)
+    for source in view.sources:
+        rows = " ".join(f"{t}:{n.get(source.name, 0)}" for t, n in sorted(view.distribution.items())) or "–"
+        style = STATE_STYLE.get(source.state, "")
+        table.add_row(source.name, Text(source.state, style=style), str(source.calls), str(source.failed),
+                      ", ".join(source.faults) or "–", rows)  # fmt: skip
+    footer = Text("Ctrl-C ends the drill (toxics removed, report written). "
+                  "Faults from another terminal: fallback-harness fault PRIMARY.api down", style="dim")  # fmt: skip
+    return Panel(Group(head, table, footer), title=title)

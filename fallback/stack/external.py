@@ -1,0 +1,136 @@
+"""`external` mode: point the harness at three existing Supabase projects (a staging setup).
+
+    # external.yaml
+    allow_writes: false              # default; true lets drills and scenarios create and update rows
+    sources:                         # in priority order
+      - name: PRIMARY
+        url: https://<primary-ref>.supabase.co
+        anon_key_env: PRIMARY_ANON_KEY            # or anon_key: eyJ... (env is better: no secret in the file)
+        service_role_key_env: PRIMARY_SERVICE_KEY  # optional; the harness's clients use it (anon otherwise)
+        db_dsn_env: PRIMARY_DB_URL                 # optional: lets the checker read the tables directly
+      - {name: BOLT, url: ..., anon_key_env: ...}
+      - {name: OLD, url: ..., anon_key_env: ...}
+    toxiproxy: http://127.0.0.1:25499   # optional, see the README: faults need a path you control
+
+`external_state(config, state_dir)` writes a `StackState(kind="external")`, so every command
+reads it like any other stack. Nothing is ever truncated or seeded on an external project, and
+unless `allow_writes: true` every operation that writes is refused *before* anything runs:
+`ensure_writes_allowed` (drills) and `check_scenario` (the scenario engine) say why.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from fallback.scenario import Scenario
+from fallback.stack.state import SourceEndpoints, StackState, save_state
+
+WRITE_OPS = ("create", "update", "assign_mt5")
+POLICY_FILE = "external.json"
+
+
+class ExternalConfigError(ValueError):
+    """The external config file is missing, malformed, or names a key variable that is not set."""
+
+
+class WritesNotAllowed(RuntimeError):
+    """Writes were asked of external projects whose config does not say `allow_writes: true`."""
+
+
+class ExternalSource(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    url: str = Field(pattern=r"^https?://")
+    anon_key: str | None = None
+    anon_key_env: str | None = None
+    service_role_key: str | None = None
+    service_role_key_env: str | None = None
+    db_dsn: str | None = None
+    db_dsn_env: str | None = None
+
+    def value(self, field: str, env: Mapping[str, str]) -> str | None:
+        direct: str | None = getattr(self, field)
+        variable: str | None = getattr(self, f"{field}_env")
+        if variable is None:
+            return direct
+        if variable not in env:
+            raise ExternalConfigError(f"source {self.name}: {field}_env names {variable}, which is not set")
+        return env[variable]
+
+
+class ExternalConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    allow_writes: bool = False
+    sources: tuple[ExternalSource, ...] = Field(min_length=1)
+    toxiproxy: str | None = None
+
+
+def load_external_config(path: Path) -> ExternalConfig:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return ExternalConfig.model_validate(data)
+    except (OSError, yaml.YAMLError, ValidationError) as exc:
+        raise ExternalConfigError(f"{path}: {exc}") from exc
+
+
+def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, str] | None = None) -> StackState:
+    """The state of an external stack, saved in `state_dir` with its write policy beside it."""
+    env = os.environ if env is None else env
+    sources = []
+    for source in config.sources:
+        anon = source.value("anon_key", env)
+        if not anon:
+            raise ExternalConfigError(f"source {source.name}: give anon_key or anon_key_env")
+        url = source.url.rstrip("/")
+        sources.append(SourceEndpoints(
+            name=source.name, api_url=url, direct_api_url=url, db_dsn=source.value("db_dsn", env) or "",
+            anon_key=anon, service_role_key=source.value("service_role_key", env) or anon,
+            jwt_secret="",  # a hosted project's secret is not ours: no user tokens can be minted
+            api_proxy=f"{source.name}.api", db_proxy=f"{source.name}.db",
+            pg_port=0, gateway_port=0, api_proxy_port=0, db_proxy_port=0,
+        ))  # fmt: skip
+    state_dir = state_dir.resolve()
+    state = StackState(kind="external", state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "",
+                       sources=tuple(sources))  # fmt: skip
+    save_state(state)
+    (state_dir / POLICY_FILE).write_text(json.dumps({"allow_writes": config.allow_writes}) + "\n", encoding="utf-8")
+    return state
+
+
+def writes_allowed(state: StackState) -> bool:
+    """Local stacks always; external ones only when their config said `allow_writes: true`."""
+    if state.kind != "external":
+        return True
+    try:
+        policy = json.loads((Path(state.state_dir) / POLICY_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return bool(policy.get("allow_writes", False))
+
+
+def ensure_writes_allowed(state: StackState, *, writes: bool) -> None:
+    if writes and not writes_allowed(state):
+        raise WritesNotAllowed(
+            "these are external projects and their config does not say `allow_writes: true`: "
+            "run read-only (e.g. --mix load=1) or allow writes in the config"
+        )
+
+
+def check_scenario(scenario: Scenario, state: StackState) -> None:
+    """For the scenario engine: refuse a scenario that writes (or reseeds) on read-only external projects."""
+    if writes_allowed(state):
+        return
+    steps = [s.op for s in scenario.workload.all_steps() if s.op in WRITE_OPS]
+    if steps:
+        raise WritesNotAllowed(
+            f"scenario {scenario.name} has {', '.join(sorted(set(steps)))} steps, and the external projects' "
+            "config does not say `allow_writes: true`"
+        )
