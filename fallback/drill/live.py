@@ -122,9 +122,9 @@ def _ms(value: float | None) -> str:
 def render(view: LiveView, title: str = "outage drill") -> Panel:
     head = Text.assemble(
         (f"t={view.t_s:5.1f}s / {view.duration_s:.0f}s  ", "bold"),
-        f"issued {view.issued}  ops/s {view.ops_per_s:5.1f}  errors {_pct(view.error_rate)}  ",
-        f"p50 {_ms(view.p50_ms)}  p99 {_ms(view.p99_ms)}  fallback {_pct(view.fallback_rate)}  ",
-        f"availability so far {_pct(view.availability)}",
+        f"issued {view.issued}  ops/s {view.ops_per_s:5.1f}  availability so far {_pct(view.availability)}\n",
+        f"last {WINDOW_S:.0f} s: errors {_pct(view.error_rate)}  p50 {_ms(view.p50_ms)}  p99 {_ms(view.p99_ms)}  ",
+        f"fallback {_pct(view.fallback_rate)}",
     )
     table = Table(expand=True, box=None)
     for column in ("source", "state", f"calls ({WINDOW_S:.0f} s)", "failed", "faults now", "rows (last load)"):

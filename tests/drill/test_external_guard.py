@@ -1,0 +1,72 @@
+"""External projects: config to state, and writes refused unless the config allows them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fallback.scenario import Scenario
+from fallback.stack.external import (
+    ExternalConfigError,
+    WritesNotAllowed,
+    check_scenario,
+    ensure_writes_allowed,
+    external_state,
+    load_external_config,
+    writes_allowed,
+)
+from fallback.stack.state import load_state
+
+CONFIG = """
+sources:
+  - {name: PRIMARY, url: "https://primary.example.supabase.co/", anon_key_env: P_ANON, service_role_key: svc}
+  - {name: BOLT, url: "https://bolt.example.supabase.co", anon_key: b-anon}
+  - {name: OLD, url: "https://old.example.supabase.co", anon_key: o-anon, db_dsn_env: OLD_DB}
+"""
+
+
+def _config(tmp_path: Path, extra: str = "") -> Path:
+    path = tmp_path / "external.yaml"
+    path.write_text(extra + CONFIG)
+    return path
+
+
+def test_config_becomes_an_external_state(tmp_path: Path) -> None:
+    config = load_external_config(_config(tmp_path))
+    state = external_state(config, tmp_path / "state", env={"P_ANON": "p-anon", "OLD_DB": "postgresql://x/y"})
+    assert load_state(tmp_path / "state") == state
+    assert state.kind == "external" and state.toxiproxy_url == ""
+    primary, bolt, old = state.sources
+    assert (primary.api_url, primary.anon_key, primary.service_role_key) == (
+        "https://primary.example.supabase.co", "p-anon", "svc")  # fmt: skip
+    assert bolt.service_role_key == "b-anon" and bolt.db_dsn == ""
+    assert old.db_dsn == "postgresql://x/y"
+    assert not writes_allowed(state)
+
+
+def test_a_missing_key_variable_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ExternalConfigError, match="P_ANON"):
+        external_state(load_external_config(_config(tmp_path)), tmp_path / "state", env={})
+    (tmp_path / "bad.yaml").write_text("sources: []\n")
+    with pytest.raises(ExternalConfigError):
+        load_external_config(tmp_path / "bad.yaml")
+
+
+def _scenario(op: str) -> Scenario:
+    return Scenario.model_validate({"name": "s", "description": "d", "workload": {"steps": [{"op": op, "count": 1}]}})
+
+
+def test_writes_are_refused_unless_allowed(tmp_path: Path) -> None:
+    env = {"P_ANON": "k", "OLD_DB": "postgresql://x/y"}
+    read_only = external_state(load_external_config(_config(tmp_path)), tmp_path / "ro", env=env)
+    ensure_writes_allowed(read_only, writes=False)
+    check_scenario(_scenario("load"), read_only)
+    with pytest.raises(WritesNotAllowed):
+        ensure_writes_allowed(read_only, writes=True)
+    for op in ("create", "update", "assign_mt5"):
+        with pytest.raises(WritesNotAllowed, match=op):
+            check_scenario(_scenario(op), read_only)
+    writable = external_state(load_external_config(_config(tmp_path, "allow_writes: true\n")), tmp_path / "rw", env=env)
+    ensure_writes_allowed(writable, writes=True)
+    check_scenario(_scenario("create"), writable)
