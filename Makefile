@@ -50,6 +50,7 @@ test: setup
 	$(BIN)/ruff check fallback tests
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+	$(BIN)/fallback-harness run --report-dir reports
 	$(BIN)/fallback-harness bench --quick --report-dir reports
 
 lint: venv
