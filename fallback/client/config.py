@@ -28,6 +28,8 @@ class SourceConfig:
     name: str
     url: str
     key: str = field(repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    """A signed-in user's token, sent as `Authorization: Bearer` (the browser app's case); None: the key."""
 
     def __post_init__(self) -> None:
         if not self.name:

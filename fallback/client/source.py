@@ -42,6 +42,12 @@ class _Seen:
 _seen: ContextVar[_Seen | None] = ContextVar("fallback_client_seen", default=None)
 
 
+def _sign_in(client: AsyncClient, config: SourceConfig) -> None:
+    """Send the user's access token instead of the key as the bearer token, as supabase-js does once signed in."""
+    if config.access_token:
+        client.postgrest.auth(config.access_token)
+
+
 async def _remember_status(response: httpx.Response) -> None:
     seen = _seen.get()
     if seen is not None:
@@ -87,11 +93,13 @@ class Source:
         )
         options = AsyncClientOptions(httpx_client=http, postgrest_client_retry=False)
         client = AsyncClient(config.url, config.key, options)
+        _sign_in(client, config)
         return cls(config, client, deadline=deadline, breaker=breaker, http=http)
 
     @classmethod
     def defaults(cls, config: SourceConfig) -> Source:
         client = AsyncClient(config.url, config.key)
+        _sign_in(client, config)
         client.postgrest.session.event_hooks["response"].append(_remember_status)
         return cls(config, client, deadline=None, breaker=None)
 

@@ -2,25 +2,47 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from fallback.client.config import SourceConfig, sources_from_stack
 from fallback.client.protocol import FallbackClient
 from fallback.client.reference import ReferenceClient
 from fallback.client.spec_faithful import SpecFaithfulClient
+from fallback.stack.keys import user_token
+from fallback.stack.seed import seed_user_id
 from fallback.stack.state import StackState
 
 
-def make_client(name: str, state: StackState, cache_dir: Path, op_deadline_s: float) -> FallbackClient:
+def sources_for(state: StackState, auth: str = "service_role") -> tuple[SourceConfig, ...]:
+    """The stack's sources as a client sees them under the scenario's `auth`.
+
+    `user:PRIMARY:0` signs seeded user 0 in on PRIMARY: the token is minted with PRIMARY's secret and
+    sent to every source, as a browser app holding one session would; the other projects reject it.
+    """
+    if auth == "service_role":
+        return sources_from_stack(state, "service_role")
+    sources = sources_from_stack(state, "anon")
+    if auth == "anon":
+        return sources
+    _, home, index = auth.split(":")
+    token = user_token(state.source(home).jwt_secret, seed_user_id(home, int(index)))
+    return tuple(replace(source, access_token=token) for source in sources)
+
+
+def make_client(
+    name: str, state: StackState, cache_dir: Path, op_deadline_s: float, auth: str = "service_role"
+) -> FallbackClient:
     """A fresh client (fresh breakers, fresh cache) for one run of one scenario.
 
     A client in another process (`cmd:...`) gets a call deadline just inside the engine's own, so
     the adapter itself records `hung` and restarts the process, rather than being cancelled.
     """
+    sources = sources_for(state, auth)
     if name == "reference":
-        return ReferenceClient.from_stack(state, cache_dir=cache_dir)
+        return ReferenceClient(sources, cache_dir=cache_dir)
     if name == "spec":
-        return SpecFaithfulClient.from_stack(state)
+        return SpecFaithfulClient(sources)
     from fallback.adapters.loader import load_client
-    from fallback.client.config import sources_from_stack
 
-    return load_client(name, sources_from_stack(state), call_timeout_s=max(0.5, op_deadline_s - 0.25))
+    return load_client(name, sources, call_timeout_s=max(0.5, op_deadline_s - 0.25))

@@ -113,7 +113,7 @@ async def _run_client(
         await asyncio.to_thread(_fresh_stack, state, toxiproxy, scenario)
         initial = ids(await read_tables(state))
         with tempfile.TemporaryDirectory(prefix="fallback-cache-") as cache_dir, captured_client_logs() as logs:
-            client = make_client(client_name, state, Path(cache_dir), op_deadline_s)
+            client = make_client(client_name, state, Path(cache_dir), op_deadline_s, scenario.auth)
             clock = Clock()
             runner = WorkloadRunner(client, history, seed=seed, op_deadline_s=op_deadline_s, clock=clock)
             try:

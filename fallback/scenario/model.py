@@ -14,7 +14,7 @@ from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fallback.scenario._types import Duration, Record, Source, SourceName, Table, TableName
+from fallback.scenario._types import SOURCES, Duration, Record, Source, SourceName, Table, TableName
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, windows
 from fallback.scenario.workload import Workload
@@ -47,6 +47,10 @@ class Scenario(Record):
     """Checked against the reference client (or the imported one)."""
     spec_expect: Expect | None = None
     """What the spec-faithful client is expected to show; `expect` is used when absent."""
+    auth: str = "service_role"
+    """Who the client is: `service_role` (the admin panel's view: every row), `anon` (the anon key alone),
+    or `user:<SOURCE>:<n>`: the anon key plus the access token of seeded user n of SOURCE, signed in
+    there and sent to every source, as the spec's browser app would."""
     op_deadline: Duration = Field(default=10.0, gt=0)
     """The engine's own bound on every client call: a call not answered by then is recorded as
     `hung` (a write as indeterminate). Clients have their own deadlines; this one is the harness's."""
@@ -59,6 +63,16 @@ class Scenario(Record):
         if not _NAME.match(name):
             raise ValueError(f"{name!r}: use letters, digits, '-', '_' and '.' only (it names report files)")
         return name
+
+    @field_validator("auth")
+    @classmethod
+    def _known_auth(cls, auth: str) -> str:
+        if auth in ("service_role", "anon"):
+            return auth
+        parts = auth.split(":")
+        if len(parts) == 3 and parts[0] == "user" and parts[1] in SOURCES and parts[2].isdigit():
+            return auth
+        raise ValueError(f"unknown auth {auth!r} (known: service_role, anon, user:<SOURCE>:<n>, e.g. user:PRIMARY:0)")
 
     @field_validator("client")
     @classmethod
