@@ -10,6 +10,13 @@ The stack is started once per session (or a healthy one is reused: `fallback-har
 up` in another terminal makes test runs fast) and stopped at the end if this session
 started it. Toxics are reset after every test, and the fixture waits until every gateway
 is ready again, so no fault leaks into the next test.
+
+More fixtures: `fallback_seeded` (every source seeded with the spec's figures), `fallback_client`
+and `fallback_spec_client` (async, need pytest-asyncio; closed after the test). Markers:
+`@pytest.mark.resilience` (gets clean toxics around it) and `@pytest.mark.fallback_fault("PRIMARY.api",
+"down")` / `("BOLT.api", "latency", 300)` (applied before the test, removed after). When a test that
+used the stack fails, the terminal summary says how to reproduce it: the stack to start and the
+`fallback-harness fault` commands for the faults that were on at the moment it failed.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import os
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,8 +34,9 @@ import pytest
 
 from fallback.stack import keys
 from fallback.stack import stack as stack_lib
+from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState
-from fallback.toxics import Toxiproxy
+from fallback.toxics import MAIN_ATTRIBUTE, Fault, Toxiproxy, ToxiproxyError
 
 T = TypeVar("T")
 
@@ -50,7 +58,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stack: needs the local Supabase-like stack")
-    config.addinivalue_line("markers", "resilience: a resilience test that injects faults")
+    config.addinivalue_line("markers", "resilience: a resilience test that injects faults (gets clean toxics)")
+    config.addinivalue_line(
+        "markers", "fallback_fault(target, kind, value=None): apply this fault before the test, remove it after"
+    )
 
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
@@ -124,3 +135,115 @@ def user_token(fallback_stack: StackState) -> Callable[[str, object], str]:
         return keys.user_token(fallback_stack.source(source).jwt_secret, str(user_id))
 
     return mint
+
+
+@pytest.fixture
+def fallback_seeded(fallback_stack: StackState) -> stack_lib.Seed:
+    """Every source truncated and seeded with the spec's figures (profiles 50/30/20, challenges 45/25/15)."""
+    stack_lib.reseed(fallback_stack, SPEC_SEED)
+    return SPEC_SEED
+
+
+def _client_fixture(make: Callable[[StackState, Path], Any], doc: str) -> Any:
+    try:
+        import pytest_asyncio
+    except ImportError:  # the fixture exists, and says what is missing
+
+        @pytest.fixture
+        def missing(fallback_stack: StackState) -> None:
+            pytest.skip("async client fixtures need pytest-asyncio (pip install pytest-asyncio)")
+
+        return missing
+
+    @pytest_asyncio.fixture
+    async def client(fallback_stack: StackState, tmp_path: Path) -> AsyncIterator[Any]:
+        made = make(fallback_stack, tmp_path)
+        try:
+            yield made
+        finally:
+            await made.aclose()
+
+    client.__doc__ = doc
+    return client
+
+
+def _reference(state: StackState, tmp_path: Path) -> Any:
+    from fallback.client.reference import ReferenceClient
+
+    return ReferenceClient.from_stack(state, cache_dir=tmp_path / "fallback-cache")
+
+
+def _spec_faithful(state: StackState, tmp_path: Path) -> Any:
+    from fallback.client.spec_faithful import SpecFaithfulClient
+
+    return SpecFaithfulClient.from_stack(state)
+
+
+fallback_client = _client_fixture(_reference, "The reference client on the test stack (fresh cache), closed after.")
+fallback_spec_client = _client_fixture(_spec_faithful, "The spec-faithful client on the test stack, closed after.")
+
+
+@pytest.fixture(autouse=True)
+def _fallback_markers(request: pytest.FixtureRequest) -> None:
+    """`resilience` and `fallback_fault` tests get the `toxics` fixture; `fallback_fault`s are applied."""
+    faults = list(request.node.iter_markers("fallback_fault"))
+    if not faults and request.node.get_closest_marker("resilience") is None:
+        return
+    toxiproxy: Toxiproxy = request.getfixturevalue("toxics")
+    for marker in reversed(faults):  # closest marker last, as written top to bottom
+        target, kind, *rest = marker.args
+        value = rest[0] if rest else None
+        attributes = {MAIN_ATTRIBUTE[kind]: value} if value is not None and kind in MAIN_ATTRIBUTE else {}
+        Fault(target, kind, attributes).apply(toxiproxy)
+
+
+REPRO = pytest.StashKey[list[tuple[str, StackState, list[str]]]]()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()  # type: ignore[attr-defined]
+    state = getattr(item, "funcargs", {}).get("fallback_stack")
+    if not report.failed or not isinstance(state, StackState) or report.when == "teardown":
+        return
+    item.config.stash.setdefault(REPRO, []).append((item.nodeid, state, _fault_commands(state)))
+
+
+def _fault_commands(state: StackState) -> list[str]:
+    """The faults on the stack now, as the `fallback-harness fault` commands that would recreate them."""
+    where = f" --state-dir {state.state_dir}"
+    try:
+        with Toxiproxy(state.toxiproxy_url, timeout_s=2.0) as toxiproxy:
+            proxies = toxiproxy.proxies()
+    except ToxiproxyError:
+        return ["# (Toxiproxy did not answer: the faults at the failure are unknown)"]
+    commands = []
+    for name, proxy in sorted(proxies.items()):
+        if not proxy.get("enabled", True):
+            commands.append(f"fallback-harness fault {name} down{where}")
+        toxics_on: list[dict[str, Any]] = list(proxy.get("toxics") or [])  # type: ignore[call-overload]
+        for toxic in toxics_on:
+            kind = str(toxic["type"])
+            value = dict(toxic.get("attributes") or {}).get(MAIN_ATTRIBUTE.get(kind, ""), "")
+            extra = "" if toxic.get("stream", "downstream") == "downstream" else " --stream upstream"
+            extra += "" if float(toxic.get("toxicity", 1.0)) == 1.0 else f" --toxicity {toxic['toxicity']}"
+            commands.append(f"fallback-harness fault {name} {kind} {value}{extra}{where}".replace("  ", " "))
+    return commands
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    failures = config.stash.get(REPRO, [])
+    if not failures:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("fallback-harness: how to reproduce")
+    state = failures[0][1]
+    port = config.getoption("--fallback-base-port")
+    write(f"stack:  fallback-harness stack up --state-dir {state.state_dir} --base-port {port} --seed spec")
+    write("        (a test session reuses a healthy stack in that state dir; `stack down` stops it)")
+    for nodeid, _state, commands in failures:
+        write(f"{nodeid}:")
+        for command in commands or ["# no fault was on when it failed"]:
+            write(f"    {command}")
+        write(f"    pytest '{nodeid}' --fallback-state-dir {state.state_dir}")
