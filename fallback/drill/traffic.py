@@ -1,8 +1,10 @@
 """Steady traffic for a drill: reads and writes at a set rate, bounded in count and in time.
 
 Operations start on a fixed schedule (`rate` per second), each as its own task, so a slow or
-hung call does not slow the schedule down; at most `max_in_flight` run at once (beyond that
-the schedule waits, and the drill reports the rate it really achieved). The kind of each
+hung call does not slow the schedule down (an open loop: a client that stalls shows as slow or
+failed operations, not as operations that were never sent). Every call is bounded by the
+engine's deadline, so at most about rate x deadline run at once; `max_in_flight` is only a
+safety net above that (when reached, the schedule waits and the achieved rate drops). The kind of each
 operation is drawn from `mix` with a seeded generator, so a drill's sequence of operations
 is replayable. Every call goes through the engine's `WorkloadRunner`, so the history, the
 deadline and the checker's conventions are exactly those of a scenario run.
@@ -30,7 +32,7 @@ class TrafficPlan:
     """Stop after this many operations even if time remains (default: rate x duration)."""
     mix: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_MIX))
     table: str = "user_challenges"
-    max_in_flight: int = 64
+    max_in_flight: int = 1024
     seed: int = 0
 
     def __post_init__(self) -> None:
