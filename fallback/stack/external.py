@@ -25,6 +25,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -103,6 +104,18 @@ def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, st
     save_state(state)
     (state_dir / POLICY_FILE).write_text(json.dumps({"allow_writes": config.allow_writes}) + "\n", encoding="utf-8")
     return state
+
+
+def is_reachable(state: StackState, timeout_s: float = 5.0) -> bool:
+    """Hosted projects serve no `/ready`: a source is up when `/rest/v1/` answers below 500 with its key."""
+    for source in state.sources:
+        try:
+            answer = httpx.get(f"{source.api_url}/rest/v1/", headers={"apikey": source.anon_key}, timeout=timeout_s)
+        except httpx.HTTPError:
+            return False
+        if answer.status_code >= 500:
+            return False
+    return True
 
 
 def writes_allowed(state: StackState) -> bool:

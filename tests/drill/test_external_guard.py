@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from fallback.drill import DrillOptions, TrafficPlan, planned_windows, run_drill
 from fallback.scenario import Scenario
 from fallback.stack.external import (
     ExternalConfigError,
@@ -13,10 +14,11 @@ from fallback.stack.external import (
     check_scenario,
     ensure_writes_allowed,
     external_state,
+    is_reachable,
     load_external_config,
     writes_allowed,
 )
-from fallback.stack.state import load_state
+from fallback.stack.state import StackState, load_state
 
 CONFIG = """
 sources:
@@ -70,3 +72,24 @@ def test_writes_are_refused_unless_allowed(tmp_path: Path) -> None:
     writable = external_state(load_external_config(_config(tmp_path, "allow_writes: true\n")), tmp_path / "rw", env=env)
     ensure_writes_allowed(writable, writes=True)
     check_scenario(_scenario("create"), writable)
+
+
+@pytest.mark.stack
+async def test_a_read_only_drill_against_projects_given_by_url(tmp_path: Path, fallback_stack: StackState) -> None:
+    """External mode end to end, with the local stack standing in for three hosted projects (plain HTTP, so the
+    local Toxiproxy can sit in front of them: the one case where faults work against "external" projects)."""
+    lines = ["toxiproxy: " + fallback_stack.toxiproxy_url, "sources:"]
+    for source in fallback_stack.sources:
+        lines.append(f"  - {{name: {source.name}, url: '{source.api_url}', anon_key: '{source.anon_key}', "
+                     f"service_role_key: '{source.service_role_key}'}}")  # fmt: skip
+    (tmp_path / "external.yaml").write_text("\n".join(lines) + "\n")
+    state = external_state(load_external_config(tmp_path / "external.yaml"), tmp_path / "state", env={})
+    assert is_reachable(state)
+    plan = TrafficPlan(rate_per_s=20, duration_s=3, mix={"load": 1})
+    ensure_writes_allowed(state, writes=plan.writes())
+    options = DrillOptions(plan=plan, seed_rows=None, check=False,
+                           windows=planned_windows(["PRIMARY.api@1s-2s"], None, 3))  # fmt: skip
+    result = await run_drill(options, state)
+    figures = result.run.drill
+    assert figures is not None and figures.operations == 60 and figures.availability == 1.0
+    assert result.run.checker is None and figures.faults[0].time_to_fail_over_s is not None
