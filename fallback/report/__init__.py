@@ -3,6 +3,13 @@
 run_dir = write_report(run, "reports")   # reports/<run-id>/{report.json,report.md,report.html,junit.xml}
 """
 
+from fallback.report.explore import (
+    Counterexample,
+    CoverageRow,
+    ExploreSummary,
+    FlakyViolation,
+    InvariantSummary,
+)
 from fallback.report.html import render_html
 from fallback.report.junit import render_junit
 from fallback.report.markdown import render_markdown
@@ -26,8 +33,13 @@ from fallback.report.write import FILES, load_report, write_report
 __all__ = [
     "FILES",
     "ClientRun",
+    "Counterexample",
+    "CoverageRow",
     "Expectation",
+    "ExploreSummary",
     "FaultSpan",
+    "FlakyViolation",
+    "InvariantSummary",
     "LatencyPoint",
     "MachineInfo",
     "RunRecord",

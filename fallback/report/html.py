@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from fallback.report.explore_view import explore_html
 from fallback.report.markdown import ICONS, verdict_cell
 from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
 from fallback.report.svg import bar_chart, distribution, latency_plot
@@ -139,7 +140,7 @@ def render_html(run: RunRecord) -> str:
         f"{run.started_at:%Y-%m-%d %H:%M:%S} → {run.finished_at:%H:%M:%S} UTC{commit} · {_e(run.machine.hostname)} · "
         f"{_e(run.machine.platform)} · Python {_e(run.machine.python)}"
     )
-    body = "".join(_scenario(s) for s in run.scenarios)
+    body = (explore_html(run.explore) if run.explore is not None else "") + "".join(_scenario(s) for s in run.scenarios)
     return (
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Fallback harness {_e(run.run_id)}: {verdict}</title><style>{CSS}</style></head><body>"

@@ -3,6 +3,7 @@ side by side, then every failed expectation (expected vs observed) and checker v
 
 from __future__ import annotations
 
+from fallback.report.explore_view import explore_markdown
 from fallback.report.model import ClientRun, RunRecord, ScenarioRun
 
 ICONS = {"pass": "✅", "fail": "❌", "error": "⚠️"}
@@ -84,6 +85,8 @@ def _claims(run: RunRecord) -> list[str]:
 
 def render_markdown(run: RunRecord) -> str:
     lines = _header(run) + _table(run) + _claims(run)
+    if run.explore is not None:
+        lines += explore_markdown(run.explore)
     broken = [(s, c) for s in run.scenarios for c in s.clients if c.verdict != "pass"]
     if broken:
         lines += ["## Failed expectations", ""]

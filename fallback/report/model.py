@@ -2,7 +2,8 @@
 `reports/schema.json`. Markdown, HTML and JUnit are renderers of this record, nothing more.
 
     RunRecord
-    └── ScenarioRun            one per scenario file
+    ├── ExploreSummary         `fallback-harness explore` only (fallback.report.explore)
+    └── ScenarioRun            one per scenario file (explore: one per counterexample, as replayed)
         └── ClientRun          one per client that ran it (reference, spec, an imported one)
             ├── Expectation    expected vs observed, passed or not
             ├── CheckResult    the history checker's verdict (fallback.checker)
@@ -25,6 +26,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from fallback.checker import CheckResult
+from fallback.report.explore import ExploreSummary
 
 Verdict = Literal["pass", "fail", "error"]
 _ORDER: dict[str, int] = {"pass": 0, "fail": 1, "error": 2}
@@ -161,9 +163,18 @@ class RunRecord(Record):
     git_commit: str | None = None
     machine: MachineInfo
     scenarios: tuple[ScenarioRun, ...] = ()
+    explore: ExploreSummary | None = None
+    """Set by `fallback-harness explore` only."""
 
     def verdict(self) -> Verdict:
-        return worst(s.verdict() for s in self.scenarios)
+        return worst([*(s.verdict() for s in self.scenarios), *self._explore_verdict()])
+
+    def _explore_verdict(self) -> tuple[Verdict, ...]:
+        if self.explore is None:
+            return ()
+        if self.explore.stopped == "errors":
+            return ("error",)
+        return ("fail",) if self.explore.counterexamples or self.explore.flaky else ()
 
     def client_names(self) -> tuple[str, ...]:
         """Every client that ran anything, reference and spec first."""

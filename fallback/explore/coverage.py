@@ -1,0 +1,40 @@
+"""Fault coverage: how many explored schedules exercised each toxic on each link."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from fallback.explore.strategies import EXPLORE_TOXICS
+from fallback.scenario import TARGETS, Fault, Scenario
+
+ROWS: tuple[str, ...] = (
+    *(name for toxic in EXPLORE_TOXICS
+      for name in ((f"{toxic} upstream", f"{toxic} downstream") if toxic == "reset_peer" else (toxic,))),
+    "flapping",
+)  # fmt: skip
+"""Coverage rows: every toxic (reset_peer per stream), then flapping windows of any toxic."""
+
+
+def kinds(fault: Fault) -> tuple[str, ...]:
+    """The coverage rows one fault counts in."""
+    row = f"{fault.toxic} {fault.stream}" if fault.toxic == "reset_peer" else fault.toxic
+    return (row, "flapping") if fault.flap is not None else (row,)
+
+
+class Coverage:
+    def __init__(self) -> None:
+        self.counts: Counter[tuple[str, str]] = Counter()
+        self.examples = 0
+
+    def add(self, scenario: Scenario) -> None:
+        """Count one schedule once per (row, link), however many of its faults fall there."""
+        self.examples += 1
+        cells = {(row, fault.target) for fault in scenario.faults for row in kinds(fault)}
+        self.counts.update(cells)
+
+    def table(self) -> dict[str, dict[str, int]]:
+        """`{row: {link: examples}}`, every row and link present (zeros included)."""
+        return {row: {target: self.counts[(row, target)] for target in TARGETS} for row in ROWS}
+
+    def uncovered(self) -> list[tuple[str, str]]:
+        return [(row, target) for row in ROWS for target in TARGETS if not self.counts[(row, target)]]

@@ -1,0 +1,65 @@
+"""Running one explored schedule on the stack and judging it by the client's invariants.
+
+One event loop serves the whole search (`asyncio.Runner`); the stack is the caller's, started
+once. Between examples the engine resets everything but the processes (see
+`fallback.engine.run`): toxics, table contents, the client and its breakers and cache.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from types import TracebackType
+
+from fallback.checker import CheckResult
+from fallback.engine.run import run_client_observed
+from fallback.explore.invariants import Limits, judge
+from fallback.explore.profiles import ClientProfile
+from fallback.explore.search import Judged
+from fallback.report import ClientRun
+from fallback.scenario import Scenario
+from fallback.stack.state import StackState
+from fallback.toxics import Toxiproxy
+
+WORKLOAD_SEED = 0
+"""The workload's own random choices (row picked for an update, generated user ids): the seed
+`fallback-harness run` uses, so a saved schedule replays the same choices."""
+
+
+class StackRunner:
+    """`runner(scenario) -> Judged`, for `Search`; use as a context manager (closes the loop, clears faults)."""
+
+    def __init__(self, state: StackState, client: str, profile: ClientProfile) -> None:
+        self.state = state
+        self.client = client
+        self.profile = profile
+        self._loop = asyncio.Runner()
+
+    def __call__(self, scenario: Scenario) -> Judged:
+        observed = self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED))
+        run, seen = observed.run, observed.observation
+        if run.verdict == "error" or seen is None or run.checker is None:
+            return Judged(run=run, error=run.error or "the run did not complete")
+        limits = Limits(scenario.op_deadline, self.profile.load_deadline_s)
+        return Judged(judge(self.profile.invariants, seen, run.checker, limits), run)
+
+    def replay(self, scenario: Scenario) -> ClientRun:
+        """The scenario judged by its own `expect`, exactly as `fallback-harness run FILE` judges it."""
+        return self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED)).run
+
+    def close(self) -> None:
+        try:
+            self._loop.close()
+        finally:
+            # run_client clears its faults in `finally`; after a Ctrl-C at the wrong moment, make sure.
+            with Toxiproxy(self.state.toxiproxy_url) as toxiproxy:
+                toxiproxy.reset()
+
+    def __enter__(self) -> StackRunner:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def checker_of(judged: Judged) -> CheckResult | None:
+    return judged.run.checker if judged.run is not None else None
