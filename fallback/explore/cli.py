@@ -20,7 +20,7 @@ from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 
 if TYPE_CHECKING:
-    from fallback.explore.search import SearchProgress
+    from fallback.explore.outcomes import SearchProgress
 
 console = Console(stderr=True, soft_wrap=True)
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from fallback.checker import CheckResult
 from fallback.engine.run import run_client_observed
 from fallback.explore.invariants import Limits, judge
+from fallback.explore.outcomes import Judged
 from fallback.explore.profiles import ClientProfile
-from fallback.explore.search import Judged
 from fallback.report import ClientRun
 from fallback.scenario import Scenario
 from fallback.stack.state import StackState
@@ -59,7 +58,3 @@ class StackRunner:
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
-
-
-def checker_of(judged: Judged) -> CheckResult | None:
-    return judged.run.checker if judged.run is not None else None

@@ -12,7 +12,7 @@ import shlex
 from pathlib import Path
 
 from fallback.explore.invariants import INVARIANTS, Limits
-from fallback.explore.search import Found, size
+from fallback.explore.outcomes import Found, size
 from fallback.explore.strategies import scenario_client
 from fallback.scenario import Scenario, dump_scenario, load_scenario, scenario_data
 

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from fallback.explore.invariants import INVARIANTS, Limits
 from fallback.explore.options import ExploreOptions
+from fallback.explore.outcomes import SearchOptions, SearchProgress, SearchResult, size
 from fallback.explore.profiles import ClientProfile, profile_for
 from fallback.explore.runner import StackRunner
 from fallback.explore.save import save
-from fallback.explore.search import Search, SearchOptions, SearchProgress, SearchResult, size
+from fallback.explore.search import Search
 from fallback.explore.strategies import explore_scenarios, scenario_client
 from fallback.report import (
     ClientRun,

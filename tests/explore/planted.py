@@ -18,7 +18,7 @@ from fallback.client.results import Attempt, LoadResult, Resolution, Row, Update
 from fallback.engine.observe import Observation, Rows
 from fallback.engine.workload import WorkloadRunner
 from fallback.explore.invariants import BASE, Limits, judge
-from fallback.explore.search import Judged
+from fallback.explore.outcomes import Judged
 from fallback.history import History
 from fallback.scenario import SOURCES, Scenario
 

@@ -9,9 +9,9 @@ import pytest
 from fallback.checker import CheckResult
 from fallback.engine.observe import Observation
 from fallback.explore.invariants import INVARIANTS, Broken, Limits, judge
+from fallback.explore.outcomes import Found, Judged
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.explore.save import save
-from fallback.explore.search import Found, Judged
 from fallback.history import History, SourceCall
 from fallback.scenario import Expect, Fault, Scenario, Step, Workload
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import itertools
 
 from fallback.explore.invariants import BASE, Broken
-from fallback.explore.search import Judged, Search, SearchOptions, size
+from fallback.explore.outcomes import Judged, SearchOptions, size
+from fallback.explore.search import Search
 from fallback.explore.strategies import explore_scenarios
 from fallback.scenario import Scenario
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 
+from fallback.explore.outcomes import size
 from fallback.explore.polish import smaller
-from fallback.explore.search import size
 from fallback.explore.strategies import MAX_COUNT, MAX_FAULTS, MAX_STEPS, explore_scenarios, scenario_client
 from fallback.scenario import Scenario, dump_scenario, load_scenario
 
