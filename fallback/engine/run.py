@@ -26,6 +26,7 @@ from fallback.history import History
 from fallback.report import ClientRun, Expectation, FaultSpan, LatencyPoint, Verdict
 from fallback.scenario import Scenario
 from fallback.stack import stack as stack_lib
+from fallback.stack.external import check_scenario
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -153,7 +154,16 @@ async def _run_client(
 
 
 def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) -> None:
-    """No state leaks between scenarios: no toxics, every gateway ready, tables truncated and reseeded."""
+    """No state leaks between scenarios: no toxics, every gateway ready, tables truncated and reseeded.
+
+    External projects are never truncated or seeded, and a scenario that writes is refused there
+    unless their config allows writes.
+    """
+    if state.kind == "external":
+        check_scenario(scenario, state)
+        if state.toxiproxy_url:
+            toxiproxy.reset()
+        return
     toxiproxy.reset()
     stack_lib.wait_until_healthy(state)
     seed: dict[str, dict[str, int]] = {t: {s: n for s, n in counts.items()} for t, counts in scenario.seed.items()}

@@ -11,13 +11,16 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from fallback.stack.state import ProcessRecord
 
 _children: dict[int, subprocess.Popen[bytes]] = {}
+_records: dict[int, ProcessRecord] = {}
 
 
 def spawn(
@@ -29,7 +32,7 @@ def spawn(
     env: dict[str, str] | None = None,
 ) -> ProcessRecord:
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log:
+    with open(log_path, "ab") as log, _interrupts_deferred():
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -39,8 +42,41 @@ def spawn(
             user=user,
             env=env,
         )
-    _children[proc.pid] = proc
-    return ProcessRecord(role=role, pid=proc.pid, cmdline_hint=cmdline_hint)
+        record = ProcessRecord(role=role, pid=proc.pid, cmdline_hint=cmdline_hint)
+        _children[proc.pid] = proc
+        _records[proc.pid] = record
+    return record
+
+
+@contextmanager
+def _interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the new child is registered.
+
+    A KeyboardInterrupt raised inside `Popen()` (while it waits for the child's exec) would lose the
+    Popen object after the fork: the child would run on with nobody to stop it.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for signum in pending:
+            signal.raise_signal(signum)  # now handled as usual: KeyboardInterrupt / SystemExit
+
+
+def spawned() -> dict[int, ProcessRecord]:
+    """Every process this Python process started and has not stopped, by pid.
+
+    An interrupt can land between `spawn` returning and the caller noting the record; whoever
+    cleans up after a failed start compares this with what it saw before, so nothing is orphaned.
+    """
+    return dict(_records)
 
 
 def is_alive(record: ProcessRecord) -> bool:
@@ -79,6 +115,7 @@ def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0
 
 
 def _reap(pid: int) -> None:
+    _records.pop(pid, None)
     child = _children.pop(pid, None)
     if child is not None:
         with contextlib.suppress(subprocess.TimeoutExpired):

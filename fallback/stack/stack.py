@@ -53,6 +53,10 @@ class StackOptions:
 
 def is_healthy(state: StackState) -> bool:
     """Every process alive and every gateway ready."""
+    if state.kind == "external":
+        from fallback.stack.external import is_reachable  # hosted projects serve no /ready
+
+        return is_reachable(state)
     if state.kind != "embedded":
         return all(_ready(s.direct_api_url) for s in state.sources)
     if not state.processes or not all(process.is_alive(p) for p in state.processes):
@@ -111,6 +115,7 @@ class _Builder:
         self.layout = layout
         self.options = options
         self.started: list[ProcessRecord] = []
+        self._already_running = set(process.spawned())
         self.toxiproxy_url = f"http://{HOST}:{layout.toxiproxy_api}"
 
     def _record(self, record: ProcessRecord, sources: tuple[SourceEndpoints, ...] = ()) -> None:
@@ -208,7 +213,8 @@ class _Builder:
             await _seed_all(sources, self.options.seed)
 
     def stop_started(self) -> None:
-        _stop_records(self.started)
+        unnoted = [r for pid, r in process.spawned().items() if pid not in self._already_running]
+        _stop_records(list({r.pid: r for r in [*self.started, *unnoted]}.values()))
         state_path(self.state_dir).unlink(missing_ok=True)
 
 

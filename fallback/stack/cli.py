@@ -1,0 +1,116 @@
+"""`fallback-harness stack up|status|down`: the embedded stack, a Docker Compose one, or external projects."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from fallback.cli_common import SEEDS, StateDir, console, exit_on_sigterm
+from fallback.stack import compose as compose_lib
+from fallback.stack import external as external_lib
+from fallback.stack import stack as stack_lib
+from fallback.stack.errors import StackError
+from fallback.stack.state import StackState, load_state
+
+stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the three-source stack.")
+
+
+class StackKind(StrEnum):
+    embedded = "embedded"
+    compose = "compose"
+    external = "external"
+
+
+@stack_app.command("up")
+def stack_up(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    base_port: Annotated[int, typer.Option(help="First port of the layout (see README).")] = 25400,
+    seed: Annotated[
+        str, typer.Option(help="Seed rows: `spec` (50/30/20 profiles, 45/25/15 challenges) or `none`.")
+    ] = "none",
+    as_json: Annotated[bool, typer.Option("--json", help="Print endpoints and keys as JSON.")] = False,
+    stack: Annotated[StackKind, typer.Option("--stack", help="embedded (default), compose or external.")] = (
+        StackKind.embedded
+    ),
+    no_docker: Annotated[
+        bool, typer.Option(help="compose: the containers are already up; only describe them.")
+    ] = False,
+    config: Annotated[Path | None, typer.Option(help="external: the projects' config file (YAML).")] = None,
+) -> None:
+    """Start (or attach to) PRIMARY, BOLT and OLD; return once all are healthy."""
+    if seed not in SEEDS:
+        console.print(f"[red]unknown --seed {seed!r}[/red] (choose from: {', '.join(SEEDS)})")
+        raise typer.Exit(2)
+    exit_on_sigterm()
+    started = True
+    try:
+        with console.status("starting the stack…"):
+            if stack is StackKind.compose:
+                options = compose_lib.ComposeOptions(state_dir=state_dir, seed=SEEDS[seed], run_docker=not no_docker)
+                state = compose_lib.up(options)
+            elif stack is StackKind.external:
+                if config is None:
+                    console.print("[red]--stack external needs --config FILE[/red] (see README: External projects)")
+                    raise typer.Exit(2)
+                state = external_lib.external_state(external_lib.load_external_config(config), state_dir)
+            else:
+                options_ = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port, seed=SEEDS[seed])
+                state, started = stack_lib.up(options_)
+    except (StackError, external_lib.ExternalConfigError) as exc:
+        console.print(f"[red]stack up failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if as_json:
+        print(json.dumps(state.public_view(), indent=2))
+        return
+    console.print(f"{state.kind} stack " + ("started" if started else "already running"))
+    print_endpoints(state)
+
+
+@stack_app.command("status")
+def stack_status(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Say whether the stack is up, and where (exit 0 when healthy, 1 when not)."""
+    state = load_state(state_dir.resolve())
+    healthy = state is not None and stack_lib.is_healthy(state)
+    if as_json:
+        view = state.public_view() if state is not None and healthy else {}
+        print(json.dumps({"running": healthy, **view}, indent=2))
+    elif state is not None and healthy:
+        print_endpoints(state)
+    else:
+        leftovers = " (leftovers found: run `stack down`)" if state else ""
+        console.print(f"no healthy stack in {state_dir}{leftovers}")
+    raise typer.Exit(0 if healthy else 1)
+
+
+@stack_app.command("down")
+def stack_down(
+    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    purge: Annotated[bool, typer.Option(help="Also delete the databases and logs.")] = False,
+) -> None:
+    """Stop every process (or container) the stack started; external projects are only forgotten."""
+    state = load_state(state_dir.resolve())
+    if state is not None and state.kind == "compose":
+        try:
+            compose_lib.down(compose_lib.ComposeOptions(state_dir=state_dir), purge)
+        except StackError as exc:
+            console.print(f"[red]stack down failed:[/red] {exc}")
+            raise typer.Exit(1) from exc
+        console.print("compose stack stopped")
+        return
+    stopped = stack_lib.down(state_dir, purge=purge)
+    console.print(f"stopped {len(stopped)} processes" + (" and removed the state dir" if purge else ""))
+
+
+def print_endpoints(state: StackState) -> None:
+    print(f"Toxiproxy API  {state.toxiproxy_url or '(none)'}")
+    for s in state.sources:
+        print(f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
+              f"proxies {s.api_proxy} {s.db_proxy})")  # fmt: skip
+    console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state.state_dir}/state.json")
