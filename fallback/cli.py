@@ -13,6 +13,7 @@ from fallback.bench.cli import bench
 from fallback.cli_common import StateDir, console, exit_on_sigterm
 from fallback.drill.cli import drill
 from fallback.engine.suite import Progress, run_suite
+from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
 from fallback.report import write_report
 from fallback.report.console import verdict_table
@@ -30,6 +31,7 @@ app.add_typer(stack_app, name="stack")
 app.command("fault")(fault)
 app.command("bench")(bench)
 app.command("drill")(drill)
+app.command("explore")(explore_command)
 
 
 def _scenario_paths(paths: list[Path]) -> list[Path]:
