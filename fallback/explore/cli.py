@@ -144,6 +144,7 @@ def _print_summary(summary: ExploreSummary | None) -> None:
     out.print(coverage)
     for c in summary.counterexamples:
         replay = f", `run` replay: {c.replay_verdict}" if c.replay_verdict else ""
+        replay += " [yellow](did not reproduce: timing-dependent)[/yellow]" if c.replay_verdict == "pass" else ""
         out.print(f"[red]{c.invariant}[/red]: {c.file} ({c.shrunk_faults} faults, {c.shrunk_operations} operations; "
                   f"from {c.original_faults}/{c.original_operations}{replay})\n  {c.message}")  # fmt: skip
     for f in summary.flaky:

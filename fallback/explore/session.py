@@ -10,7 +10,7 @@ from pathlib import Path
 
 from fallback.explore.invariants import INVARIANTS, Limits
 from fallback.explore.options import ExploreOptions
-from fallback.explore.outcomes import SearchOptions, SearchProgress, SearchResult, size
+from fallback.explore.outcomes import FlakyFinding, SearchOptions, SearchProgress, SearchResult, size
 from fallback.explore.profiles import ClientProfile, profile_for
 from fallback.explore.runner import StackRunner
 from fallback.explore.save import save
@@ -84,6 +84,10 @@ def explore(
             for saved in done.saved if result.stopped != "interrupted" else ():
                 saved.replay = runner.replay(saved.scenario)  # exactly what `fallback-harness run FILE` does
                 result.runs += 1
+                if saved.replay.verdict != "fail":  # timing-dependent after all: say so
+                    runs, verdict = options.confirm_runs, saved.replay.verdict
+                    message = f"the saved file's replay ended `{verdict}`"
+                    result.flaky.append(FlakyFinding(saved.invariant, saved.scenario, runs, runs + 1, message))
         except KeyboardInterrupt:
             result.stopped = "interrupted"
     return done
