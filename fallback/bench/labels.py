@@ -98,8 +98,8 @@ class Profile:
     bound_s: float
     """Cap on a spec-faithful call that would otherwise hang up to supabase-py's 120 s default.
 
-    Kept above the gateway's 5 s keep-alive close (see the report's Method), so quick and full runs
-    see the same outcome for a hung write."""
+    Kept below the gateway's 30 s keep-alive close (see the report's Method), so quick and full runs
+    see the same outcome for a hung write: cut at the bound."""
     merge_rounds: int
     throughput_batch: int
 

@@ -23,9 +23,9 @@ METHOD = (
     "Floors: a read is one supabase-py `select('*')` of one source; a write is one insert straight to BOLT; a merge "
     "is plain concatenation; the client-overhead floor is raw httpx GETs to the same gateways.",
     "Refused: the `PRIMARY.api` proxy disabled (ECONNREFUSED). Hung: a Toxiproxy `timeout` toxic with 0 ms on "
-    "`PRIMARY.api` (replies dropped). The gateway still closes an idle connection after its keep-alive timeout "
-    "(uvicorn: 5 s) and that close crosses Toxiproxy, so a client willing to wait 120 s sees a disconnect after "
-    "about 5 s instead (supabase-py then retries a GET: 1, 2, 4 s).",
+    "`PRIMARY.api` (replies dropped). The gateway closes an idle connection after its keep-alive timeout "
+    "(30 s, like PostgREST's HTTP server) and that close crosses Toxiproxy, so a client willing to wait 120 s "
+    "sees a disconnect after about 30 s instead; the spec-faithful calls are cut at the bound before that.",
     "Reference 'deadline' rounds use a new client each (breakers closed): the first calls after the fault began. "
     "'breaker open' rounds open PRIMARY's breaker through its public API first, as four failed calls would.",
 )
