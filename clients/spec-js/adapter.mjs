@@ -24,7 +24,8 @@
 //      insert on PRIMARY, on error BOLT, then OLD, then "Show error". `.select()` returns the
 //      row with the id the database generated.
 //  D7  console.* goes to stderr (stdout carries the protocol); the three clients are created by
-//      `configure` from the harness's sources, with createClient(url, key) and no options.
+//      `configure` from the harness's sources, with createClient(url, key) and no options (with
+//      a signed-in user's token, only `global.headers.Authorization`, as a session would set it).
 //  D8  Node 20 only: createClient builds a realtime client that needs a native WebSocket, which
 //      Node 20 has behind `--experimental-websocket` (Node 22 has it on). Without it createClient
 //      throws, so on Node 20 this file re-runs itself with that flag. No client option changes.
@@ -204,7 +205,10 @@ async function routedUpdate(challenge, changes, table = 'user_challenges') {
 function configure({ sources }) {
   const names = (sources ?? []).map(s => s.name);
   if (names.join() !== NAMES.join()) throw new Error(`the spec's code knows exactly PRIMARY, BOLT, OLD in that order; got ${names}`);
-  [supabase, boltSupabase, oldSupabase] = sources.map(s => createClient(s.url, s.key)); // D7: default options
+  // D7: default options; a signed-in user's token goes in the Authorization header, as supabase-js sends it
+  // once a session exists (only when the harness signs a user in: `auth: user:...` scenarios).
+  [supabase, boltSupabase, oldSupabase] = sources.map(s => createClient(s.url, s.key, s.access_token
+    ? { global: { headers: { Authorization: `Bearer ${s.access_token}` } } } : undefined));
   urls = sources.map(s => [s.name, s.url.replace(/\/+$/, '') + '/']);
   return {};
 }

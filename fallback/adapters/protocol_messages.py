@@ -8,6 +8,8 @@ Requests (harness -> client), each with an integer `id` unique within the proces
 
     {"id": 1, "op": "hello", "protocol": 1}
     {"id": 2, "op": "configure", "sources": [{"name": "PRIMARY", "url": "http://...", "key": "..."}, ...]}
+        (a source may also carry "access_token": a signed-in user's token, to send as
+         `Authorization: Bearer` instead of the key, as a signed-in supabase client does)
     {"id": 3, "op": "load", "table": "user_challenges"}
     {"id": 4, "op": "create", "table": "user_challenges", "row": {...}}
     {"id": 5, "op": "update", "table": "user_challenges", "row": {..., "_db_source": "BOLT"}, "changes": {...}}
@@ -96,7 +98,12 @@ def encode(request_id: int, op: str, **params: Any) -> bytes:
 
 
 def configure_params(sources: Sequence[SourceConfig]) -> dict[str, Any]:
-    return {"sources": [{"name": s.name, "url": s.url, "key": s.key} for s in sources]}
+    return {
+        "sources": [
+            {"name": s.name, "url": s.url, "key": s.key, **({"access_token": s.access_token} if s.access_token else {})}
+            for s in sources
+        ]
+    }
 
 
 def decode_reply(line: bytes) -> dict[str, Any] | None:

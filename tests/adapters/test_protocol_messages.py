@@ -38,6 +38,14 @@ def test_configure_carries_name_url_key_in_order() -> None:
     }
 
 
+def test_configure_carries_a_signed_in_users_token_only_when_there_is_one() -> None:
+    sources = [SourceConfig("PRIMARY", "http://a", "k1", access_token="t1"), SourceConfig("BOLT", "http://b", "k2")]
+    assert configure_params(sources)["sources"] == [
+        {"name": "PRIMARY", "url": "http://a", "key": "k1", "access_token": "t1"},
+        {"name": "BOLT", "url": "http://b", "key": "k2"},
+    ]
+
+
 @pytest.mark.parametrize("line", [b"hello\n", b"[1, 2]\n", b'{"id": 1}\n', b'{"ok": true}\n'])
 def test_lines_that_are_not_replies(line: bytes) -> None:
     assert decode_reply(line) is None
