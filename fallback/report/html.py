@@ -10,7 +10,7 @@ from html import escape
 from fallback.report.explore_view import explore_html
 from fallback.report.markdown import ICONS, verdict_cell
 from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
-from fallback.report.svg import bar_chart, distribution, latency_plot
+from fallback.report.svg import availability, bar_chart, distribution, latency_plot
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1600px;padding:16px 24px;color:#222}
@@ -105,6 +105,34 @@ def _plots(scenario: ScenarioRun, client: ClientRun) -> str:
     return "".join(f'<div class="plots">{"".join(group)}</div>' for group in (plots, small) if group)
 
 
+def _seconds(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f} s"
+
+
+def _drill(client: ClientRun) -> str:
+    """A drill's figures: availability, per fault the time to detect, fail over and recover, and per second."""
+    drill = client.drill
+    if drill is None:
+        return ""
+    share = "–" if drill.availability is None else f"{drill.availability:.2%}"
+    rows = "".join(
+        f"<tr><td>{_e(f.target)} {_e(f.toxic)}</td><td>{f.start_s:.2f}s–"
+        f"{'end' if f.end_s is None else f'{f.end_s:.2f}s'}</td><td>{_e(f.origin)}</td>"
+        f"<td>{_seconds(f.time_to_detect_s)}</td><td>{_seconds(f.time_to_fail_over_s)}</td>"
+        f"<td>{_seconds(f.time_to_recover_s)}</td></tr>"
+        for f in drill.faults
+    )
+    errors = ", ".join(f"{_e(kind)} ×{n}" for kind, n in sorted(drill.errors_by_kind.items())) or "none"
+    return (
+        f"<h4>Drill: {drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s · "
+        f"availability {share} · lost {drill.lost}, duplicated {drill.duplicated}, misrouted {drill.misrouted}"
+        f"{' · interrupted' if drill.interrupted else ''}</h4>"
+        "<table><tr><th>fault</th><th>window</th><th>origin</th><th>time to detect</th><th>time to fail over</th>"
+        f"<th>time to recover</th></tr>{rows}</table><p>errors by kind: {errors}</p>"
+        f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
+    )
+
+
 def _client(scenario: ScenarioRun, client: ClientRun) -> str:
     parts = [
         f'<div class="client"><h3 class="{client.verdict}">{ICONS[client.verdict]} {_e(client.client)}: '
@@ -113,7 +141,7 @@ def _client(scenario: ScenarioRun, client: ClientRun) -> str:
     ]
     if client.error:
         parts.append(f'<pre class="error">{_e(client.error)}</pre>')
-    parts += [_expectations(client), _plots(scenario, client), _checker(client)]
+    parts += [_drill(client), _expectations(client), _plots(scenario, client), _checker(client)]
     if client.logs:
         parts.append(
             f"<details><summary>console ({len(client.logs)} lines)</summary><pre>{_e(chr(10).join(client.logs))}</pre>"

@@ -83,8 +83,34 @@ def _claims(run: RunRecord) -> list[str]:
     return [*lines, ""]
 
 
+def _drills(run: RunRecord) -> list[str]:
+    """Each drill's availability and, per fault, the time to detect, fail over and recover."""
+    lines: list[str] = []
+    for scenario in run.scenarios:
+        for client in scenario.clients:
+            drill = client.drill
+            if drill is None:
+                continue
+            share = "–" if drill.availability is None else f"{drill.availability:.2%}"
+            lines += [f"## Drill: {_cell(scenario.name)} · {client.client}", "",
+                      f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
+                      f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
+                      f"misrouted {drill.misrouted}", "",
+                      "| fault | window | detect | fail over | recover |", "|---|---|---|---|---|"]  # fmt: skip
+            for f in drill.faults:
+                end = "end" if f.end_s is None else f"{f.end_s:.2f}s"
+                lines.append(f"| {_cell(f.target)} {f.toxic} | {f.start_s:.2f}s–{end} | {_secs(f.time_to_detect_s)} "
+                             f"| {_secs(f.time_to_fail_over_s)} | {_secs(f.time_to_recover_s)} |")  # fmt: skip
+            lines.append("")
+    return lines
+
+
+def _secs(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f} s"
+
+
 def render_markdown(run: RunRecord) -> str:
-    lines = _header(run) + _table(run) + _claims(run)
+    lines = _header(run) + _table(run) + _drills(run) + _claims(run)
     if run.explore is not None:
         lines += explore_markdown(run.explore)
     broken = [(s, c) for s in run.scenarios for c in s.clients if c.verdict != "pass"]

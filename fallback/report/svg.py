@@ -3,6 +3,7 @@
 latency_plot    latency over time, one dot per operation, fault windows shaded
 bar_chart       one horizontal bar per key (success rate, fallback frequency)
 distribution    rows per source, one stacked bar per table
+availability    a drill's availability per second, fault windows shaded
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 from collections.abc import Mapping, Sequence
 from html import escape
 
-from fallback.report.model import FaultSpan, LatencyPoint
+from fallback.report.model import FaultSpan, FaultTiming, LatencyPoint, SecondBucket
 
 OP_COLOURS = {"load": "#1f77b4", "create": "#2ca02c", "update": "#9467bd", "assign_mt5": "#ff7f0e"}
 SOURCE_COLOURS = {"PRIMARY": "#1f77b4", "BOLT": "#ff7f0e", "OLD": "#7f7f7f"}
@@ -188,4 +189,48 @@ def distribution(counts: Mapping[str, Mapping[str, int]], title: str = "rows per
             f'fill="{_colour(source, SOURCE_COLOURS, j)}"/>'
         )
         body.append(f'<text x="{label_w + j * 80 + 14}" y="{legend_y}">{escape(source)}</text>')
+    return _svg(width, height, body, title)
+
+
+def availability(
+    seconds: Sequence[SecondBucket], faults: Sequence[FaultTiming], title: str = "availability per second",
+    width: int = 760,
+) -> str:
+    """One column per second of a drill, its height the share of that second's operations that succeeded;
+    each fault window is a labelled lane above the plot and a translucent band over the columns."""
+    left, plot_h, bottom = 50, 120, 28
+    top = 22 + 14 * len(faults)
+    height = top + plot_h + bottom
+    plot_w = width - left - 12
+    end = max([b.t_s + 1 for b in seconds] + [f.end_s or f.start_s for f in faults] + [1.0])
+
+    def x(t: float) -> float:
+        return left + plot_w * t / end
+
+    body = [f'<text x="0" y="12" font-weight="bold">{escape(title)}</text>']
+    for share in (0.0, 0.5, 1.0):
+        y = top + plot_h * (1 - share)
+        body.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
+        body.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{share:.0%}</text>')
+    column = plot_w / end
+    for bucket in seconds:
+        share = bucket.ok / bucket.ops if bucket.ops else 0.0
+        colour = "#2ca02c" if share >= 0.999 else ("#ff7f0e" if share >= 0.9 else "#d62728")
+        bar_h = plot_h * share
+        body.append(f'<rect class="bar" x="{x(bucket.t_s) + 0.5:.1f}" y="{top + plot_h - bar_h:.1f}" '
+                    f'width="{max(column - 1, 1):.1f}" height="{bar_h:.1f}" fill="{colour}"/>')  # fmt: skip
+    for i, fault in enumerate(faults):
+        stop = fault.end_s if fault.end_s is not None else end
+        colour = FAULT_COLOURS[i % len(FAULT_COLOURS)]
+        span = max(x(stop) - x(fault.start_s), 1)
+        lane = 18 + 14 * i
+        body.append(f'<rect x="{x(fault.start_s):.1f}" y="{lane}" width="{span:.1f}" height="10" fill="{colour}"/>')
+        before = x(fault.start_s) - left > 150  # room for the label left of the lane, else right of it
+        label_x, anchor = (x(fault.start_s) - 4, "end") if before else (x(fault.start_s) + span + 4, "start")
+        body.append(f'<text x="{label_x:.1f}" y="{lane + 9}" text-anchor="{anchor}" fill="{colour}">'
+                    f"{escape(fault.target)} {escape(fault.toxic)}</text>")  # fmt: skip
+        body.append(f'<rect x="{x(fault.start_s):.1f}" y="{top}" width="{span:.1f}" height="{plot_h}" '
+                    f'fill="{colour}" fill-opacity="0.18"/>')  # fmt: skip
+    for tick in _time_ticks(end):
+        body.append(f'<text x="{x(tick):.1f}" y="{top + plot_h + 14}" text-anchor="middle">{tick:g}s</text>')
     return _svg(width, height, body, title)
