@@ -28,14 +28,13 @@ from fallback.drill.watch import ObservedWindow, ProxyWatcher
 from fallback.engine.clients import make_client
 from fallback.engine.faults import FaultTimeline
 from fallback.engine.observe import Observation, Rows, ids, read_tables
-from fallback.engine.run import Clock, captured_client_logs
+from fallback.engine.run import Clock, captured_client_logs, client_run
 from fallback.engine.workload import WorkloadRunner
 from fallback.history import History
 from fallback.report.model import (
     ClientRun,
     DrillFigures,
     FaultSpan,
-    LatencyPoint,
     RunRecord,
     ScenarioRun,
     git_commit,
@@ -87,7 +86,7 @@ async def run_drill(
     sources = tuple(s.name for s in state.sources)
     initial: Rows | None = None
     try:
-        await asyncio.to_thread(_fresh_stack, state, toxiproxy, options.seed_rows)
+        await asyncio.to_thread(stack_lib.make_fresh, state, toxiproxy, options.seed_rows)
         if options.check:
             initial = await read_tables(state)
         with tempfile.TemporaryDirectory(prefix="fallback-drill-") as cache, captured_client_logs() as logs:
@@ -137,15 +136,6 @@ async def run_drill(
         scenarios=(ScenarioRun(name=f"drill-{options.client}", description=f"drill: {description}", clients=(run,)),),
     )  # fmt: skip
     return DrillResult(record, run, history)
-
-
-def _fresh_stack(state: StackState, toxiproxy: Toxiproxy | None, seed: stack_lib.Seed | None) -> None:
-    if toxiproxy is not None:
-        toxiproxy.reset()
-    if state.kind != "external":
-        stack_lib.wait_until_healthy(state)
-    if seed is not None:
-        stack_lib.reseed(state, seed)
 
 
 async def _drive(
@@ -206,19 +196,12 @@ def _client_run(
     figures: DrillFigures,
     started: float,
 ) -> ClientRun:
-    seen = Observation(history, final, logs, sources)
-    return ClientRun(
-        client=client,
+    return client_run(
+        client,
+        Observation(history, final, logs, sources),
+        [FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic) for w in figures.faults],
         verdict="pass" if checked is None or checked.valid else "fail",
         duration_s=time.monotonic() - started,
         checker=checked,
-        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
-                      for p in seen.samples()),
-        faults=tuple(FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic)
-                     for w in figures.faults),
-        success_rate=seen.source_success_rate(),
-        fallback_frequency=seen.fallback_frequency(),
-        distribution=seen.distribution(),
-        logs=logs,
         drill=figures,
-    )  # fmt: skip
+    )

@@ -11,10 +11,11 @@ import asyncio
 import logging
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from fallback.checker import check
 from fallback.engine.clients import make_client
@@ -133,41 +134,44 @@ async def _run_client(
     outcomes = evaluate(judged_by, seen, checked)
     claims = evaluate(scenario.expect, seen, checked) if judged_by is not scenario.expect else []
     verdict: Verdict = "error" if error else ("pass" if all(o.passed for o in outcomes) else "fail")
-    run = ClientRun(
-        client=client_name,
+    run = client_run(
+        client_name,
+        seen,
+        [FaultSpan(start_s=a.applied_s, end_s=a.cleared_s, target=a.window.target, toxic=a.window.toxic)
+         for a in timeline.applied],
         verdict=verdict,
         error=error,
         duration_s=time.monotonic() - started,
         expectations=tuple(Expectation(**vars(o)) for o in outcomes),
         claims=tuple(Expectation(**vars(o)) for o in claims),
         checker=checked,
-        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
-                      for p in seen.samples()),
-        faults=tuple(FaultSpan(start_s=a.applied_s, end_s=a.cleared_s, target=a.window.target, toxic=a.window.toxic)
-                     for a in timeline.applied),
-        success_rate=seen.source_success_rate(),
-        fallback_frequency=seen.fallback_frequency(),
-        distribution=seen.distribution(),
-        logs=seen.logs,
     )  # fmt: skip
     return ObservedRun(run, seen)
 
 
-def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) -> None:
-    """No state leaks between scenarios: no toxics, every gateway ready, tables truncated and reseeded.
+def client_run(client: str, seen: Observation, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
+    """The report record of one client's run: what was observed (latency, success rate per source,
+    fallback frequency, data distribution, console), the fault windows, and `judged` (verdict,
+    expectations, checker, ... as `ClientRun` names them). Scenario runs and drills both build it here."""
+    return ClientRun(
+        client=client,
+        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
+                      for p in seen.samples()),
+        faults=tuple(faults),
+        success_rate=seen.source_success_rate(),
+        fallback_frequency=seen.fallback_frequency(),
+        distribution=seen.distribution(),
+        logs=seen.logs,
+        **judged,
+    )  # fmt: skip
 
-    External projects are never truncated or seeded, and a scenario that writes is refused there
-    unless their config allows writes.
-    """
-    if state.kind == "external":
-        check_scenario(scenario, state)
-        if state.toxiproxy_url:
-            toxiproxy.reset()
-        return
-    toxiproxy.reset()
-    stack_lib.wait_until_healthy(state)
+
+def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) -> None:
+    """A fresh stack seeded as the scenario says; on external projects a writing scenario is refused
+    unless their config allows writes (and nothing is seeded there)."""
+    check_scenario(scenario, state)
     seed: dict[str, dict[str, int]] = {t: {s: n for s, n in counts.items()} for t, counts in scenario.seed.items()}
-    stack_lib.reseed(state, seed)
+    stack_lib.make_fresh(state, toxiproxy, seed)
 
 
 class Clock:

@@ -36,6 +36,7 @@ from fallback.stack.state import (
     save_state,
     state_path,
 )
+from fallback.toxics import Toxiproxy
 
 DEFAULT_STATE_DIR = Path(".stack")
 Seed = Mapping[str, Mapping[str, int]]
@@ -75,6 +76,20 @@ def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S)
         if time.monotonic() > deadline:
             raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
         time.sleep(0.1)
+
+
+def make_fresh(state: StackState, toxiproxy: Toxiproxy | None, seed: Seed | None) -> None:
+    """No state leaks into the next run: no toxics, every gateway ready, tables truncated and reseeded.
+
+    External projects are never waited on, truncated or seeded: their data is not ours.
+    """
+    if toxiproxy is not None and state.toxiproxy_url:
+        toxiproxy.reset()
+    if state.kind == "external":
+        return
+    wait_until_healthy(state)
+    if seed is not None:
+        reseed(state, seed)
 
 
 def _ready(base_url: str) -> bool:
