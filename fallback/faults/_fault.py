@@ -37,17 +37,17 @@ class Fault:
             raise ValueError(f"toxicity must be within 0..1, got {self.toxicity}")
 
     @property
-    def spec(self) -> FaultKind:
+    def entry(self) -> FaultKind:
         """Its registry entry."""
         return fault_kind(self.kind)
 
     @property
     def resolved_attributes(self) -> dict[str, Value]:
-        return self.spec.resolve(self.attributes)
+        return self.entry.resolve(self.attributes)
 
     def apply(self, controls: Controls | Toxiproxy) -> None:
-        self.spec.applier.apply(self, Controls.of(controls))
+        self.entry.applier.apply(self, Controls.of(controls))
 
     def clear(self, controls: Controls | Toxiproxy) -> None:
         """Undo `apply`; a fault that is already gone is not an error."""
-        self.spec.applier.clear(self, Controls.of(controls))
+        self.entry.applier.clear(self, Controls.of(controls))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -98,7 +100,7 @@ def test_fault_records_check_against_their_entry() -> None:
 
 def test_scenario_attributes_follow_the_registrys_types() -> None:
     base = {"target": "PRIMARY.api", "toxic": "latency"}
-    with pytest.raises(ValidationError, match="latency must be a whole number of ms, got 1.5"):
+    with pytest.raises(ValidationError, match=r"latency must be a whole number of ms, got 1\.5"):
         ScenarioFault.model_validate({**base, "attributes": {"latency": 1.5}})
     assert ScenarioFault.model_validate({**base, "attributes": {"latency": 300}}).attributes == {"latency": 300}
 
@@ -114,7 +116,7 @@ def test_scenario_attributes_follow_the_registrys_types() -> None:
     ],
 )
 def test_command_line_faults_say_what_is_wrong(args: tuple[str, str, float | None], message: str) -> None:
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(ValueError, match=re.escape(message)):
         parse_fault(*args)
 
 
@@ -174,3 +176,15 @@ def test_a_new_kind_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
         Fault("PRIMARY.api", "pause")
     with pytest.raises(ValueError, match="main attribute 'nope'"):
         FaultKind("x", "y", recorder, main="nope")
+
+
+def test_the_scenario_format_documents_every_kind() -> None:
+    """FORMAT.md's table of kinds follows the registry: every kind, every attribute, required ones in bold."""
+    doc = (Path(__file__).parents[2] / "fallback" / "scenario" / "FORMAT.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `(\w+)` \| (.*) \|$", doc.split("| toxic | attributes", 1)[1], re.M))
+    assert set(FAULT_KINDS) <= set(rows)
+    for kind in KINDS.values():
+        for attribute in kind.attributes:
+            written = f"**`{attribute.name}`**" if attribute.required else f"`{attribute.name}`"
+            assert written in rows[kind.name], (kind.name, attribute.name)
+            assert attribute.required or f"**`{attribute.name}`**" not in rows[kind.name]
