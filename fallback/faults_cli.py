@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from fallback.cli_common import StateDir, console
 from fallback.faults import FAULT_KINDS, KINDS, Controls, Fault, FaultConflict, FaultError, appliers, fault_kind
@@ -38,15 +39,16 @@ def fault(
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
         controls = Controls(toxiproxy)
         try:
-            console.print(play(controls, target, kind, value, stream, toxicity, jitter))
+            console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
         except FaultConflict as exc:
-            console.print(f"[red]{exc}[/red]: clear it first with `fallback-harness fault {target} clear{again}`")
+            hint = escape(f"clear it first with `fallback-harness fault {target} clear{again}`")
+            console.print(f"[red]{escape(str(exc))}[/red]: {hint}")
             raise typer.Exit(2) from exc
         except (ValueError, FaultError) as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(2) from exc
         except ToxiproxyError as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(f"[red]{escape(str(exc))}[/red]")
             raise typer.Exit(1) from exc
 
 
