@@ -32,11 +32,12 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 
+from fallback.faults import MAIN_ATTRIBUTE, Fault
 from fallback.stack import keys
 from fallback.stack import stack as stack_lib
 from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState
-from fallback.toxics import MAIN_ATTRIBUTE, Fault, Toxiproxy, ToxiproxyError
+from fallback.toxics import Toxiproxy, ToxiproxyError
 
 T = TypeVar("T")
 

@@ -16,7 +16,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fallback.scenario._types import SOURCES, Duration, Record, Source, SourceName, Table, TableName
 from fallback.scenario.expect import Expect
-from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, windows
+from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.workload import Workload
 
 Loc = tuple[str | int, ...]
@@ -120,12 +120,6 @@ def format_loc(loc: Loc) -> str:
     return text
 
 
-def _overlaps(a: Fault, b: Fault, end: float | None) -> bool:
-    a_end = a.until if a.until is not None else end
-    b_end = b.until if b.until is not None else end
-    return (a_end is None or b.at < a_end) and (b_end is None or a.at < b_end)
-
-
 def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix."""
     problems: list[tuple[Loc, str]] = []
@@ -139,13 +133,11 @@ def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
             stop = fault.until if fault.until is not None else planned
             if stop is not None and (stop - fault.at) / fault.flap.period > MAX_WINDOWS:
                 problems.append((("faults", index, "flap", "period"), f"gives more than {MAX_WINDOWS} windows"))
-        for other in range(index):
-            earlier = scenario.faults[other]
-            same = (earlier.target, earlier.toxic, earlier.stream) == (fault.target, fault.toxic, fault.stream)
-            if same and fault.toxic == "down" and _overlaps(earlier, fault, planned):
-                problems.append(
-                    (("faults", index), f"overlaps faults[{other}] (down on {fault.target}): merge the two windows")
-                )
+    for index, other in overlapping(scenario.faults, planned):
+        fault = scenario.faults[index]
+        problems.append(
+            (("faults", index), f"overlaps faults[{other}] ({fault.toxic} on {fault.target}): merge the two windows")
+        )
     if scenario.spec_expect is not None and "spec" not in scenario.clients():
         problems.append((("spec_expect",), f"given, but client {scenario.client!r} does not include `spec`"))
     return problems

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-SOURCE_NAMES: tuple[str, ...] = ("PRIMARY", "BOLT", "OLD")
+from fallback.names import SOURCE_NAMES as SOURCE_NAMES  # re-exported: the one spelling is fallback.names
 
 
 class SourceEndpoints(BaseModel):
