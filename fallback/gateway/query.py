@@ -19,7 +19,23 @@ OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "l
 IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unknown"})
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
 _LOGIC_KEYS = {"or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True)}
-_CAST = re.compile(r"^[a-z_][a-z0-9_ ]*(\[\])?$")
+_CAST_CHARS = frozenset("0123456789_ $")
+"""Besides letters: PostgREST's `pIdentifier` (QueryParams.hs), which its casts `::type` are made of."""
+_TYPE_PHRASES = frozenset({
+    "double precision", "bit varying", "character varying", "char varying", "national character",
+    "national char", "national character varying", "national char varying", "nchar varying",
+    *(f"{kind} {zone} time zone" for kind in ("time", "timestamp") for zone in ("with", "without")),
+    *(f"interval {field}" for field in (
+        "year", "month", "day", "hour", "minute", "second", "year to month", "day to hour", "day to minute",
+        "day to second", "hour to minute", "hour to second", "minute to second",
+    )),
+})
+"""PostgreSQL's type names of more than one word (gram.y); one-word names are checked by PostgreSQL itself."""
+MAX_LOGIC_DEPTH = 64
+"""How deep `or=`/`and=` trees may nest. PostgREST sets no bound of its own (its parser and PostgreSQL's
+stack are the limits); this gateway parses and builds SQL recursively, so it answers 400 PGRST100 beyond
+this depth instead of exhausting Python's recursion limit. It also bounds the parser's work, which grows
+with depth times length."""
 
 
 @dataclass(frozen=True)
@@ -104,6 +120,43 @@ def unquote(text: str) -> str:
     return text
 
 
+def is_type_name(text: str) -> bool:
+    """A cast's type: one name (`int4`, `my$type`), an SQL type phrase (`double precision`), optionally `array`.
+
+    PostgREST's grammar for casts is letters, digits, `_`, `$` and spaces (its `pIdentifier`), put into
+    `CAST(... AS name)` unquoted; PostgreSQL then rejects what is not a type (`text or 1` → 42601).
+    This gateway refuses such text itself (400 PGRST100), so that only type names ever reach SQL: each
+    word starts like an unquoted identifier (a `$` can never start a dollar quote or a parameter), and
+    several words must be one of SQL's multi-word type names."""
+    if not text or not all(char.isalpha() or char in _CAST_CHARS for char in text):
+        return False
+    words = text.lower().split()
+    if not words or not all(word[0].isalpha() or word[0] == "_" for word in words):
+        return False
+    if len(words) > 1 and words[-1] == "array":
+        words = words[:-1]
+    return len(words) == 1 or " ".join(words) in _TYPE_PHRASES
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest parenthesis nesting outside double quotes, counted as `split_top_level` counts it."""
+    deepest = depth = 0
+    quoted = escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not quoted and char == ")":
+            depth -= 1
+    return deepest
+
+
 def parse_select(text: str) -> tuple[SelectItem, ...]:
     items: list[SelectItem] = []
     for raw in split_top_level(text):
@@ -117,9 +170,12 @@ def parse_select(text: str) -> tuple[SelectItem, ...]:
         cast: str | None = None
         head, sep, tail = part.partition("::")
         if sep:
-            cast = tail.strip().lower()
-            if not _CAST.match(cast):
-                raise errors.parse_error("failed to parse select parameter", f"invalid cast {tail!r}")
+            cast = tail.strip()
+            if not is_type_name(cast):
+                raise errors.parse_error(
+                    f"failed to parse select parameter ({text})",
+                    f"invalid cast {tail!r}: expected a type name (letters, digits, '_', '$' and spaces)",
+                )
         if ":" in head and not head.startswith('"'):
             alias, head = (s.strip() for s in head.split(":", 1))
             alias = unquote(alias)
@@ -159,8 +215,19 @@ def parse_operation(column: str, text: str) -> Filter:
     return Filter(column, op, value, negated)  # type: ignore[arg-type]
 
 
+def parse_logic_tree(op: Literal["and", "or"], text: str, negated: bool = False) -> Logic:
+    """`or=`/`and=`: the depth is checked in one pass first, so that `parse_logic`'s recursion stays bounded."""
+    depth = nesting_depth(text)
+    if depth > MAX_LOGIC_DEPTH:
+        raise errors.parse_error(
+            f"failed to parse logic tree ({text})",
+            f"the tree nests {depth} levels deep; this gateway accepts at most {MAX_LOGIC_DEPTH}",
+        )
+    return parse_logic(op, text, negated)
+
+
 def parse_logic(op: Literal["and", "or"], text: str, negated: bool = False) -> Logic:
-    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree."""
+    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree (call `parse_logic_tree` for client text)."""
     if not (text.startswith("(") and text.endswith(")")) or text == "()":
         raise errors.parse_error(f"failed to parse logic tree ({text})", "expected a non-empty (...) list")
     children: list[Condition] = []
@@ -247,7 +314,7 @@ def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
             continue
         elif key in _LOGIC_KEYS:
             logic_op, negated = _LOGIC_KEYS[key]
-            where.append(parse_logic(logic_op, value, negated))  # type: ignore[arg-type]
+            where.append(parse_logic_tree(logic_op, value, negated))  # type: ignore[arg-type]
         else:
             where.append(parse_operation(unquote(key), value))
     return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict)

@@ -71,7 +71,9 @@ def _execute(pg: PgCluster, query: str) -> None:
 def measure(root: Path, pg: PgCluster, seconds: float, connections: int) -> float:
     secret = secrets.token_urlsafe(32)
     key = mint(secret, "service_role", exp_in=86400)
-    config: dict[str, object] = {"name": "BENCH", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [key]}
+    config: dict[str, object] = {
+        "name": "BENCH", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [key],
+    }
     gateway = GatewayProcess(pg.root, free_port(26300, 26399), config, cwd=root)
     request = f"GET {PATH} HTTP/1.1\r\nHost: bench\r\napikey: {key}\r\n\r\n".encode()
     try:
@@ -111,7 +113,8 @@ def main(argv: list[str] | None = None) -> None:
         pg.destroy()
         shutil.rmtree(template, ignore_errors=True)
     for root, rates in results.items():
-        print(f"median  {root}  {statistics.median(rates):8.1f} req/s  (rounds: {', '.join(f'{r:.0f}' for r in rates)})")
+        rounds = ", ".join(f"{rate:.0f}" for rate in rates)
+        print(f"median  {root}  {statistics.median(rates):8.1f} req/s  (rounds: {rounds})")
 
 
 if __name__ == "__main__":
