@@ -13,10 +13,11 @@ import time
 import httpx
 import pytest
 
-from fallback.gateway import errors
+from fallback.gateway import errors, sql
 from fallback.gateway.auth import Authenticator
 from fallback.gateway.limits import MAX_HEADER_BYTES, MAX_JSON_DEPTH, header_bytes, json_deeper_than
-from fallback.gateway.query import MAX_LOGIC_DEPTH
+from fallback.gateway.query import MAX_LOGIC_DEPTH, parse_query
+from fallback.gateway.schema_cache import Column, Table
 
 from .conftest import Source
 
@@ -33,6 +34,31 @@ def test_json_depth_is_counted_outside_strings_without_recursion() -> None:
     many_flat = json.dumps([{"a": [1, {"b": "[[[[{{{{"}]} for _ in range(2000)]).encode()
     assert not json_deeper_than(many_flat, 4) and json_deeper_than(many_flat, 3)  # [ { [ { ] } ] }
     assert not json_deeper_than(b'["\\\\", "\\"[[[[", [[1]]]', 3)
+
+
+DEEP = 100_000
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("select", "(" * DEEP + "id" + ")" * DEEP),
+        ("select", "data->" * DEEP + "x"),
+        ("order", "(" * DEEP + ")" * DEEP),
+        ("id", "in." + "(" * DEEP + ")" * DEEP),
+        ("data->" * 10_000 + "x", "eq.1"),
+        ("columns", "(" * DEEP),
+        ("not.and", "(" + "not.or(" * DEEP + "id.eq.1" + ")" * (DEEP + 1)),
+    ],
+)
+def test_other_parse_paths_answer_4xx_at_any_depth(key: str, value: str) -> None:
+    """select= nesting, JSON paths, order, in-lists: parsed without recursion, refused with a 4xx if at all."""
+    table = Table("public", "t", {"id": Column("id", "uuid")}, ("id",))
+    try:
+        q = parse_query([(key, value)])
+        sql.read(table, q.select, q.where, q.order, limit=None, offset=None, count=False)
+    except errors.GatewayError as error:
+        assert 400 <= error.status < 500
 
 
 def test_header_bytes_counts_target_and_fields() -> None:
