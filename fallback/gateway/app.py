@@ -5,6 +5,8 @@
     *    /rest/v1/{table}   PostgREST's table API behind Supabase's apikey check
     *    /rest/v1/rpc/{fn}  404 PGRST202 (functions are not served)
     GET  /rest/v1/          a minimal OpenAPI-like description of the exposed tables
+
+Before any route: 431 when the request line and headers pass 50 KiB (`HeaderLimit`, limits.py).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from . import errors
+from .limits import MAX_LOGIC_DEPTH, nesting_depth
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
 OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"})
@@ -31,11 +32,6 @@ _TYPE_PHRASES = frozenset({
     )),
 })
 """PostgreSQL's type names of more than one word (gram.y); one-word names are checked by PostgreSQL itself."""
-MAX_LOGIC_DEPTH = 64
-"""How deep `or=`/`and=` trees may nest. PostgREST sets no bound of its own (its parser and PostgreSQL's
-stack are the limits); this gateway parses and builds SQL recursively, so it answers 400 PGRST100 beyond
-this depth instead of exhausting Python's recursion limit. It also bounds the parser's work, which grows
-with depth times length."""
 
 
 @dataclass(frozen=True)
@@ -136,25 +132,6 @@ def is_type_name(text: str) -> bool:
     if len(words) > 1 and words[-1] == "array":
         words = words[:-1]
     return len(words) == 1 or " ".join(words) in _TYPE_PHRASES
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest parenthesis nesting outside double quotes, counted as `split_top_level` counts it."""
-    deepest = depth = 0
-    quoted = escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif quoted and char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif not quoted and char == ")":
-            depth -= 1
-    return deepest
 
 
 def parse_select(text: str) -> tuple[SelectItem, ...]:

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pytest
 
 from fallback.gateway import errors
+from fallback.gateway.limits import MAX_LOGIC_DEPTH, nesting_depth
 from fallback.gateway.prefer import choose_schema, parse_prefer, parse_range, wants_object
 from fallback.gateway.query import (
-    MAX_LOGIC_DEPTH,
     Filter,
     Logic,
     OrderTerm,
     SelectItem,
     is_type_name,
-    nesting_depth,
     parse_list,
     parse_query,
     parse_select,

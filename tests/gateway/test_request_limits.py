@@ -15,8 +15,8 @@ import pytest
 
 from fallback.gateway import errors, sql
 from fallback.gateway.auth import Authenticator
-from fallback.gateway.limits import MAX_HEADER_BYTES, MAX_JSON_DEPTH, header_bytes, json_deeper_than
-from fallback.gateway.query import MAX_LOGIC_DEPTH, parse_query
+from fallback.gateway.limits import MAX_HEADER_BYTES, MAX_JSON_DEPTH, MAX_LOGIC_DEPTH, header_bytes, json_deeper_than
+from fallback.gateway.query import parse_query
 from fallback.gateway.schema_cache import Column, Table
 
 from .conftest import Source

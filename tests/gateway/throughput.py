@@ -9,6 +9,10 @@ counts the answers to `GET /rest/v1/profiles?select=id,email&limit=10` over `--s
 within a round, so that load from other processes on the machine spreads over both. Prints every
 round and the median per root. Every request must answer 200; any other answer stops the run.
 
+Besides requests per second, which depend on everything else the machine runs, it prints the gateway
+process's own CPU time per request (user + system, from /proc: psutil is not a dependency), which
+other load changes much less.
+
 The load generator is a minimal HTTP/1.1 client on asyncio streams (not httpx): on a 2-core machine
 the client shares the CPU with the gateway, and a lighter client leaves more of it to the gateway.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import shutil
 import statistics
@@ -50,11 +55,16 @@ async def _connection(port: int, request: bytes, stop_at: float, counts: list[in
         writer.close()
 
 
-async def _load(port: int, request: bytes, seconds: float, connections: int) -> float:
+async def _load(port: int, request: bytes, seconds: float, connections: int) -> int:
     counts = [0]
     start = time.monotonic()
     await asyncio.gather(*(_connection(port, request, start + seconds, counts) for _ in range(connections)))
-    return counts[0] / (time.monotonic() - start)
+    return counts[0]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _execute(pg: PgCluster, query: str) -> None:
@@ -68,7 +78,8 @@ def _execute(pg: PgCluster, query: str) -> None:
     run_sync(run)
 
 
-def measure(root: Path, pg: PgCluster, seconds: float, connections: int) -> float:
+def measure(root: Path, pg: PgCluster, seconds: float, connections: int) -> tuple[float, float]:
+    """(requests per second, gateway CPU microseconds per request)."""
     secret = secrets.token_urlsafe(32)
     key = mint(secret, "service_role", exp_in=86400)
     config: dict[str, object] = {
@@ -80,7 +91,11 @@ def measure(root: Path, pg: PgCluster, seconds: float, connections: int) -> floa
         gateway.start()
         gateway.wait_ready()
         asyncio.run(_load(gateway.port, request, 1.0, connections))
-        return asyncio.run(_load(gateway.port, request, seconds, connections))
+        assert gateway.proc is not None
+        cpu, start = _cpu_seconds(gateway.proc.pid), time.monotonic()
+        count = asyncio.run(_load(gateway.port, request, seconds, connections))
+        elapsed, cpu = time.monotonic() - start, _cpu_seconds(gateway.proc.pid) - cpu
+        return count / elapsed, cpu / count * 1e6
     finally:
         gateway.stop()
 
@@ -95,7 +110,7 @@ def main(argv: list[str] | None = None) -> None:
     roots: list[Path] = [root.resolve() for root in args.code or [REPO]]
     template = make_template()
     pg = PgCluster(template, free_port(26100, 26199))
-    results: dict[Path, list[float]] = {root: [] for root in roots}
+    results: dict[Path, list[tuple[float, float]]] = {root: [] for root in roots}
     try:
         pg.start()
         pg.apply_schema()
@@ -106,15 +121,16 @@ def main(argv: list[str] | None = None) -> None:
         )
         for number in range(1, args.rounds + 1):
             for root in roots:
-                rate = measure(root, pg, args.seconds, args.connections)
-                results[root].append(rate)
-                print(f"round {number}  {root}  {rate:8.1f} req/s", flush=True)
+                rate, cpu = measure(root, pg, args.seconds, args.connections)
+                results[root].append((rate, cpu))
+                print(f"round {number}  {root}  {rate:8.1f} req/s  {cpu:6.0f} µs CPU/request", flush=True)
     finally:
         pg.destroy()
         shutil.rmtree(template, ignore_errors=True)
-    for root, rates in results.items():
-        rounds = ", ".join(f"{rate:.0f}" for rate in rates)
-        print(f"median  {root}  {statistics.median(rates):8.1f} req/s  (rounds: {rounds})")
+    for root, figures in results.items():
+        rate = statistics.median(rate for rate, _ in figures)
+        cpu = statistics.median(cpu for _, cpu in figures)
+        print(f"median  {root}  {rate:8.1f} req/s  {cpu:6.0f} µs CPU/request")
 
 
 if __name__ == "__main__":
