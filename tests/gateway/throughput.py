@@ -6,7 +6,8 @@ Starts one throwaway PostgreSQL cluster (seeded with 100 profiles), then for eac
 code root starts a gateway from that root's `fallback` package, warms it up for one second and
 counts the answers to `GET /rest/v1/profiles?select=id,email&limit=10` over `--seconds`, with
 `--connections` keep-alive connections each sending one request after another. Roots alternate
-within a round, so that load from other processes on the machine spreads over both. Prints every
+within a round, in reverse order every other round (A B, B A, ...), so that load from other processes
+on the machine, and any advantage of going first, spread over all of them. Prints every
 round and the median per root. Every request must answer 200; any other answer stops the run.
 
 Besides requests per second, which depend on everything else the machine runs, it prints the gateway
@@ -120,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
             "SELECT gen_random_uuid(), 'user' || n || '@example.com', 'user' FROM generate_series(1, 100) n"
         )
         for number in range(1, args.rounds + 1):
-            for root in roots:
+            for root in roots if number % 2 else reversed(roots):
                 rate, cpu = measure(root, pg, args.seconds, args.connections)
                 results[root].append((rate, cpu))
                 print(f"round {number}  {root}  {rate:8.1f} req/s  {cpu:6.0f} µs CPU/request", flush=True)
