@@ -2,7 +2,7 @@
 
     MAX_HEADER_BYTES   request line + headers; beyond it 431 (`header_bytes`, and `protocol.py` for h11)
     MAX_JSON_DEPTH     nesting of a JSON body; beyond it 400 PGRST102 (`json_deeper_than`)
-    MAX_LOGIC_DEPTH    nesting of an `or=`/`and=` tree; beyond it 400 PGRST100 (`nesting_depth`, query.py)
+    MAX_LOGIC_DEPTH    nesting of an `or=`/`and=` tree; beyond it 400 PGRST100 (`query.parse_logic`)
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ MAX_JSON_DEPTH = 512
 shared with the server's own call stack); 512 leaves room for both `json.loads` and `json.dumps`.
 PostgREST's parser (aeson) sets no bound; PostgreSQL's own JSON parser stops at its stack depth limit."""
 MAX_LOGIC_DEPTH = 64
-"""How deep `or=`/`and=` trees may nest. PostgREST sets no bound of its own (its parser and PostgreSQL's
-stack are the limits); this gateway parses and builds SQL recursively, so it answers 400 PGRST100 beyond
-this depth instead of exhausting Python's recursion limit. It also bounds the parser's work, which grows
-with depth times length."""
+"""How many `or(`/`and(` groups deep a logic tree may nest. PostgREST sets no bound of its own (its
+parser and PostgreSQL's stack are the limits); this gateway builds the SQL recursively (`sql.condition`)
+and answers 400 PGRST100 beyond this depth instead of exhausting Python's recursion limit."""
 
 _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
@@ -49,22 +48,3 @@ def json_deeper_than(raw: bytes, limit: int = MAX_JSON_DEPTH) -> bool:
 def header_bytes(target: bytes, headers: Iterable[tuple[bytes, bytes]]) -> int:
     """The size of the request target and header fields, as sent (`name: value\\r\\n` each)."""
     return len(target) + sum(len(name) + len(value) + 4 for name, value in headers)
-
-
-def nesting_depth(text: str) -> int:
-    """The deepest parenthesis nesting outside double quotes, counted as `query.split_top_level` counts it."""
-    deepest = depth = 0
-    quoted = escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif quoted and char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif not quoted and char == ")":
-            depth -= 1
-    return deepest

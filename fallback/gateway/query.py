@@ -8,30 +8,23 @@ Column names are only *names* here; `sql.py` checks them against the schema cach
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from . import errors
-from .limits import MAX_LOGIC_DEPTH, nesting_depth
+from .casts import is_type_name
+from .limits import MAX_LOGIC_DEPTH
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
 OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"})
 IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unknown"})
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
-_LOGIC_KEYS = {"or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True)}
-_CAST_CHARS = frozenset("0123456789_ $")
-"""Besides letters: PostgREST's `pIdentifier` (QueryParams.hs), which its casts `::type` are made of."""
-_TYPE_PHRASES = frozenset({
-    "double precision", "bit varying", "character varying", "char varying", "national character",
-    "national char", "national character varying", "national char varying", "nchar varying",
-    *(f"{kind} {zone} time zone" for kind in ("time", "timestamp") for zone in ("with", "without")),
-    *(f"interval {field}" for field in (
-        "year", "month", "day", "hour", "minute", "second", "year to month", "day to hour", "day to minute",
-        "day to second", "hour to minute", "hour to second", "minute to second",
-    )),
-})
-"""PostgreSQL's type names of more than one word (gram.y); one-word names are checked by PostgreSQL itself."""
+LogicOp = Literal["and", "or"]
+_LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
+    "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
+}
+_GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
 
 
 @dataclass(frozen=True)
@@ -116,24 +109,6 @@ def unquote(text: str) -> str:
     return text
 
 
-def is_type_name(text: str) -> bool:
-    """A cast's type: one name (`int4`, `my$type`), an SQL type phrase (`double precision`), optionally `array`.
-
-    PostgREST's grammar for casts is letters, digits, `_`, `$` and spaces (its `pIdentifier`), put into
-    `CAST(... AS name)` unquoted; PostgreSQL then rejects what is not a type (`text or 1` → 42601).
-    This gateway refuses such text itself (400 PGRST100), so that only type names ever reach SQL: each
-    word starts like an unquoted identifier (a `$` can never start a dollar quote or a parameter), and
-    several words must be one of SQL's multi-word type names."""
-    if not text or not all(char.isalpha() or char in _CAST_CHARS for char in text):
-        return False
-    words = text.lower().split()
-    if not words or not all(word[0].isalpha() or word[0] == "_" for word in words):
-        return False
-    if len(words) > 1 and words[-1] == "array":
-        words = words[:-1]
-    return len(words) == 1 or " ".join(words) in _TYPE_PHRASES
-
-
 def parse_select(text: str) -> tuple[SelectItem, ...]:
     items: list[SelectItem] = []
     for raw in split_top_level(text):
@@ -192,37 +167,81 @@ def parse_operation(column: str, text: str) -> Filter:
     return Filter(column, op, value, negated)  # type: ignore[arg-type]
 
 
-def parse_logic_tree(op: Literal["and", "or"], text: str, negated: bool = False) -> Logic:
-    """`or=`/`and=`: the depth is checked in one pass first, so that `parse_logic`'s recursion stays bounded."""
-    depth = nesting_depth(text)
-    if depth > MAX_LOGIC_DEPTH:
-        raise errors.parse_error(
-            f"failed to parse logic tree ({text})",
-            f"the tree nests {depth} levels deep; this gateway accepts at most {MAX_LOGIC_DEPTH}",
-        )
-    return parse_logic(op, text, negated)
+def parse_logic(op: LogicOp, text: str, negated: bool = False) -> Logic:
+    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree, at most `MAX_LOGIC_DEPTH` groups deep.
 
+    One pass over the text with an explicit stack of open groups: no recursion, time linear in the length."""
 
-def parse_logic(op: Literal["and", "or"], text: str, negated: bool = False) -> Logic:
-    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree (call `parse_logic_tree` for client text)."""
+    def fail(details: str) -> errors.GatewayError:
+        return errors.parse_error(f"failed to parse logic tree ({text})", details)
+
     if not (text.startswith("(") and text.endswith(")")) or text == "()":
-        raise errors.parse_error(f"failed to parse logic tree ({text})", "expected a non-empty (...) list")
-    children: list[Condition] = []
-    for raw in split_top_level(text[1:-1]):
-        item = raw.strip()
-        for key, (child_op, child_negated) in _LOGIC_KEYS.items():
-            if item.startswith(key + "("):
-                children.append(parse_logic(child_op, item[len(key):], child_negated))  # type: ignore[arg-type]
-                break
-        else:
-            column, sep, rest = _split_column(item)
-            if not sep:
-                raise errors.parse_error(f"failed to parse logic tree ({text})", f"bad condition {item!r}")
-            filt = parse_operation(column, rest)
-            if isinstance(filt.value, str):
-                filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
-            children.append(filt)
-    return Logic(op, tuple(children), negated)
+        raise fail("expected a non-empty (...) list")
+    stack: list[tuple[LogicOp, bool, list[Condition]]] = [(op, negated, [])]
+    i = 1
+    while True:
+        group = _GROUP.match(text, i)
+        if group is not None:
+            if len(stack) == MAX_LOGIC_DEPTH:
+                raise fail(f"the tree nests more than {MAX_LOGIC_DEPTH} levels deep, the most this gateway accepts")
+            if text.startswith(")", group.end()):
+                raise fail("expected a non-empty (...) list")
+            stack.append(("and" if group[2] == "and" else "or", group[1] is not None, []))
+            i = group.end()
+            continue
+        end = _item_end(text, i)
+        stack[-1][2].append(_logic_filter(text[i:end].strip(), fail))
+        i = end
+        while text[i : i + 1] != ",":  # close groups up to the next item
+            if i >= len(text):
+                raise fail("unbalanced parentheses")
+            group_op, group_negated, children = stack.pop()
+            node = Logic(group_op, tuple(children), group_negated)
+            i += 1
+            while text[i : i + 1].isspace():
+                i += 1
+            if not stack:
+                if i != len(text):
+                    raise fail("unexpected text after the closing parenthesis")
+                return node
+            stack[-1][2].append(node)
+            if text[i : i + 1] not in (",", ")", ""):
+                raise fail(f"unexpected {text[i]!r} after a closing parenthesis")
+        i += 1
+
+
+def _item_end(text: str, start: int) -> int:
+    """Where the condition starting at `start` ends: its `,` or `)` (outside quotes and its own parentheses)."""
+    depth = 0
+    quoted = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped = char == "\\"
+            quoted = char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif char == "," and depth == 0:
+            return index
+    return len(text)
+
+
+def _logic_filter(item: str, fail: Callable[[str], errors.GatewayError]) -> Filter:
+    column, sep, rest = _split_column(item)
+    if not sep:
+        raise fail(f"bad condition {item!r}")
+    filt = parse_operation(column, rest)
+    if isinstance(filt.value, str):
+        filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
+    return filt
 
 
 def _split_column(item: str) -> tuple[str, str, str]:
@@ -291,7 +310,7 @@ def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
             continue
         elif key in _LOGIC_KEYS:
             logic_op, negated = _LOGIC_KEYS[key]
-            where.append(parse_logic_tree(logic_op, value, negated))  # type: ignore[arg-type]
+            where.append(parse_logic(logic_op, value, negated))
         else:
             where.append(parse_operation(unquote(key), value))
     return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict)

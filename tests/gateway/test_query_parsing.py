@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from fallback.gateway import errors
-from fallback.gateway.limits import MAX_LOGIC_DEPTH, nesting_depth
+from fallback.gateway.casts import is_type_name
+from fallback.gateway.limits import MAX_LOGIC_DEPTH
 from fallback.gateway.prefer import choose_schema, parse_prefer, parse_range, wants_object
 from fallback.gateway.query import (
     Filter,
     Logic,
     OrderTerm,
     SelectItem,
-    is_type_name,
     parse_list,
     parse_query,
     parse_select,
@@ -134,13 +134,19 @@ def test_logic_trees_nested_too_deep_are_400(depth: int) -> None:
         parse_query([("or", nested(depth))])
     assert (caught.value.status, caught.value.code) == (400, "PGRST100")
     assert caught.value.message.startswith("failed to parse logic tree (")
-    assert caught.value.details == f"the tree nests {depth} levels deep; this gateway accepts at most {MAX_LOGIC_DEPTH}"
+    assert caught.value.details == (
+        f"the tree nests more than {MAX_LOGIC_DEPTH} levels deep, the most this gateway accepts"
+    )
 
 
-def test_nesting_depth_ignores_quoted_parentheses() -> None:
-    assert nesting_depth('(a.eq."((((",b.in.(1,2))') == 2
-    assert nesting_depth('(a.eq."\\"((")') == 1
-    assert nesting_depth("a.eq.1") == 0
+@pytest.mark.parametrize(
+    "value",
+    ["(a.eq.1", "(a.eq.1))", "(a.eq.1),b.eq.2)", "(or(a.eq.1)", "(or(a.eq.1)x)", "(a.eq.1,)", "(or())", "(,a.eq.1)"],
+)
+def test_malformed_logic_trees_are_400(value: str) -> None:
+    with pytest.raises(errors.GatewayError) as caught:
+        parse_query([("or", value)])
+    assert (caught.value.status, caught.value.code) == (400, "PGRST100")
 
 
 @pytest.mark.parametrize("value", ["a.eq.1", "()", "(a)", "(a.zz.1)"])
