@@ -31,6 +31,9 @@ _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
     "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
 }
 _GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
+_EMBED_NAME = re.compile(r"[\w$ -]+")
+"""A segment of an embed path in `a.b.col=`: PostgREST's identifier characters (and `-`); any other key
+with dots stays one column name (PostgreSQL then answers 42703 for it)."""
 
 
 @dataclass(frozen=True)
@@ -234,11 +237,14 @@ def _embedded_key(key: str) -> tuple[tuple[str, ...], str] | None:
     """`a.b.col` → (("a", "b"), "col"); `a.not.or` → (("a",), "not.or"); None for a plain key."""
     if key.startswith('"') or "." not in key:
         return None
-    for logic in ("not.or", "not.and"):
-        if key.endswith("." + logic):
-            return tuple(key[: -len(logic) - 1].split(".")), logic
-    *path, last = key.split(".")
-    return tuple(path), last
+    logic = next((op for op in ("not.or", "not.and") if key.endswith("." + op)), None)
+    if logic is not None:
+        segments, last = key[: -len(logic) - 1].split("."), logic
+    else:
+        *segments, last = key.split(".")
+    if not all(_EMBED_NAME.fullmatch(segment) for segment in segments):
+        return None
+    return tuple(segments), last
 
 
 def _embedded_params(params: dict[tuple[str, ...], list[tuple[str, str]]]) -> tuple[EmbedParams, ...]:

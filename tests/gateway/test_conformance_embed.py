@@ -109,3 +109,26 @@ def teardown_module() -> None:
     for spec in specs:
         passed, total = _results[(spec, "passed")], _results[(spec, "total")]
         print(f"\nembed conformance {spec}: {passed}/{total} passed ({100 * passed / max(total, 1):.0f}%)")
+
+
+async def test_supabase_client_embeds(embed_source: Source) -> None:
+    """The real supabase-py client: `.select("*, other(*)")`, an aliased `!inner` embed filtered through it, RLS."""
+    from supabase import AsyncClientOptions, acreate_client
+
+    async def connect(token: str | None = None):  # type: ignore[no-untyped-def]
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        options = AsyncClientOptions(schema="test", postgrest_client_timeout=httpx.Timeout(10), headers=headers)
+        return await acreate_client(embed_source.gateway.url, embed_source.anon_key, options=options)
+
+    service = await connect(embed_source.service_key)
+    one = await service.table("projects").select("*, clients(*)").eq("id", 1).single().execute()
+    assert one.data == {"id": 1, "name": "Windows 7", "client_id": 1, "clients": {"id": 1, "name": "Microsoft"}}
+    rows = await (
+        service.table("clients").select("name, work:projects!inner(name, tasks(name))")
+        .eq("work.name", "IOS").order("name")
+        .order("name", foreign_table="work.tasks").limit(1, foreign_table="work.tasks").execute()
+    )
+    assert rows.data == [{"name": "Apple", "work": [{"name": "IOS", "tasks": [{"name": "Code IOS"}]}]}]
+    bob = await connect(embed_source.token("authenticated", BOB))
+    notes = await bob.table("projects").select("id, rls_notes(body)").eq("id", 1).execute()
+    assert notes.data == [{"id": 1, "rls_notes": [{"body": "bob on w7"}]}]
