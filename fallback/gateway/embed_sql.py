@@ -24,7 +24,7 @@ from .embed_schema import Relationship
 from .embed_select import EmbedItem, SelectField, SelectItem
 from .query import EmbedParams, ParsedQuery
 from .schema_cache import SchemaCache, Table, quote_ident
-from .sql import _AGGREGATE, Statement, _Params, condition, order_clause, select_list, where_clause
+from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, order_clause, select_list, where_clause
 
 
 @dataclass
@@ -143,3 +143,14 @@ def read(
         inner += f" OFFSET {builder.params.add(offset, 'bigint')}"
     total = f"(SELECT count(*) FROM {qual}{''.join(top.inner_joins)}{filters})" if count else "NULL::bigint"
     return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(builder.params.values))
+
+
+def returning(cache: SchemaCache, table: Table, query: ParsedQuery) -> Returning:
+    """A mutation's representation with embeds: `select=` over the changed rows (`sql.SOURCE`).
+
+    Embedded filters, order and limits apply as in a read; `!inner` also drops changed rows from the
+    answer (not from the change), as in PostgREST."""
+    builder = _Builder(cache, {opts.path: opts for opts in query.embedded})
+    top = builder.selection(query.select, table, SOURCE, ())
+    builder.check_options()
+    return Returning(", ".join(top.columns), "".join(top.joins), tuple(builder.params.values))

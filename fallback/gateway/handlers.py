@@ -18,7 +18,7 @@ from .db import Database
 from .errors import JSON_UTF8
 from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
-from .query import ParsedQuery, SelectItem, has_embeds, parse_query
+from .query import ParsedQuery, has_embeds, parse_query
 from .schema_cache import Column, SchemaCache, Table
 from .transaction import Outcome, execute
 
@@ -136,14 +136,11 @@ def _columns(table: Table, query: ParsedQuery, rows: list[dict[str, object]]) ->
     return [table.payload_column(name) for name in keys]
 
 
-def _returning(call: Call) -> tuple[SelectItem, ...] | None:
+def _returning(call: Call) -> sql.Represent | None:
     if call.prefer.return_ != "representation":
         return None
-    if has_embeds(call.query.select):
-        raise errors.parse_error(
-            "Embedded resources in a mutation's representation are not supported by this gateway",
-            "Read the rows back with a GET that embeds them.",
-        )
+    if (has_embeds(call.query.select) or call.query.embedded) and call.cache is not None:
+        return embed_sql.returning(call.cache, call.table, call.query)
     return embed_sql.plain(call.query.select)
 
 

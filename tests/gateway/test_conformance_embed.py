@@ -40,11 +40,12 @@ class Case:
     headers: dict[str, str]
     expect_headers: dict[str, str]
     xfail: str | None
+    request_body: object = None
 
 
 CASES = [
     Case(c["spec"], c["name"], c["method"], c["path"], c["status"], c["body"], c.get("headers", {}),
-         c.get("expect_headers", {}), c.get("xfail"))
+         c.get("expect_headers", {}), c.get("xfail"), c.get("request_body"))
     for c in DATA["cases"]
 ]
 
@@ -95,7 +96,7 @@ def _headers(source: Source, case: Case) -> dict[str, str]:
 def test_embed_case(embed_source: Source, case: Case) -> None:
     _results[(case.spec, "total")] += 1
     response = httpx.request(case.method, embed_source.rest_url + case.path, headers=_headers(embed_source, case),
-                             timeout=10)
+                             json=case.request_body, timeout=10)
     got = response.json() if response.content else None
     assert (response.status_code, got) == (case.status, case.body), response.text
     for name, value in case.expect_headers.items():

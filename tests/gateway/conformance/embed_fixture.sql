@@ -102,7 +102,11 @@ CREATE TABLE rls_notes (
 ALTER TABLE rls_notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rls_notes_owner ON rls_notes USING (owner = auth.uid());
 
+-- Not from PostgREST: a table for mutations that embed in their representation (no other case reads it).
+CREATE TABLE notes_m (id integer primary key, project_id integer references projects(id), body text);
+
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
+GRANT INSERT, UPDATE, DELETE ON notes_m TO service_role;
 GRANT SELECT ON ALL TABLES IN SCHEMA test TO anon, authenticated, service_role;
 
 INSERT INTO users VALUES (1, 'Angela Martin'), (2, 'Michael Scott'), (3, 'Dwight Schrute');
@@ -155,6 +159,7 @@ INSERT INTO posters VALUES (1, 'Mark'), (2, 'Elon'), (3, 'Bill'), (4, 'Jeff');
 INSERT INTO subscriptions VALUES (3, 1), (4, 1), (1, 2);
 INSERT INTO space VALUES (1, 'space 1');
 INSERT INTO zone VALUES (1, 'zone 1', 2, 1), (2, 'zone 2', 2, 1), (3, 'store 3', 3, 1), (4, 'store 4', 3, 1);
+INSERT INTO notes_m VALUES (1, 1, 'a'), (2, 3, 'b');
 INSERT INTO rls_notes VALUES
   (1, 1, '11111111-1111-1111-1111-111111111111', 'alice on w7'),
   (2, 1, '22222222-2222-2222-2222-222222222222', 'bob on w7'),
