@@ -10,10 +10,10 @@ another (service_role):
     plain     GET /rest/v1/projects?select=id,name
     embedded  GET /rest/v1/projects?select=id,name,clients(name),tasks(id,name)
 
-Prints requests per second, p50 and p99 latency per round, the medians per query and the median of the
-rounds' embedded/plain ratios (each round's pair ran back to back, so it shares the machine's load). Every request
-must answer 200. The load generator is the minimal HTTP/1.1 client of `throughput.py` plus a clock
-around each request.
+Prints per round requests per second, p50 and p99 latency and the gateway process's CPU time per request;
+then the medians per query and the median of the rounds' embedded/plain ratios (each round's pair ran
+back to back, so it shares the machine's load). Every request must answer 200. The load generator is the
+minimal HTTP/1.1 client of `throughput.py` plus a clock around each request.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from pathlib import Path
 import asyncpg
 
 from ._cluster import GatewayProcess, PgCluster, free_port, make_template, mint, run_sync
+from .throughput import _cpu_seconds
 
 QUERIES = {
     "plain": "/rest/v1/projects?select=id,name",
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> None:
     template = make_template()
     pg = PgCluster(template, free_port(26100, 26199))
     gateway: GatewayProcess | None = None
-    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in QUERIES}
+    results: dict[str, list[tuple[float, float, float, float]]] = {name: [] for name in QUERIES}
     try:
         pg.start()
         pg.apply_schema()
@@ -103,11 +104,15 @@ def main(argv: list[str] | None = None) -> None:
             for name in names:
                 request = f"GET {QUERIES[name]} HTTP/1.1\r\nHost: bench\r\napikey: {key}\r\n\r\n".encode()
                 asyncio.run(_load(gateway.port, request, 1.0, args.connections))  # warm-up
+                assert gateway.proc is not None
+                cpu = _cpu_seconds(gateway.proc.pid)
                 rate, latencies = asyncio.run(_load(gateway.port, request, args.seconds, args.connections))
+                cpu = (_cpu_seconds(gateway.proc.pid) - cpu) / len(latencies) * 1e6
                 cuts = statistics.quantiles(latencies, n=100)
                 p50, p99 = cuts[49] * 1e3, cuts[98] * 1e3
-                results[name].append((rate, p50, p99))
-                print(f"round {number}  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms", flush=True)
+                results[name].append((rate, p50, p99, cpu))
+                print(f"round {number}  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+                      f"{cpu:5.0f} µs gateway CPU/request", flush=True)
     finally:
         if gateway is not None:
             gateway.stop()
@@ -117,7 +122,8 @@ def main(argv: list[str] | None = None) -> None:
         rate = statistics.median(f[0] for f in figures)
         p50 = statistics.median(f[1] for f in figures)
         p99 = statistics.median(f[2] for f in figures)
-        print(f"median  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms")
+        cpu = statistics.median(f[3] for f in figures)
+        print(f"median  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  {cpu:5.0f} µs CPU/request")
     pairs = list(zip(results["embedded"], results["plain"], strict=True))
     rate_ratio = statistics.median(e[0] / p[0] for e, p in pairs)
     p50_ratio = statistics.median(e[1] / p[1] for e, p in pairs)
