@@ -65,20 +65,24 @@ def describe(rel: Relationship) -> dict[str, str]:
     """One entry of PGRST201's details (PostgREST's `compressedRel`)."""
     if rel.junction is not None:
         j = rel.junction
-        text = (f"{j.table[1]} using {j.constraint1}{_fmt(tuple(c for _, c in j.source))} and "
-                f"{j.constraint2}{_fmt(tuple(c for _, c in j.target))}")
+        text = (
+            f"{j.table[1]} using {j.constraint1}{_fmt(tuple(c for _, c in j.source))} and "
+            f"{j.constraint2}{_fmt(tuple(c for _, c in j.target))}"
+        )
     else:
-        text = (f"{rel.constraint} using {rel.table[1]}{_fmt(tuple(c for c, _ in rel.columns))} and "
-                f"{rel.foreign[1]}{_fmt(tuple(f for _, f in rel.columns))}")
+        text = (
+            f"{rel.constraint} using {rel.table[1]}{_fmt(tuple(c for c, _ in rel.columns))} and "
+            f"{rel.foreign[1]}{_fmt(tuple(f for _, f in rel.columns))}"
+        )
     return {"cardinality": rel.cardinality, "embedding": f"{rel.table[1]} with {rel.foreign[1]}", "relationship": text}
 
 
 def ambiguous(origin: str, target: str, rels: list[Relationship]) -> AmbiguousEmbed:
-    names = ", ".join(
-        f"'{rel.foreign[1]}!{rel.junction.table[1] if rel.junction else rel.constraint}'" for rel in rels
-    )
+    names = ", ".join(f"'{rel.foreign[1]}!{rel.junction.table[1] if rel.junction else rel.constraint}'" for rel in rels)
     return AmbiguousEmbed(
-        300, "PGRST201", f"Could not embed because more than one relationship was found for '{origin}' and '{target}'",
+        300,
+        "PGRST201",
+        f"Could not embed because more than one relationship was found for '{origin}' and '{target}'",
         hint=f"Try changing '{target}' to one of the following: {names}. Find the desired relationship in the "
         "'details' key.",
         candidates=tuple(describe(rel) for rel in rels),
@@ -89,7 +93,9 @@ def no_relationship(cache: SchemaCache, origin: tuple[str, str], target: str, hi
     schema, parent = origin
     using = f"' using the hint '{hint}" if hint is not None else ""
     return GatewayError(
-        400, "PGRST200", f"Could not find a relationship between '{parent}' and '{target}' in the schema cache",
+        400,
+        "PGRST200",
+        f"Could not find a relationship between '{parent}' and '{target}' in the schema cache",
         f"Searched for a foreign key relationship between '{parent}' and '{target}{using}' in the schema "
         f"'{schema}', but no matches were found.",
         _suggestion(cache, origin, target),
@@ -115,7 +121,9 @@ def _suggestion(cache: SchemaCache, origin: tuple[str, str], target: str) -> str
 
 def not_embedded(name: str) -> GatewayError:
     return GatewayError(
-        400, "PGRST108", f"'{name}' is not an embedded resource in this request",
+        400,
+        "PGRST108",
+        f"'{name}' is not an embedded resource in this request",
         hint=f"Verify that '{name}' is included in the 'select' query parameter.",
     )
 
@@ -123,6 +131,17 @@ def not_embedded(name: str) -> GatewayError:
 def spread_not_to_one(origin: str, target: str) -> GatewayError:
     """PostgREST 12's answer to a spread over a to-many relationship (13 spreads those into arrays)."""
     return GatewayError(
-        400, "PGRST119", f"A spread operation on '{target}' is not possible",
+        400,
+        "PGRST119",
+        f"A spread operation on '{target}' is not possible",
+        f"'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship",
+    )
+
+
+def related_order_not_to_one(origin: str, target: str) -> GatewayError:
+    return GatewayError(
+        400,
+        "PGRST118",
+        f"A related order on '{target}' is not possible",
         f"'{origin}' and '{target}' do not form a many-to-one or one-to-one relationship",
     )

@@ -92,7 +92,8 @@ class Relationship:
         junction = self.junction
         jkey = (
             (junction.table, junction.constraint1, junction.constraint2, junction.source, junction.target)
-            if junction else ()
+            if junction
+            else ()
         )
         return (self.foreign, self.is_self, _RANK[self.cardinality], self.constraint, self.columns, jkey)
 
@@ -100,12 +101,16 @@ class Relationship:
 def foreign_keys(rows: Sequence[Sequence[object]]) -> tuple[ForeignKey, ...]:
     keys: list[ForeignKey] = []
     for schema, table, fschema, ftable, name, cols, refs, one_to_one in rows:
-        keys.append(ForeignKey(
-            (str(schema), str(table)), (str(fschema), str(ftable)), str(name),
-            tuple(str(c) for c in cols),  # type: ignore[attr-defined]
-            tuple(str(c) for c in refs),  # type: ignore[attr-defined]
-            bool(one_to_one),
-        ))
+        keys.append(
+            ForeignKey(
+                (str(schema), str(table)),
+                (str(fschema), str(ftable)),
+                str(name),
+                tuple(str(c) for c in cols),  # type: ignore[attr-defined]
+                tuple(str(c) for c in refs),  # type: ignore[attr-defined]
+                bool(one_to_one),
+            )
+        )
     return tuple(keys)
 
 
@@ -118,10 +123,16 @@ def relationships(
         pairs = tuple(zip(fk.columns, fk.foreign_columns, strict=True))
         swapped = tuple((f, c) for c, f in pairs)
         is_self = fk.table == fk.foreign
-        rels.append(Relationship(fk.table, fk.foreign, "one-to-one" if fk.one_to_one else "many-to-one",
-                                 fk.name, pairs, is_self))
-        rels.append(Relationship(fk.foreign, fk.table, "one-to-one" if fk.one_to_one else "one-to-many",
-                                 fk.name, swapped, is_self))
+        rels.append(
+            Relationship(
+                fk.table, fk.foreign, "one-to-one" if fk.one_to_one else "many-to-one", fk.name, pairs, is_self
+            )
+        )
+        rels.append(
+            Relationship(
+                fk.foreign, fk.table, "one-to-one" if fk.one_to_one else "one-to-many", fk.name, swapped, is_self
+            )
+        )
     by_table: dict[Ident, list[ForeignKey]] = {}
     for fk in keys:
         by_table.setdefault(fk.table, []).append(fk)
@@ -133,14 +144,21 @@ def relationships(
                     continue
                 if not set(fk1.columns) | set(fk2.columns) <= pk:
                     continue
-                rels.append(Relationship(
-                    fk1.foreign, fk2.foreign, "many-to-many", is_self=fk1.foreign == fk2.foreign,
-                    junction=Junction(
-                        junction_table, fk1.name, fk2.name,
-                        tuple(zip(fk1.foreign_columns, fk1.columns, strict=True)),
-                        tuple(zip(fk2.foreign_columns, fk2.columns, strict=True)),
-                    ),
-                ))
+                rels.append(
+                    Relationship(
+                        fk1.foreign,
+                        fk2.foreign,
+                        "many-to-many",
+                        is_self=fk1.foreign == fk2.foreign,
+                        junction=Junction(
+                            junction_table,
+                            fk1.name,
+                            fk2.name,
+                            tuple(zip(fk1.foreign_columns, fk1.columns, strict=True)),
+                            tuple(zip(fk2.foreign_columns, fk2.columns, strict=True)),
+                        ),
+                    )
+                )
     grouped: dict[Ident, list[Relationship]] = {}
     for rel in rels:
         grouped.setdefault(rel.table, []).append(rel)

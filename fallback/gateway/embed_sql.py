@@ -16,15 +16,19 @@ role exactly as to the top table. Identifiers come from the schema cache, values
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import embed_plan
 from .embed_schema import Relationship
 from .embed_select import EmbedItem, SelectField, SelectItem
-from .query import EmbedParams, ParsedQuery
+from .query import Condition, EmbedParams, Logic, OrderTerm, ParsedQuery
 from .schema_cache import SchemaCache, Table, quote_ident
-from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, order_clause, select_list, where_clause
+from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, select_list
+
+_RELATED = re.compile(r"(.+)\((.+)\)")
+"""`order=clients(name)`: a related order on a to-one embed's column."""
 
 
 @dataclass
@@ -33,6 +37,45 @@ class _Selection:
     joins: list[str] = field(default_factory=list)
     inner_joins: list[str] = field(default_factory=list)
     """The `!inner` joins of this level: they also bound the count (`Prefer: count=exact`)."""
+    nulls: dict[str, str] = field(default_factory=dict)
+    """Embed key → the expression that is NULL when the embed found nothing (`key=is.null`, `key=not.is.null`)."""
+    to_one: dict[str, str] = field(default_factory=dict)
+    """To-one embed key → its lateral alias (`order=key(col)`); to-many keys map to ''."""
+    uses_embeds: bool = False
+    """A filter of this level tests an embed (then the count needs every join, not only `!inner` ones)."""
+
+    def condition(self, cond: Condition, table: Table, qualifier: str, params: _Params) -> str:
+        """`sql.condition`, plus PostgREST's null filters on embeds (also inside `or=`/`and=`)."""
+        if isinstance(cond, Logic):
+            joiner = " AND " if cond.op == "and" else " OR "
+            expr = "(" + joiner.join(self.condition(c, table, qualifier, params) for c in cond.children) + ")"
+            return f"NOT {expr}" if cond.negated else expr
+        if cond.column in self.nulls and cond.op == "is" and cond.value in ("null", "not_null"):
+            self.uses_embeds = True
+            null = (cond.value == "null") != cond.negated
+            return f"{self.nulls[cond.column]} IS {'NULL' if null else 'NOT NULL'}"
+        return condition(cond, table, qualifier, params)
+
+    def where(self, conds: Sequence[Condition], table: Table, qualifier: str, params: _Params) -> list[str]:
+        return [self.condition(c, table, qualifier, params) for c in conds]
+
+    def order(self, terms: Sequence[OrderTerm], table: Table, qualifier: str, origin: str) -> str:
+        parts = []
+        for term in terms:
+            related = _RELATED.fullmatch(term.column)
+            if related is None:
+                part = f"{qualifier}.{table.column(term.column).sql}"
+            elif related[1] not in self.to_one:
+                raise embed_plan.not_embedded(related[1])
+            elif not self.to_one[related[1]]:
+                raise embed_plan.related_order_not_to_one(origin, related[1])
+            else:
+                part = f"{self.to_one[related[1]]}.{quote_ident(related[2])}"
+            part += " DESC" if term.descending else " ASC"
+            if term.nulls:
+                part += f" NULLS {term.nulls.upper()}"
+            parts.append(part)
+        return " ORDER BY " + ", ".join(parts) if parts else ""
 
 
 @dataclass
@@ -74,15 +117,19 @@ class _Builder:
         alias = f"pgrst_{self.counter}"
         inner = self.selection(item.select, target, alias, own)
         sources, conds = self._relation(rel, target, alias, qualifier)
-        conds += [condition(c, target, alias, self.params) for c in opts.where]
-        sub = (f"SELECT {', '.join(inner.columns)} FROM {sources}{''.join(inner.joins)} WHERE {' AND '.join(conds)}"
-               f"{order_clause(opts.order, target, alias)}")
+        conds += inner.where(opts.where, target, alias, self.params)
+        sub = (
+            f"SELECT {', '.join(inner.columns)} FROM {sources}{''.join(inner.joins)} WHERE {' AND '.join(conds)}"
+            f"{inner.order(opts.order, target, alias, target.name)}"
+        )
         if opts.limit is not None:
             sub += f" LIMIT {self.params.add(opts.limit, 'bigint')}"
         if opts.offset:
             sub += f" OFFSET {self.params.add(opts.offset, 'bigint')}"
         joined = f"{alias}_j"
         kind = "INNER" if item.join == "inner" else "LEFT"
+        out.to_one[item.key] = joined if rel.to_one else ""
+        out.nulls[item.key] = f"row_to_json({joined}.*)" if rel.to_one else f"{joined}.body"
         if rel.to_one:
             join = f" {kind} JOIN LATERAL ({sub}) AS {joined} ON TRUE"
             if item.spread and inner.columns:
@@ -91,8 +138,10 @@ class _Builder:
                 out.columns.append(f"row_to_json({joined}.*) AS {quote_ident(item.key)}")
         else:
             on = f"{joined}.body IS NOT NULL" if item.join == "inner" else "TRUE"
-            join = (f" {kind} JOIN LATERAL (SELECT json_agg({alias}_r) AS body FROM ({sub}) AS {alias}_r) "
-                    f"AS {joined} ON {on}")
+            join = (
+                f" {kind} JOIN LATERAL (SELECT json_agg({alias}_r) AS body FROM ({sub}) AS {alias}_r) "
+                f"AS {joined} ON {on}"
+            )
             if inner.columns:  # an embed of only empty embeds shows nothing, like PostgREST
                 out.columns.append(f"coalesce({joined}.body, '[]') AS {quote_ident(item.key)}")
         out.joins.append(join)
@@ -134,14 +183,17 @@ def read(
     qual = table.sql
     top = builder.selection(query.select, table, qual, ())
     builder.check_options()
-    filters = where_clause(query.where, table, qual, builder.params)
+    conds = top.where(query.where, table, qual, builder.params)
+    filters = " WHERE " + " AND ".join(conds) if conds else ""
     columns = ", ".join(top.columns)
-    inner = f"SELECT {columns} FROM {qual}{''.join(top.joins)}{filters}{order_clause(query.order, table, qual)}"
+    order = top.order(query.order, table, qual, table.name)
+    inner = f"SELECT {columns} FROM {qual}{''.join(top.joins)}{filters}{order}"
     if limit is not None:
         inner += f" LIMIT {builder.params.add(limit, 'bigint')}"
     if offset:
         inner += f" OFFSET {builder.params.add(offset, 'bigint')}"
-    total = f"(SELECT count(*) FROM {qual}{''.join(top.inner_joins)}{filters})" if count else "NULL::bigint"
+    counted = top.joins if top.uses_embeds else top.inner_joins
+    total = f"(SELECT count(*) FROM {qual}{''.join(counted)}{filters})" if count else "NULL::bigint"
     return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(builder.params.values))
 
 

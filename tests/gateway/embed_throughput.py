@@ -93,7 +93,10 @@ def main(argv: list[str] | None = None) -> None:
         secret = secrets.token_urlsafe(32)
         key = mint(secret, "service_role", exp_in=86400)
         config: dict[str, object] = {
-            "name": "BENCH", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [key],
+            "name": "BENCH",
+            "db_dsn": pg.authenticator_dsn,
+            "jwt_secret": secret,
+            "api_keys": [key],
             "schemas": ["test"],
         }
         gateway = GatewayProcess(pg.root, free_port(26300, 26399), config)
@@ -111,8 +114,11 @@ def main(argv: list[str] | None = None) -> None:
                 cuts = statistics.quantiles(latencies, n=100)
                 p50, p99 = cuts[49] * 1e3, cuts[98] * 1e3
                 results[name].append((rate, p50, p99, cpu))
-                print(f"round {number}  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
-                      f"{cpu:5.0f} µs gateway CPU/request", flush=True)
+                print(
+                    f"round {number}  {name:8}  {rate:8.1f} req/s  p50 {p50:6.2f} ms  p99 {p99:6.2f} ms  "
+                    f"{cpu:5.0f} µs gateway CPU/request",
+                    flush=True,
+                )
     finally:
         if gateway is not None:
             gateway.stop()

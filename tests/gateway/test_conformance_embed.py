@@ -44,8 +44,18 @@ class Case:
 
 
 CASES = [
-    Case(c["spec"], c["name"], c["method"], c["path"], c["status"], c["body"], c.get("headers", {}),
-         c.get("expect_headers", {}), c.get("xfail"), c.get("request_body"))
+    Case(
+        c["spec"],
+        c["name"],
+        c["method"],
+        c["path"],
+        c["status"],
+        c["body"],
+        c.get("headers", {}),
+        c.get("expect_headers", {}),
+        c.get("xfail"),
+        c.get("request_body"),
+    )
     for c in DATA["cases"]
 ]
 
@@ -56,6 +66,7 @@ def embed_source(pg_template: Path) -> Iterator[Source]:
     gen = _source(pg_template, schemas=["test"])
     source = next(gen)
     try:
+
         async def load() -> None:
             conn = await asyncpg.connect(source.pg.superuser_dsn)
             try:
@@ -67,8 +78,9 @@ def embed_source(pg_template: Path) -> Iterator[Source]:
         run_sync(load)
         deadline = time.monotonic() + 20
         while True:
-            probe = httpx.get(f"{source.rest_url}/clients?select=id,projects(id)",
-                              headers={"apikey": source.service_key}, timeout=5)
+            probe = httpx.get(
+                f"{source.rest_url}/clients?select=id,projects(id)", headers={"apikey": source.service_key}, timeout=5
+            )
             if probe.status_code == 200 or time.monotonic() > deadline:
                 assert probe.status_code == 200, probe.text
                 break
@@ -90,13 +102,22 @@ def _headers(source: Source, case: Case) -> dict[str, str]:
 
 @pytest.mark.parametrize(
     "case",
-    [pytest.param(c, id=f"{c.spec}:{c.name}",
-                  marks=[pytest.mark.xfail(reason=c.xfail, strict=True)] if c.xfail else []) for c in CASES],
+    [
+        pytest.param(
+            c, id=f"{c.spec}:{c.name}", marks=[pytest.mark.xfail(reason=c.xfail, strict=True)] if c.xfail else []
+        )
+        for c in CASES
+    ],
 )
 def test_embed_case(embed_source: Source, case: Case) -> None:
     _results[(case.spec, "total")] += 1
-    response = httpx.request(case.method, embed_source.rest_url + case.path, headers=_headers(embed_source, case),
-                             json=case.request_body, timeout=10)
+    response = httpx.request(
+        case.method,
+        embed_source.rest_url + case.path,
+        headers=_headers(embed_source, case),
+        json=case.request_body,
+        timeout=10,
+    )
     got = response.json() if response.content else None
     assert (response.status_code, got) == (case.status, case.body), response.text
     for name, value in case.expect_headers.items():
@@ -125,9 +146,13 @@ async def test_supabase_client_embeds(embed_source: Source) -> None:
     one = await service.table("projects").select("*, clients(*)").eq("id", 1).single().execute()
     assert one.data == {"id": 1, "name": "Windows 7", "client_id": 1, "clients": {"id": 1, "name": "Microsoft"}}
     rows = await (
-        service.table("clients").select("name, work:projects!inner(name, tasks(name))")
-        .eq("work.name", "IOS").order("name")
-        .order("name", foreign_table="work.tasks").limit(1, foreign_table="work.tasks").execute()
+        service.table("clients")
+        .select("name, work:projects!inner(name, tasks(name))")
+        .eq("work.name", "IOS")
+        .order("name")
+        .order("name", foreign_table="work.tasks")
+        .limit(1, foreign_table="work.tasks")
+        .execute()
     )
     assert rows.data == [{"name": "Apple", "work": [{"name": "IOS", "tasks": [{"name": "Code IOS"}]}]}]
     bob = await connect(embed_source.token("authenticated", BOB))

@@ -18,9 +18,12 @@ def _table(name: str, *cols: str, pk: tuple[str, ...] = ("id",)) -> Table:
 
 
 TABLES = {
-    (S, t.name): t for t in (
-        _table("users", "id", "name"), _table("tasks", "id", "name", "project_id"),
-        _table("projects", "id", "name", "client_id"), _table("clients", "id", "name"),
+    (S, t.name): t
+    for t in (
+        _table("users", "id", "name"),
+        _table("tasks", "id", "name", "project_id"),
+        _table("projects", "id", "name", "client_id"),
+        _table("clients", "id", "name"),
         _table("users_tasks", "user_id", "task_id", pk=("task_id", "user_id")),
         _table("loose", "user_id", "task_id", pk=()),
     )
@@ -37,11 +40,16 @@ CACHE = SchemaCache(TABLES, relationships(FKS, {k: t.primary_key for k, t in TAB
 
 
 def test_relationships_from_foreign_keys() -> None:
-    users = {(r.foreign[1], r.cardinality, r.junction.table[1] if r.junction else r.constraint)
-             for r in CACHE.relationships[(S, "users")]}
+    users = {
+        (r.foreign[1], r.cardinality, r.junction.table[1] if r.junction else r.constraint)
+        for r in CACHE.relationships[(S, "users")]
+    }
     # users_tasks' FKs are in its primary key: a junction; `loose` has no primary key: no many-to-many through it
-    assert users == {("users_tasks", "one-to-many", "users_tasks_user_id_fkey"),
-                     ("loose", "one-to-many", "loose_user_id_fkey"), ("tasks", "many-to-many", "users_tasks")}
+    assert users == {
+        ("users_tasks", "one-to-many", "users_tasks_user_id_fkey"),
+        ("loose", "one-to-many", "loose_user_id_fkey"),
+        ("tasks", "many-to-many", "users_tasks"),
+    }
     assert [r.cardinality for r in CACHE.relationships[(S, "projects")]] == ["many-to-one", "one-to-many"]
 
 
@@ -56,8 +64,9 @@ def test_find_by_table_constraint_column_and_hint() -> None:
 
 
 def test_sql_shape_is_lateral_json_with_bound_values() -> None:
-    query = parse_query([("select", "id,tasks!inner(name,users(id))"), ("tasks.name", "eq.x'); drop"),
-                         ("tasks.limit", "2")])
+    query = parse_query(
+        [("select", "id,tasks!inner(name,users(id))"), ("tasks.name", "eq.x'); drop"), ("tasks.limit", "2")]
+    )
     statement = embed_sql.read(CACHE, TABLES[(S, "projects")], query, limit=None, offset=None, count=True)
     assert "INNER JOIN LATERAL (SELECT json_agg(" in statement.sql and "LEFT JOIN LATERAL" in statement.sql
     assert "drop" not in statement.sql and statement.params == ("x'); drop", 2)
