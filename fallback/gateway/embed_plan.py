@@ -40,7 +40,9 @@ def _matches(rel: Relationship, target: str, hint: str | None) -> bool:
             )
         return target_is_table and rel.cardinality == "one-to-many" and _single(rel, 1) == hint
     if hint is None:
-        return target_is_table or (rel.junction is None and target in (rel.constraint, _single(rel, 0)))
+        return target_is_table or (
+            rel.junction is None and not rel.foreign_is_view and target in (rel.constraint, _single(rel, 0))
+        )
     if not target_is_table:
         return False
     if rel.junction is not None:

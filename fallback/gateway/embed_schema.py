@@ -5,13 +5,14 @@
     one-to-many   the inverse of a many-to-one           clients → projects
     many-to-many  through a junction whose two FKs are part of its primary key   users ↔ tasks
 
-Only tables of the exposed schemas take part (a junction in a private schema gives no relationship),
-like PostgREST's `removeInternal`. Relationships through views are not detected (yet).
+Views take part through the foreign keys of the tables they select from (embed_views.py). Only
+relations of the exposed schemas take part (a junction in a private schema gives no relationship),
+like PostgREST's `removeInternal`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -43,7 +44,6 @@ JOIN pg_catalog.pg_class tab ON tab.oid = traint.conrelid
 JOIN pg_catalog.pg_class other ON other.oid = traint.confrelid
 JOIN pg_catalog.pg_namespace ns2 ON ns2.oid = other.relnamespace
 WHERE traint.contype = 'f' AND traint.conparentid = 0
-  AND ns1.nspname = ANY($1::text[]) AND ns2.nspname = ANY($1::text[])
 ORDER BY traint.conrelid, traint.conname
 """
 
@@ -57,6 +57,9 @@ class ForeignKey:
     foreign_columns: tuple[str, ...]
     one_to_one: bool
     """The FK columns are exactly a primary key or a UNIQUE constraint of `table`."""
+    table_is_view: bool = False
+    foreign_is_view: bool = False
+    """Set on the keys embed_views.py derives for views over the tables of a real foreign key."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,8 @@ class Relationship:
     """(origin column, foreign column) pairs; empty for many-to-many."""
     is_self: bool = False
     junction: Junction | None = None
+    foreign_is_view: bool = False
+    """A view's FK name or column never serves as an embed's target (PostgREST #2277)."""
 
     @property
     def to_one(self) -> bool:
@@ -115,9 +120,11 @@ def foreign_keys(rows: Sequence[Sequence[object]]) -> tuple[ForeignKey, ...]:
 
 
 def relationships(
-    keys: Sequence[ForeignKey], primary_keys: Mapping[Ident, Sequence[str]]
+    keys: Sequence[ForeignKey], primary_keys: Mapping[Ident, Sequence[str]], exposed: Collection[Ident]
 ) -> dict[Ident, tuple[Relationship, ...]]:
-    """Every table's relationships, sorted as PostgREST sorts them (the order of PGRST201's details)."""
+    """Every exposed relation's relationships, sorted as PostgREST sorts them (the order of PGRST201's details).
+
+    `exposed`: the tables and views of the exposed schemas; relationships to anything else are dropped."""
     rels: list[Relationship] = []
     for fk in keys:
         pairs = tuple(zip(fk.columns, fk.foreign_columns, strict=True))
@@ -125,12 +132,24 @@ def relationships(
         is_self = fk.table == fk.foreign
         rels.append(
             Relationship(
-                fk.table, fk.foreign, "one-to-one" if fk.one_to_one else "many-to-one", fk.name, pairs, is_self
+                fk.table,
+                fk.foreign,
+                "one-to-one" if fk.one_to_one else "many-to-one",
+                fk.name,
+                pairs,
+                is_self,
+                foreign_is_view=fk.foreign_is_view,
             )
         )
         rels.append(
             Relationship(
-                fk.foreign, fk.table, "one-to-one" if fk.one_to_one else "one-to-many", fk.name, swapped, is_self
+                fk.foreign,
+                fk.table,
+                "one-to-one" if fk.one_to_one else "one-to-many",
+                fk.name,
+                swapped,
+                is_self,
+                foreign_is_view=fk.table_is_view,
             )
         )
     by_table: dict[Ident, list[ForeignKey]] = {}
@@ -157,9 +176,12 @@ def relationships(
                             tuple(zip(fk1.foreign_columns, fk1.columns, strict=True)),
                             tuple(zip(fk2.foreign_columns, fk2.columns, strict=True)),
                         ),
+                        foreign_is_view=fk2.foreign_is_view,
                     )
                 )
     grouped: dict[Ident, list[Relationship]] = {}
+    known = set(exposed)
     for rel in rels:
-        grouped.setdefault(rel.table, []).append(rel)
+        if rel.table in known and rel.foreign in known and (rel.junction is None or rel.junction.table in known):
+            grouped.setdefault(rel.table, []).append(rel)
     return {table: tuple(sorted(found, key=Relationship.sort_key)) for table, found in grouped.items()}

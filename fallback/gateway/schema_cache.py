@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import errors
-from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship, foreign_keys, relationships
+from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
+from .embed_views import VIEW_COLUMNS_SQL, all_relationships
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
@@ -102,6 +103,7 @@ class Fetcher(Protocol):
 def build(
     column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[object]],
     fk_rows: Sequence[Sequence[object]] = (),
+    view_rows: Sequence[Sequence[object]] = (),
 ) -> SchemaCache:
     columns: dict[tuple[str, str], dict[str, Column]] = {}
     for schema, table, name, type_, default, generated in column_rows:
@@ -113,12 +115,12 @@ def build(
         keys.setdefault((str(schema), str(table)), []).append(str(name))
     return SchemaCache(
         {ident: Table(ident[0], ident[1], cols, tuple(keys.get(ident, ()))) for ident, cols in columns.items()},
-        relationships(foreign_keys(fk_rows), keys),
+        all_relationships(fk_rows, view_rows, keys, columns.keys()),
     )
 
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
     return build(
         await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas),
-        await conn.fetch(FOREIGN_KEYS_SQL, schemas),
+        await conn.fetch(FOREIGN_KEYS_SQL), await conn.fetch(VIEW_COLUMNS_SQL, schemas),
     )

@@ -36,7 +36,7 @@ FKS = [
     ForeignKey((S, "loose"), (S, "users"), "loose_user_id_fkey", ("user_id",), ("id",), False),
     ForeignKey((S, "loose"), (S, "tasks"), "loose_task_id_fkey", ("task_id",), ("id",), False),
 ]
-CACHE = SchemaCache(TABLES, relationships(FKS, {k: t.primary_key for k, t in TABLES.items()}))
+CACHE = SchemaCache(TABLES, relationships(FKS, {k: t.primary_key for k, t in TABLES.items()}, TABLES))
 
 
 def test_relationships_from_foreign_keys() -> None:
@@ -79,3 +79,25 @@ def test_unknown_embedded_filter_is_pgrst108() -> None:
         embed_sql.read(CACHE, TABLES[(S, "projects")], query, limit=None, offset=None, count=False)
     assert caught.value.code == "PGRST108"
     assert caught.value.message == "'users' is not an embedded resource in this request"
+
+
+def test_views_inherit_foreign_keys_of_their_tables() -> None:
+    """A view over `projects` (its `client_id` selected twice) gets the FK both ways, once per column."""
+    from fallback.gateway.embed_views import view_keys
+
+    rows = [
+        (S, "pv", "id", S, "projects", "id", 1),
+        (S, "pv", "cid", S, "projects", "client_id", 2),
+        (S, "pv", "cid2", S, "projects", "client_id", 3),
+        (S, "tv", "pid", S, "tasks", "project_id", 1),
+    ]
+    derived, view_pks = view_keys(FKS, rows, {k: t.primary_key for k, t in TABLES.items()})
+    shapes = {(fk.table[1], fk.columns, fk.foreign[1], fk.foreign_columns) for fk in derived}
+    assert shapes == {
+        ("pv", ("cid",), "clients", ("id",)),
+        ("pv", ("cid2",), "clients", ("id",)),
+        ("tasks", ("project_id",), "pv", ("id",)),
+        ("tv", ("pid",), "projects", ("id",)),
+        ("tv", ("pid",), "pv", ("id",)),
+    }
+    assert view_pks == {(S, "pv"): ("id",)}

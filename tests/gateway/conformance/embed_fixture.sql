@@ -1,7 +1,7 @@
--- Tables and rows for the embedding conformance cases (embed.yaml), ported from PostgREST's
--- test/spec/fixtures/schema.sql and data.sql (PostgREST, MIT licence): only the tables the ported
--- cases touch, in schema `test` (the gateway under test exposes it). Views are left out (this gateway
--- does not detect relationships through views yet). RLS: `rls_notes` shows embedding under the request's role.
+-- Tables and rows for the embedding conformance cases (embed.json), ported from PostgREST's
+-- test/spec/fixtures/schema.sql and data.sql (PostgREST, MIT licence): only the tables and views the
+-- ported cases touch, in schema `test` (the gateway under test exposes it). Views over views are left out
+-- (this gateway follows views over tables only). `rls_notes` shows embedding under the request's role.
 CREATE SCHEMA test;
 SET search_path = test;
 
@@ -102,6 +102,16 @@ CREATE TABLE rls_notes (
 ALTER TABLE rls_notes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY rls_notes_owner ON rls_notes USING (owner = auth.uid());
 
+CREATE VIEW projects_view AS SELECT * FROM projects;
+CREATE VIEW projects_view_v2 AS SELECT * FROM projects_view;
+CREATE VIEW main_jobs AS SELECT * FROM jobs
+  WHERE site_id IN (SELECT site_id FROM sites WHERE main_project_id IS NOT NULL);
+CREATE VIEW person_detail AS
+  SELECT p.id, p.name, s.count AS sent, r.count AS received
+  FROM person p
+  JOIN LATERAL (SELECT message.sender, count(message.id) AS count FROM message GROUP BY message.sender) s ON s.sender = p.id
+  JOIN LATERAL (SELECT message.recipient, count(message.id) AS count FROM message GROUP BY message.recipient) r
+    ON r.recipient = p.id;
 -- Not from PostgREST: a table for mutations that embed in their representation (no other case reads it).
 CREATE TABLE notes_m (id integer primary key, project_id integer references projects(id), body text);
 
