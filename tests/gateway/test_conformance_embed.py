@@ -3,7 +3,7 @@
 The cases are ported from PostgREST's spec tests over its fixture (conformance/embed_fixture.sql, schema
 `test`), loaded into a real PostgreSQL behind the gateway. A case this gateway knowingly does not pass is
 kept with its reason (xfail, strict: it fails the run once it starts passing). The pass ratio per spec
-file is printed at the end of the module (`pytest -s` shows it).
+file is printed at the end of the module.
 """
 
 from __future__ import annotations
@@ -126,11 +126,24 @@ def test_embed_case(embed_source: Source, case: Case) -> None:
     _results[(case.spec, "passed")] += 1
 
 
-def teardown_module() -> None:
-    specs = sorted({spec for spec, _ in _results})
-    for spec in specs:
-        passed, total = _results[(spec, "passed")], _results[(spec, "total")]
-        print(f"\nembed conformance {spec}: {passed}/{total} passed ({100 * passed / max(total, 1):.0f}%)")
+@pytest.fixture(scope="module", autouse=True)
+def pass_ratio(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Print the pass ratio per spec file after the module (through pytest's terminal, so also without -s)."""
+    yield
+    lines = [
+        f"embed conformance {spec}: {passed}/{total} passed ({100 * passed / max(total, 1):.0f}%)"
+        for spec in sorted({spec for spec, _ in _results})
+        for passed, total in [(_results[(spec, "passed")], _results[(spec, "total")])]
+    ]
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    if capture is None or reporter is None:
+        print("\n".join(lines))
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write("\n")
+        for line in lines:
+            reporter.write_line(line)
 
 
 async def test_supabase_client_embeds(embed_source: Source) -> None:
