@@ -60,34 +60,55 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def embed_source(pg_template: Path) -> Iterator[Source]:
-    """A private source exposing schema `test` with PostgREST's fixture; the gateway reloads its cache on NOTIFY."""
-    gen = _source(pg_template, schemas=["test"])
-    source = next(gen)
-    try:
+def _load_fixture(source: Source) -> None:
+    async def load() -> None:
+        conn = await asyncpg.connect(source.pg.superuser_dsn)
+        try:
+            await conn.execute(FIXTURE)
+            await conn.execute("NOTIFY pgrst, 'reload schema'")
+        finally:
+            await conn.close()
 
-        async def load() -> None:
-            conn = await asyncpg.connect(source.pg.superuser_dsn)
-            try:
-                await conn.execute(FIXTURE)
-                await conn.execute("NOTIFY pgrst, 'reload schema'")
-            finally:
-                await conn.close()
-
-        run_sync(load)
-        deadline = time.monotonic() + 20
-        while True:
+    run_sync(load)
+    deadline = time.monotonic() + 20
+    while True:
+        gateway = source.gateway.proc
+        if gateway is None or gateway.poll() is not None:
+            raise RuntimeError(f"the gateway exited: {source.gateway.log_path.read_text()[-2000:]}")
+        try:
             probe = httpx.get(
                 f"{source.rest_url}/clients?select=id,projects(id)", headers={"apikey": source.service_key}, timeout=5
             )
-            if probe.status_code == 200 or time.monotonic() > deadline:
-                assert probe.status_code == 200, probe.text
-                break
-            time.sleep(0.1)
-        yield source
-    finally:
-        gen.close()
+            if probe.status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the gateway did not serve the fixture's relationships within 20 s")
+        time.sleep(0.1)
+
+
+@pytest.fixture(scope="module")
+def embed_source(pg_template: Path) -> Iterator[Source]:
+    """A private source exposing schema `test` with PostgREST's fixture; the gateway reloads its cache on NOTIFY.
+
+    Up to three attempts: other checkouts on this machine run the same test helpers, whose free-port pick
+    (`_cluster.free_port`) can race with theirs, so that the gateway or database started here loses its port."""
+    for attempt in range(3):
+        gen = _source(pg_template, schemas=["test"])
+        try:
+            source = next(gen)
+            _load_fixture(source)
+        except (RuntimeError, OSError, asyncpg.PostgresError):
+            gen.close()
+            if attempt == 2:
+                raise
+            continue
+        try:
+            yield source
+        finally:
+            gen.close()
+        return
 
 
 def _headers(source: Source, case: Case) -> dict[str, str]:
