@@ -1,15 +1,16 @@
 """`fallback-harness drill`: a thin shell over `fallback.drill.run` (registered in `fallback.cli`).
 
-Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed and
-the report is written. Twice: the drill is cancelled at once (toxics are still removed).
+Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed, the
+partial report is written and the exit status is 130. Twice: the drill is cancelled at once (toxics
+are still removed, no report). Whenever it comes, a stack the drill started is stopped; further
+Ctrl-Cs never interrupt that, they print the `stack down` command (`fallback.drill.interrupts`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,8 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from fallback.adapters.loader import ClientSpecError, check_spec
+from fallback.drill.interrupts import Interrupts
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
 from fallback.drill.summary import drill_markdown
@@ -24,6 +27,7 @@ from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
 from fallback.report import write_report
 from fallback.scenario import ScenarioError, parse_duration, parse_rate
+from fallback.stack import process
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 from fallback.stack.external import WritesNotAllowed, ensure_writes_allowed
@@ -31,6 +35,8 @@ from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState, load_state
 
 console = Console(stderr=True, soft_wrap=True)
+INTERRUPTED = 130
+"""Exit status after Ctrl-C, as shells report a process ended by SIGINT."""
 DEFAULT_MIX_TEXT = ",".join(f"{op}={weight:g}" for op, weight in DEFAULT_MIX.items())
 
 
@@ -60,24 +66,33 @@ def drill(
     with the drill figures, drill.md, report.md, report.html, junit.xml).
     """
     try:
-        plan = TrafficPlan(rate_per_s=parse_rate(rate), duration_s=parse_duration(duration), max_ops=max_ops,
-                           mix=parse_mix(mix))  # fmt: skip
-        windows = planned_windows(fail or [], scenario, plan.duration_s)
         deadline = parse_duration(op_deadline)
-    except (ValueError, TimelineError, ScenarioError) as exc:
+        if deadline <= 0:
+            raise ValueError(f"--op-deadline must be more than 0 s, got {op_deadline!r}")
+        rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)
+        plan = TrafficPlan(rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix),
+                           drain_s=deadline + 1)  # fmt: skip
+        windows = planned_windows(fail or [], scenario, plan.duration_s)
+        check_spec(client)
+    except (ValueError, TimelineError, ScenarioError, ClientSpecError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if seed not in ("spec", "none"):
         console.print(f"[red]unknown --seed {seed!r}[/red] (spec or none)")
         raise typer.Exit(2)
+    interrupts = Interrupts(state_dir, lambda text: console.print(text, markup=False))
     try:
-        with _stack(state_dir, base_port) as state:
+        with interrupts.installed(), _stack(state_dir, base_port, interrupts) as state:
             ensure_writes_allowed(state, writes=plan.writes())
             reseed = seed == "spec" and state.kind != "external"  # never truncate someone's staging project
             options = DrillOptions(plan=plan, client=client, windows=windows, op_deadline_s=deadline,
                                    seed_rows=SPEC_SEED if reseed else None,
                                    check=all(s.db_dsn for s in state.sources))  # fmt: skip
-            result = asyncio.run(_run(options, state, dashboard))
+            result = asyncio.run(_run(options, state, dashboard, interrupts))
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
+        console.print(f"drill interrupted {what}: no report written; what it started is stopped")
+        raise typer.Exit(INTERRUPTED) from None
     except (StackError, WritesNotAllowed, ValueError) as exc:
         console.print(f"[red]drill not run:[/red] {exc}")
         raise typer.Exit(1) from exc
@@ -86,34 +101,50 @@ def drill(
     (run_dir / "drill.md").write_text(text, encoding="utf-8")
     print(text)
     console.print(f"reports: {run_dir}/ (drill.md, report.json, report.md, report.html, junit.xml)")
+    if interrupts.count:
+        console.print("drill interrupted: the partial report above covers the traffic until Ctrl-C")
+        raise typer.Exit(INTERRUPTED)
     raise typer.Exit(0 if result.run.verdict == "pass" else 1)
 
 
+def _flag(flag: str, parse: Callable[[str], float], text: str) -> float:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ValueError(f"{flag}: {exc}") from exc
+
+
 @contextlib.contextmanager
-def _stack(state_dir: Path, base_port: int) -> Iterator[StackState]:
-    """A compose or external stack as it is; the embedded one started if needed (and stopped after)."""
+def _stack(state_dir: Path, base_port: int, interrupts: Interrupts) -> Iterator[StackState]:
+    """A compose or external stack as it is; the embedded one started if needed, and then always stopped.
+
+    "Always": also when the start or the drill is interrupted, whenever the signal lands (the stack
+    module stops what a failed start started; this is the second net, by the state file)."""
     existing = load_state(state_dir.resolve())
     if existing is not None and existing.kind != "embedded":
         yield existing
         return
-    with stack_lib.running_stack(stack_lib.StackOptions(state_dir=state_dir, base_port=base_port)) as state:
+    was_running = existing is not None and stack_lib.is_healthy(existing)
+    started_here: bool | None = None
+    try:
+        state, started_here = stack_lib.up(stack_lib.StackOptions(state_dir=state_dir, base_port=base_port))
         yield state
+    finally:
+        interrupts.cleanup()
+        if started_here or (started_here is None and not was_running):
+            stopped = stack_lib.down(state_dir)
+            left = [p for p in stopped if process.is_alive(p)]
+            if left:
+                console.print(f"[red]{len(left)} processes of the stack still run[/red]: {interrupts.hint}")
 
 
-async def _run(options: DrillOptions, state: StackState, dashboard: bool) -> DrillResult:
+async def _run(options: DrillOptions, state: StackState, dashboard: bool, interrupts: Interrupts) -> DrillResult:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     main = asyncio.current_task()
-
-    def interrupt() -> None:
-        if stop.is_set() and main is not None:
-            main.cancel()  # a second Ctrl-C: do not wait for in-flight calls
-            return
-        console.print("stopping: removing toxics, finishing in-flight calls, writing the report…")
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, interrupt)
+    assert main is not None
+    interrupts.traffic(on_stop=lambda: loop.call_soon_threadsafe(stop.set),
+                       on_cancel=lambda: loop.call_soon_threadsafe(main.cancel))  # fmt: skip
     try:
         if dashboard and console.is_terminal:
             with Live(console=console, auto_refresh=False, transient=False) as live:
@@ -129,9 +160,11 @@ async def _run(options: DrillOptions, state: StackState, dashboard: bool) -> Dri
                 last[0] = int(view.t_s)
                 states = " ".join(f"{s.name}:{s.state}" for s in view.sources)
                 err = "-" if view.error_rate is None else f"{100 * view.error_rate:.0f}%"
-                console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states}")
+                g = view.generator
+                pace = "" if g is None else (f" sent/s={g.sent_per_s:.0f} lag_p99={g.lag_p99_ms or 0:.0f}ms"
+                                             + (" HARNESS SATURATED" if g.saturated else ""))  # fmt: skip
+                console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states}{pace}")
 
         return await run_drill(options, state, on_tick=line, stop=stop)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        interrupts.cleanup()  # before the loop closes: a late signal must not reach it

@@ -102,6 +102,7 @@ async def run_drill(
                 if on_tick is not None:
                     on_tick(live_view(history.completions(), now=clock(), duration_s=options.plan.duration_s,
                                       issued=traffic.issued, sources=sources, metrics=client.metrics(),
+                                      pace=traffic.pace, rate_per_s=options.plan.rate_per_s,
                                       faults=watcher.log.active() if watcher else {}))  # fmt: skip
 
             observed: list[ObservedWindow] = []
@@ -126,7 +127,7 @@ async def run_drill(
     checked = check(history, final, ids(initial)) if final is not None and initial is not None else None
     windows = merge_windows(timeline.applied if timeline else [], observed)
     figures = drill_figures(history, windows, checked, rate_per_s=options.plan.rate_per_s, duration_s=duration,
-                            interrupted=stop.is_set())  # fmt: skip
+                            interrupted=stop.is_set(), pace=traffic.pace)  # fmt: skip
     run = _client_run(options.client, history, final or {}, log_lines, sources, checked, figures, started)
     description = "; ".join(f"{w.target} {w.toxic} {w.start_s:g}s-{w.end_s if w.end_s is not None else 'end'}"
                             for w in options.windows) or "no planned faults (live faults only)"  # fmt: skip
