@@ -26,7 +26,7 @@ from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
 from fallback.report import write_report
-from fallback.scenario import ScenarioError, parse_duration, parse_rate
+from fallback.scenario import FaultWindow, ScenarioError, parse_duration, parse_rate
 from fallback.stack import process
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
@@ -81,8 +81,26 @@ def drill(
         console.print(f"[red]unknown --seed {seed!r}[/red] (spec or none)")
         raise typer.Exit(2)
     interrupts = Interrupts(state_dir, lambda text: console.print(text, markup=False))
+    with interrupts.installed(ignore_after=True):
+        code = _drill(plan, windows, deadline, client, seed, dashboard, report_dir, state_dir, base_port, interrupts)
+    raise typer.Exit(code)
+
+
+def _drill(
+    plan: TrafficPlan,
+    windows: tuple[FaultWindow, ...],
+    deadline: float,
+    client: str,
+    seed: str,
+    dashboard: bool,
+    report_dir: Path,
+    state_dir: Path,
+    base_port: int,
+    interrupts: Interrupts,
+) -> int:
+    """The drill once its flags are checked; returns the exit status."""
     try:
-        with interrupts.installed(), _stack(state_dir, base_port, interrupts) as state:
+        with _stack(state_dir, base_port, interrupts) as state:
             ensure_writes_allowed(state, writes=plan.writes())
             reseed = seed == "spec" and state.kind != "external"  # never truncate someone's staging project
             options = DrillOptions(plan=plan, client=client, windows=windows, op_deadline_s=deadline,
@@ -92,19 +110,19 @@ def drill(
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
         console.print(f"drill interrupted {what}: no report written; what it started is stopped")
-        raise typer.Exit(INTERRUPTED) from None
+        return INTERRUPTED
     except (StackError, WritesNotAllowed, ValueError) as exc:
         console.print(f"[red]drill not run:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        return 1
     run_dir = write_report(result.record, report_dir)
     text = drill_markdown(result.run)
     (run_dir / "drill.md").write_text(text, encoding="utf-8")
     print(text)
     console.print(f"reports: {run_dir}/ (drill.md, report.json, report.md, report.html, junit.xml)")
     if interrupts.count:
-        console.print("drill interrupted: the partial report above covers the traffic until Ctrl-C")
-        raise typer.Exit(INTERRUPTED)
-    raise typer.Exit(0 if result.run.verdict == "pass" else 1)
+        console.print("drill interrupted: the report covers the traffic until Ctrl-C")
+        return INTERRUPTED
+    return 0 if result.run.verdict == "pass" else 1
 
 
 def _flag(flag: str, parse: Callable[[str], float], text: str) -> float:

@@ -79,10 +79,15 @@ class Interrupts:
                  f"{self.hint}")  # fmt: skip
 
     @contextmanager
-    def installed(self) -> Iterator[Interrupts]:
+    def installed(self, *, ignore_after: bool = False) -> Iterator[Interrupts]:
+        """Handle the signals in the block; after it, the previous handlers, or none (`ignore_after`).
+
+        `ignore_after` is for a command that exits right after the block: everything it started is
+        stopped, so a late Ctrl-C has nothing left to interrupt, and must not kill the interpreter
+        with a KeyboardInterrupt while it writes its last lines or shuts down."""
         previous = {sig: signal.signal(sig, self.handle) for sig in SIGNALS}
         try:
             yield self
         finally:
             for sig, handler in previous.items():
-                signal.signal(sig, handler)
+                signal.signal(sig, signal.SIG_IGN if ignore_after else handler)
