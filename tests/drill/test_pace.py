@@ -14,6 +14,7 @@ from fallback.drill.pace import MAX_LAG_S, PaceLog, RateControl, Stall, StallInd
 from fallback.drill.summary import drill_markdown
 from fallback.drill.traffic import SteadyTraffic, TrafficPlan
 from fallback.history import History, SourceCall
+from fallback.report.html import render_html
 from fallback.report.markdown import render_markdown
 from fallback.report.model import ClientRun, RunRecord, ScenarioRun, machine_info
 from fallback.scenario import Step
@@ -122,6 +123,8 @@ def test_operations_the_harness_stalled_on_are_not_counted_against_availability(
                        git_commit=None, machine=machine_info(),
                        scenarios=(ScenarioRun(name="drill-reference", description="d", clients=(run,)),))  # fmt: skip
     assert "harness saturated in 3 of 4 s" in render_markdown(record)
+    html = render_html(record)
+    assert "harness saturated in 3 of 4 s" in html and "Saturated seconds: 1s, 2s, 3s" in html
 
 
 def test_a_harness_that_kept_up_reports_no_saturation() -> None:
