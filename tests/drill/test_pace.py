@@ -7,9 +7,10 @@ import asyncio
 import time
 
 import pytest
+from rich.console import Console
 
 from fallback.drill.figures import drill_figures
-from fallback.drill.live import generator_view
+from fallback.drill.live import generator_view, live_view, render
 from fallback.drill.pace import MAX_LAG_S, PaceLog, RateControl, Stall, StallIndex
 from fallback.drill.summary import drill_markdown
 from fallback.drill.traffic import SteadyTraffic, TrafficPlan
@@ -139,6 +140,17 @@ def test_a_harness_that_kept_up_reports_no_saturation() -> None:
     assert "harness saturated" not in drill_markdown(ClientRun(client="reference", verdict="pass", drill=figures))
     view = generator_view(pace, now=1.0, rate_per_s=10)
     assert not view.saturated and view.sent_per_s == pytest.approx(10.0)
+
+
+def test_the_dashboard_says_when_the_harness_is_saturated() -> None:
+    history, pace = _saturated_history()
+    view = live_view(history.completions(), now=3.0, duration_s=4, issued=7, sources=("PRIMARY", "BOLT", "OLD"),
+                     metrics={}, faults={}, pace=pace, rate_per_s=20)  # fmt: skip
+    assert view.generator is not None and view.generator.saturated and view.generator.shed == 28
+    console = Console(width=160, record=True)
+    console.print(render(view))
+    text = console.export_text()
+    assert "HARNESS SATURATED" in text and "sent" in text and "of 20/s" in text
 
 
 class _BusyRunner:
