@@ -70,14 +70,17 @@ def fault_timing(completions: Sequence[Event], window: FaultTiming) -> FaultTimi
 
 
 def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None) -> set[int]:
-    """Indexes of the operations whose life overlaps a stall of the harness's event loop."""
-    if pace is None or not pace.stalls:
+    """Indexes of the operations the harness could not measure fairly: sent in a second in which the
+    generator shed (it could not keep the rate), or whose life overlaps a stall of its event loop."""
+    if pace is None:
         return set()
     stalls = pace.stall_index()
+    shed = {second for second, n in pace.shed_at.items() if n}
     return {
         i
         for i, op in enumerate(operations)
-        if stalls.overlaps(op.invoke.time_s, None if op.completion is None else op.completion.time_s)
+        if int(op.invoke.time_s) in shed
+        or stalls.overlaps(op.invoke.time_s, None if op.completion is None else op.completion.time_s)
     }
 
 
@@ -102,7 +105,8 @@ def per_second(history: History, pace: PaceLog | None = None) -> tuple[SecondBuc
         buckets.append(SecondBucket(
             t_s=s, ops=ops[s], ok=ok[s], excluded=left_out[s], shed=p.shed if p else 0,
             lag_p99_ms=p.lag_p99_ms if p else None, stall_max_ms=p.stall_max_ms if p else None,
-            cpu_pct=p.cpu_pct if p else None, saturated=p.saturated if p else False,
+            cpu_pct=p.cpu_pct if p else None, cpu_pressure_pct=p.cpu_pressure_pct if p else None,
+            saturated=p.saturated if p else False,
         ))  # fmt: skip
     return tuple(buckets)
 

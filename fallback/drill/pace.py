@@ -11,8 +11,8 @@ this one Python process) cannot keep the rate asked for, two things show it, and
   means every callback in the loop (the client's reads, its timers, its deadlines) waited up to L.
 
 The harness is *saturated* in a second when it shed a slot or the loop stalled more than `MAX_LAG_S`
-in it. An operation whose life (invoke to completion) overlaps such a stall, or that started more than
-`MAX_LAG_S` late, was measured by a harness that could not keep up: `fallback.drill.figures` leaves it
+in it. An operation sent in a second the generator shed in, or whose life (invoke to completion)
+overlaps such a stall, was measured by a harness that could not keep up: `fallback.drill.figures` leaves it
 out of the availability (both when it succeeded and when it failed, so the figure is not biased either
 way) and reports how many it left out. Everything here is pure bookkeeping on times handed in, so it is
 unit-tested without a server or a clock.
@@ -25,6 +25,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 MAX_LAG_S = 0.25
 """Lag and stall bound: well under the reference client's shortest deadline (1 s to connect), so a
@@ -102,6 +103,8 @@ class PaceSecond:
     """Longest late wake-up of the loop probe in this second."""
     cpu_pct: float | None
     """CPU time of the harness process over wall time (100 = one core busy all the time)."""
+    cpu_pressure_pct: float | None
+    """Share of the second in which some task on this machine waited for a CPU (Linux PSI; None elsewhere)."""
     saturated: bool
 
 
@@ -116,6 +119,7 @@ class PaceLog:
     probe_max: dict[int, float] = field(default_factory=dict)
     stalls: list[Stall] = field(default_factory=list)
     cpu: dict[int, float] = field(default_factory=dict)
+    pressure: dict[int, float] = field(default_factory=dict)
     worst_late_s: float = 0.0
     """Worst lateness of the loop probe since `take_worst_late()` last read it."""
 
@@ -151,8 +155,10 @@ class PaceLog:
         worst, self.worst_late_s = self.worst_late_s, 0.0
         return worst
 
-    def cpu_second(self, second: int, busy_fraction: float) -> None:
+    def cpu_second(self, second: int, busy_fraction: float, pressure: float | None = None) -> None:
         self.cpu[second] = busy_fraction
+        if pressure is not None:
+            self.pressure[second] = pressure
 
     # --- reading ------------------------------------------------------------------------------------------
     @property
@@ -187,6 +193,7 @@ class PaceLog:
                     lag_max_ms=_ms(lags[-1] if lags else None),
                     stall_max_ms=_ms(self.probe_max.get(second)),
                     cpu_pct=round(100 * self.cpu[second], 1) if second in self.cpu else None,
+                    cpu_pressure_pct=round(100 * self.pressure[second], 1) if second in self.pressure else None,
                     saturated=second in saturated,
                 )
             )
@@ -220,6 +227,21 @@ class StallIndex:
         # the last stall that starts before the interval ends; merged stalls do not overlap each other
         index = bisect.bisect_left(self.starts, end_s) - 1
         return index >= 0 and self.ends[index] > start_s
+
+
+PSI_CPU = Path("/proc/pressure/cpu")
+
+
+def cpu_stall_us() -> int | None:
+    """Linux PSI: microseconds, since boot, in which some runnable task waited for a CPU (None: no PSI here).
+
+    Read from the kernel's own account rather than estimated: on a machine shared with other work, it is
+    what says that the machine, not the harness or the system under test, could not keep up."""
+    try:
+        first = PSI_CPU.read_text(encoding="ascii").splitlines()[0]
+        return int(first.rsplit("total=", 1)[1])
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def _second(t_s: float) -> int:

@@ -51,11 +51,12 @@ def drill_markdown(run: ClientRun) -> str:
         )
     if not figures.faults:
         lines.append("| (no fault seen) | | | | | |")
-    lines += ["", "| second | ops | ok | availability | shed | excluded | lag p99 | loop stall | CPU | harness |",
-              "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines += ["", "| second | ops | ok | availability | shed | excluded | lag p99 | loop stall | CPU | CPU pressure | "
+              "harness |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     lines += [f"| {b.t_s} | {b.ops} | {b.ok} | {_pct(b.ok / b.ops if b.ops else None)} | {b.shed} | {b.excluded} | "
               f"{ms_text(b.lag_p99_ms)} | {ms_text(b.stall_max_ms)} | {cpu_text(b.cpu_pct)} | "
-              f"{'saturated' if b.saturated else 'kept up'} |" for b in figures.per_second]  # fmt: skip
+              f"{cpu_text(b.cpu_pressure_pct)} | {'saturated' if b.saturated else 'kept up'} |"
+              for b in figures.per_second]  # fmt: skip
     lines += ["", "Errors by kind:", ""]
     lines += [f"- {kind}: {n}" for kind, n in figures.errors_by_kind.items()] or ["- none"]
     lines += [
@@ -64,8 +65,9 @@ def drill_markdown(run: ClientRun) -> str:
         "to the source failed; fail over = an operation succeeded without it; recover = a call to it succeeded "
         "after the fault cleared. `observed` windows were seen by polling Toxiproxy (±0.1 s). Generator lag is "
         "each operation's actual minus scheduled send time; an operation that could not be sent within 250 ms "
-        "of its time is shed (never sent), and operations whose life overlaps a stall of the harness's own event "
-        "loop (> 250 ms) are left out of the availability, whatever their outcome (`excluded`).",
+        "of its time is shed (never sent); operations sent in a second in which it shed, or whose life overlaps a "
+        "stall of the harness's own event loop (> 250 ms), are left out of the availability, whatever their "
+        "outcome (`excluded`). CPU pressure: share of the second some task on this machine waited for a CPU.",
         "",
     ]
     return "\n".join(lines)

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from fallback.drill.pace import PROBE_S, PaceLog, RateControl
+from fallback.drill.pace import PROBE_S, PaceLog, RateControl, cpu_stall_us
 from fallback.engine.workload import WorkloadRunner
 from fallback.scenario import Step
 
@@ -170,13 +170,14 @@ class SteadyTraffic:
 
     async def _probe(self) -> None:
         """Wake every `PROBE_S` and record how late; once a second, this process's CPU share."""
-        cpu_at, wall_at = time.process_time(), self.clock()
+        cpu_at, wall_at, stall_at = time.process_time(), self.clock(), cpu_stall_us()
         while True:
             expected = self.clock() + PROBE_S
             await asyncio.sleep(PROBE_S)
             woke = self.clock()
             self.pace.probe(expected, woke)
             if int(woke) > int(wall_at):
-                cpu = time.process_time()
-                self.pace.cpu_second(int(wall_at), (cpu - cpu_at) / max(woke - wall_at, 1e-3))
-                cpu_at, wall_at = cpu, woke
+                cpu, stall, span = time.process_time(), cpu_stall_us(), max(woke - wall_at, 1e-3)
+                pressure = None if stall is None or stall_at is None else min(1.0, (stall - stall_at) / 1e6 / span)
+                self.pace.cpu_second(int(wall_at), (cpu - cpu_at) / span, pressure)
+                cpu_at, wall_at, stall_at = cpu, woke, stall

@@ -77,6 +77,8 @@ class SecondBucket(Record):
     """Longest the event loop (generator and client) was late this second."""
     cpu_pct: float | None = None
     """CPU of the harness process (100 = one core busy the whole second)."""
+    cpu_pressure_pct: float | None = None
+    """Share of the second in which some task on this machine waited for a CPU (Linux PSI; None elsewhere)."""
     saturated: bool = False
     """The harness could not keep the rate this second (it shed, or the loop stalled > 250 ms)."""
 
@@ -119,7 +121,8 @@ class DrillFigures(Record):
     shed: int = 0
     """Operations the schedule asked for that were never sent: the generator or the machine could not keep up."""
     excluded: int = 0
-    """Operations left out of `availability`: sent while the harness itself stalled (see `saturated_seconds`)."""
+    """Operations left out of `availability`: sent in a second the generator shed in, or while the harness's
+    event loop stalled (see `saturated_seconds`)."""
     excluded_failed: int = 0
     """Of `excluded`, how many did not succeed."""
     availability_all: float | None = None

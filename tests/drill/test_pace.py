@@ -153,6 +153,17 @@ def test_the_dashboard_says_when_the_harness_is_saturated() -> None:
     assert "HARNESS SATURATED" in text and "sent" in text and "of 20/s" in text
 
 
+def test_operations_sent_in_a_second_the_generator_shed_in_are_not_counted() -> None:
+    history, pace = History(), PaceLog()
+    op(history, "load", 0.5, 0.6, "ok", calls=OK)
+    op(history, "load", 1.5, 1.6, "fail", error="timeout", calls=[SourceCall(source="PRIMARY", kind="timeout")])
+    op(history, "load", 2.5, 2.6, "fail", error="refused", calls=[SourceCall(source="PRIMARY", kind="refused")])
+    pace.shed(1.7)  # no stall, but the generator could not keep the rate in second 1
+    figures = drill_figures(history, [], None, rate_per_s=2, duration_s=3, interrupted=False, pace=pace)
+    assert (figures.excluded, figures.excluded_failed) == (1, 1)
+    assert figures.availability == pytest.approx(1 / 2) and figures.availability_all == pytest.approx(1 / 3)
+
+
 class _BusyRunner:
     """Stands in for the engine's runner: each operation holds the loop (CPU) for `busy_s`, as a saturated
     machine does, then waits `wait_s` for its answer."""
