@@ -33,6 +33,10 @@ harness that stays within it cannot make the client time out by itself."""
 PROBE_S = 0.02
 """How often the loop probe wakes up."""
 START_RATE_PER_S = 50.0
+BACK_OFF_LATE_S = 0.1
+"""`RateControl` backs off when the loop probe wakes this late."""
+BUSY_PRESSURE = 0.9
+"""... or when, in a second, some task on the machine waited for a CPU more than this share of the time."""
 """Where `RateControl` starts (slow start), when more is asked."""
 
 
@@ -41,9 +45,10 @@ class RateControl:
     """How many of the scheduled operations to send: slow start, then back off while the loop is late.
 
     A token bucket refilled at `rate` (at most `asked`); a slot finding no token is shed. Every
-    `interval_s`, `rate` halves if the loop probe woke more than `back_off_s` late since the last
-    update, else grows by a quarter. Only the harness's own lateness steers it, never the system's
-    answers: a slow or failing system must not lower the load it is tested with. Without it a
+    `interval_s`, `rate` halves if the harness was busy since the last update (`PaceLog.take_busy`:
+    its loop probe woke more than `BACK_OFF_LATE_S` late, or the machine's CPU pressure passed
+    `BUSY_PRESSURE`), else grows by a quarter. Only the harness and the machine steer it, never the
+    system's answers: a slow or failing system must not lower the load it is tested with. Without it a
     generator asked for far more than the machine can do sends a first burst that stalls the loop for
     seconds, the client's own timeouts fire, its breakers open, and the system looks down.
     """
@@ -53,7 +58,6 @@ class RateControl:
     floor: float = START_RATE_PER_S
     """Never below this: at a few operations per second the harness is not what makes the loop late."""
     interval_s: float = 0.25
-    back_off_s: float = 0.1
     tokens: float = 1.0
     _last_s: float | None = None
     _updated_s: float | None = None
@@ -62,13 +66,12 @@ class RateControl:
         self.rate = min(self.asked, self.rate)
         self.floor = min(self.floor, self.asked)
 
-    def take(self, now_s: float, worst_late_s: Callable[[], float]) -> bool:
-        """May the slot due now be sent? `worst_late_s()` gives (and resets) the loop's worst lateness."""
+    def take(self, now_s: float, busy: Callable[[], bool]) -> bool:
+        """May the slot due now be sent? `busy()` says (once) whether the harness was too busy since last asked."""
         if self._updated_s is None:
             self._updated_s = self._last_s = now_s
         elif now_s - self._updated_s >= self.interval_s:
-            late = worst_late_s()
-            self.rate = max(self.floor, self.rate / 2) if late > self.back_off_s else min(self.asked, self.rate * 1.25)
+            self.rate = max(self.floor, self.rate / 2) if busy() else min(self.asked, self.rate * 1.25)
             self._updated_s = now_s
         assert self._last_s is not None
         burst = max(1.0, self.rate * MAX_LAG_S)
@@ -122,6 +125,8 @@ class PaceLog:
     pressure: dict[int, float] = field(default_factory=dict)
     worst_late_s: float = 0.0
     """Worst lateness of the loop probe since `take_worst_late()` last read it."""
+    starved: bool = False
+    """The machine's CPU pressure passed `BUSY_PRESSURE` in a second since `take_busy()` last read it."""
 
     # --- feeding ------------------------------------------------------------------------------------------
     def sent(self, slot_s: float, at_s: float) -> None:
@@ -155,10 +160,16 @@ class PaceLog:
         worst, self.worst_late_s = self.worst_late_s, 0.0
         return worst
 
+    def take_busy(self) -> bool:
+        """Was the loop more than `BACK_OFF_LATE_S` late, or the machine CPU-starved, since last asked?"""
+        starved, self.starved = self.starved, False
+        return self.take_worst_late() > BACK_OFF_LATE_S or starved
+
     def cpu_second(self, second: int, busy_fraction: float, pressure: float | None = None) -> None:
         self.cpu[second] = busy_fraction
         if pressure is not None:
             self.pressure[second] = pressure
+            self.starved = self.starved or pressure > BUSY_PRESSURE
 
     # --- reading ------------------------------------------------------------------------------------------
     @property

@@ -157,7 +157,7 @@ class SteadyTraffic:
             while index < due and created < plan.op_budget:
                 slot = started + index / plan.rate_per_s
                 index += 1
-                if not control.take(now, pace.take_worst_late) or not free:  # the harness cannot keep up
+                if not control.take(now, pace.take_busy) or not free:  # the harness cannot keep up
                     pace.shed(slot)
                     continue
                 op = self._rng.choices(self._ops, self._weights)[0]

@@ -44,6 +44,10 @@ def test_a_late_probe_is_a_stall_only_past_the_bound() -> None:
     assert pace.stalls == [Stall(3.0, 4.5)]
     assert pace.saturated_seconds() == {3, 4}
     assert pace.take_worst_late() == pytest.approx(1.5) and pace.take_worst_late() == 0.0
+    pace.probe(5.0, 5.2)
+    assert pace.take_busy() and not pace.take_busy()
+    pace.cpu_second(5, 0.3, pressure=0.95)  # the machine, not this process, was starved
+    assert pace.take_busy() and not pace.take_busy()
     by_second = {s.t_s: s for s in pace.seconds()}
     assert by_second[1].stall_max_ms == pytest.approx(1000 * MAX_LAG_S / 2) and not by_second[1].saturated
     assert by_second[4].stall_max_ms == pytest.approx(1500.0) and by_second[4].saturated
@@ -60,19 +64,19 @@ def test_rate_control_slow_starts_backs_off_and_recovers() -> None:
     control = RateControl(asked=2000)
     late = [0.0]
 
-    def worst() -> float:
+    def busy() -> bool:
         value, late[0] = late[0], 0.0
-        return value
+        return value > 0.1
 
     def sent_in(seconds: float, start: float) -> int:
         steps = int(seconds * 2000)
-        return sum(control.take(start + i / 2000, worst) for i in range(steps))
+        return sum(control.take(start + i / 2000, busy) for i in range(steps))
 
     first = sent_in(1.0, 0.0)
     assert 50 <= first < 2000 * 0.5  # starts at 50/s and grows by a quarter every 0.25 s
     grown = control.rate
     late[0] = 0.5  # the loop was half a second late: halve
-    control.take(1.3, worst)
+    control.take(1.3, busy)
     assert control.rate == pytest.approx(max(50.0, grown / 2))
     for _ in range(20):
         late[0] = 1.0
@@ -84,7 +88,7 @@ def test_rate_control_slow_starts_backs_off_and_recovers() -> None:
 
 def test_rate_control_sends_every_slot_of_a_low_rate() -> None:
     control = RateControl(asked=20)
-    assert all(control.take(i / 20, lambda: 1.0) for i in range(200))  # late loop, but 20/s is under the floor
+    assert all(control.take(i / 20, lambda: True) for i in range(200))  # late loop, but 20/s is under the floor
 
 
 def _saturated_history() -> tuple[History, PaceLog]:
