@@ -66,7 +66,7 @@ def drill(
     with the drill figures, drill.md, report.md, report.html, junit.xml).
     """
     try:
-        deadline = parse_duration(op_deadline)
+        deadline = _flag("--op-deadline", parse_duration, op_deadline)
         if deadline <= 0:
             raise ValueError(f"--op-deadline must be more than 0 s, got {op_deadline!r}")
         rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)

@@ -1,7 +1,8 @@
 """Whether the load generator kept its rate: its own lag, the operations it shed, the event loop's stalls.
 
 A drill's client runs in the harness's own event loop, beside the generator. When this machine (or
-this one Python process) cannot keep the rate asked for, two things show it, and both are measured:
+this one Python process) cannot keep the rate asked for, two things show it, and both are measured
+(with, per second, the process's CPU and the machine's CPU pressure, for the reader and `RateControl`):
 
 * generator lag: an operation due at `slot` (its place in the schedule) starts at `sent`; the lag is
   `sent - slot`. An operation that cannot start within `MAX_LAG_S` of its slot is *shed*: not sent,
@@ -33,11 +34,11 @@ harness that stays within it cannot make the client time out by itself."""
 PROBE_S = 0.02
 """How often the loop probe wakes up."""
 START_RATE_PER_S = 50.0
+"""Where `RateControl` starts (slow start), when more is asked; it never goes below it."""
 BACK_OFF_LATE_S = 0.1
-"""`RateControl` backs off when the loop probe wakes this late."""
+"""`RateControl` backs off when the loop probe wakes this late..."""
 BUSY_PRESSURE = 0.9
 """... or when, in a second, some task on the machine waited for a CPU more than this share of the time."""
-"""Where `RateControl` starts (slow start), when more is asked."""
 
 
 @dataclass

@@ -170,6 +170,7 @@ def test_one_ctrl_c_writes_the_partial_report_and_exits_130(tmp_path: Path) -> N
         (["--duration", "-5s"], "--duration"),
         (["--duration", "0s"], "duration must be > 0"),
         (["--op-deadline", "0s"], "--op-deadline"),
+        (["--op-deadline", "nan"], "--op-deadline"),
         (["--max-ops", "-3"], "max ops"),
     ],
 )
