@@ -33,7 +33,10 @@ def drill_markdown(run: ClientRun) -> str:
         f"- operations: {figures.operations} at {figures.rate_per_s:g}/s asked, over {figures.duration_s:.1f} s"
         + (" (ended early by Ctrl-C)" if figures.interrupted else ""),
         f"- availability: **{_pct(figures.availability)}**"
-        + (f" (of {figures.operations - figures.excluded} operations counted)" if figures.excluded else ""),
+        + (f" (of {figures.operations - figures.excluded} operations counted)"
+           if figures.excluded and figures.availability is not None else "")
+        + (" (not measured: no operation was sent while the harness kept up)"
+           if figures.availability is None and figures.operations else ""),
         f"- per second: `{availability_strip(figures)}`",
         f"- generator: {generator_line(figures)}",
         *([f"- **{saturation_line(figures)}**"] if figures.harness_saturated else []),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+
 from fallback.report.model import DrillFigures
 
 __all__ = ["cpu_text", "generator_line", "ms_text", "saturation_line"]
@@ -30,8 +32,10 @@ def generator_line(figures: DrillFigures) -> str:
 def saturation_line(figures: DrillFigures) -> str:
     """The harness's own saturation, said plainly, and what it did with the operations it touched."""
     seconds = len(figures.saturated_seconds)
-    return (f"harness saturated in {seconds} of {len(figures.per_second)} s: this machine (or this process) could "
-            f"not keep {figures.rate_per_s:g}/s. {figures.shed} operations were never sent; {figures.excluded} sent "
-            f"while the harness stalled ({figures.excluded_failed} of them failed) are not counted against the "
-            f"system's availability (counting every operation: {_pct(figures.availability_all)}). "
+    pressures = [b.cpu_pressure_pct for b in figures.per_second if b.cpu_pressure_pct is not None]
+    machine = f" (machine CPU pressure, median: {statistics.median(pressures):.0f}%)" if pressures else ""
+    return (f"harness saturated in {seconds} of {len(figures.per_second)} s: this machine{machine} or this process "
+            f"could not keep {figures.rate_per_s:g}/s. {figures.shed} operations were never sent; {figures.excluded} "
+            f"sent while the harness could not keep up ({figures.excluded_failed} of them failed) are not counted "
+            f"against the system's availability (counting every operation: {_pct(figures.availability_all)}). "
             "Lower --rate for figures of the system alone")  # fmt: skip
