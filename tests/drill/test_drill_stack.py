@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 
 import pytest
@@ -76,3 +77,5 @@ async def test_a_rate_far_past_the_machine_is_saturation_not_unavailability(fall
     assert figures.availability is not None or figures.excluded == figures.operations
     assert (figures.lost, figures.duplicated, figures.misrouted) == (0, 0, 0)
     assert any(v.generator is not None and v.generator.saturated for v in views)  # the dashboard said so
+    ticks = [v.t_s for v in views if v.t_s <= figures.duration_s]
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 2.0  # and it never froze (38 s before)
