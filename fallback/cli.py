@@ -66,7 +66,10 @@ def run(
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     keyword: Annotated[str | None, typer.Option("-k", help="Only scenarios whose name contains this.")] = None,
     op_deadline: Annotated[
-        float | None, typer.Option(parser=OP_DEADLINE, help="Override every scenario's op_deadline (10s, 500ms).")
+        float | None,
+        typer.Option(
+            parser=OP_DEADLINE, metavar="DURATION", help="Override every scenario's op_deadline (10s, 500ms)."
+        ),
     ] = None,
     state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
     base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,

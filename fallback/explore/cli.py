@@ -53,13 +53,25 @@ def explore_command(
     client_cmd: Annotated[str | None, typer.Option(help='A client in another process, e.g. "node x.mjs".')] = None,
     examples: Annotated[int, typer.Option(help="Schedules to generate (shrinking runs come on top).")] = 100,
     budget: Annotated[
-        float, typer.Option(parser=BUDGET, show_default="300s", help="Stop searching after this long, e.g. 300s or 10m.")
+        float,
+        typer.Option(
+            parser=BUDGET,
+            metavar="DURATION",
+            show_default="300s",
+            help="Stop searching after this long, e.g. 300s or 10m.",
+        ),
     ] = 300.0,
     seed: Annotated[int | None, typer.Option(help="Reproduce a search (default: a random seed, printed).")] = None,
     save_dir: Annotated[Path, typer.Option(help="Where counterexamples are saved as scenarios.")] = DEFAULT_SAVE_DIR,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     op_deadline: Annotated[
-        float, typer.Option(parser=OP_DEADLINE, show_default=f"{OP_DEADLINE_S:g}s", help="The engine's bound per client call (10s, 500ms).")
+        float,
+        typer.Option(
+            parser=OP_DEADLINE,
+            metavar="DURATION",
+            show_default=f"{OP_DEADLINE_S:g}s",
+            help="The engine's bound per client call (10s, 500ms).",
+        ),
     ] = OP_DEADLINE_S,
     database: Annotated[bool, typer.Option(help="Try the failures Hypothesis saved before first.")] = True,
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR", help="The stack's state.")] = Path(".stack"),
