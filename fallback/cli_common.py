@@ -49,9 +49,11 @@ class Seconds:
 
     maximum: float
 
-    def __call__(self, value: str) -> float:
+    def __call__(self, value: str | float) -> float:
+        """`value` as typed, or a command's default (already a number of seconds)."""
         try:
-            seconds = float(value) if _PLAIN_NUMBER.match(value) else parse_duration(value)
+            plain = not isinstance(value, str) or _PLAIN_NUMBER.match(value)
+            seconds = float(value) if plain else parse_duration(value)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from exc
         if not math.isfinite(seconds) or seconds <= 0:
