@@ -104,8 +104,12 @@ def explore_command(
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc
     run = record(done)
-    run_dir = write_report(run, report_dir)
     _print_summary(run.explore)
+    try:
+        run_dir = write_report(run, report_dir)
+    except OSError as exc:  # the summary is printed already; the counterexample files are saved apart
+        console.print(f"[red]reports not written:[/red] {exc}")
+        raise typer.Exit(1) from exc
     console.print(f"reports: {run_dir}/ (report.html, report.md, report.json, junit.xml)")
     if done.result.stopped == "interrupted":
         console.print("interrupted: faults cleared, partial report written")
