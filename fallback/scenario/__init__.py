@@ -1,7 +1,7 @@
 """Scenario files: the model, the loader (file:line: field errors) and the YAML writer.
 
-from fallback.scenario import load_scenarios
-for scenario in load_scenarios(sorted(Path("scenarios").glob("*.yaml"))):
+from fallback.scenario import load_scenarios, scenario_files
+for scenario in load_scenarios(scenario_files(["scenarios"])):   # directories expanded, each file once
     for window in scenario.fault_windows(): ...
 """
 
