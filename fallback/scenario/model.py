@@ -170,7 +170,8 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
     stop = fault.until if fault.until is not None else planned
     if fault.flap is None or stop is None:
         return problems, 1
-    return problems, max(1, math.ceil((stop - fault.at) / fault.flap.period))
+    count = max(0.0, (stop - fault.at) / fault.flap.period)  # a fault may start after the planned end
+    return problems, max(1, math.ceil(count)) if count <= MAX_FAULT_WINDOWS else MAX_FAULT_WINDOWS + 1
 
 
 def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:

@@ -133,3 +133,9 @@ def test_auth_user_must_be_seeded(tmp_path: Path, auth: str, seed: str, expected
 )
 def test_seeded_users_are_accepted(tmp_path: Path, auth: str, seed: str) -> None:
     loads(tmp_path, HEAD + f"auth: {auth}\n" + seed + ONE_LOAD)
+
+
+def test_a_flap_after_the_planned_end_with_a_tiny_period_loads(tmp_path: Path) -> None:
+    # found by Hypothesis: counting its windows divided by a denormal period (-inf), which overflowed
+    loads(tmp_path, HEAD + faults("{at: 10s, target: OLD.api, toxic: down, flap: {period: 5.0e-324, duty: 0.5}}")
+          + steps("{op: load, duration: 1s}"))  # fmt: skip
