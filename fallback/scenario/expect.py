@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field, field_validator, model_validator
 
 from fallback.scenario._types import Op, Record, Source
+from fallback.scenario.limits import MAX_LOG_TEXTS
 
 
 def _as_list(value: Any) -> Any:
@@ -59,7 +60,7 @@ class Expect(Record):
     source_counts: dict[Source, int] | None = None
     degraded: bool | None = None
     stale: bool | None = None
-    log_contains: tuple[str, ...] = ()
+    log_contains: tuple[str, ...] = Field(default=(), max_length=MAX_LOG_TEXTS)
     writes_landed_in: tuple[Source, ...] | None = None
     """Every acknowledged create landed in one of these sources."""
     no_lost_writes: bool | None = None
