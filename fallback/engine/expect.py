@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fallback.checker import EXPECTATION_KINDS, CheckResult
-from fallback.engine.observe import Observation, counts_of, percentile
+from fallback.engine.observe import Observation, counts_of
 from fallback.scenario import Expect
+from fallback.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def _latency(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> li
             if not latencies:
                 outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"no {item.op} completed", False))
                 continue
-            value = percentile(latencies, float(name[1:]))
+            value = percentile(latencies, int(name[1:]))
             outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})",
                                          value <= bound))  # fmt: skip
     return outcomes

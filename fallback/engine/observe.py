@@ -122,12 +122,5 @@ class Observation:
         return {source: {table: len(rows) for table, rows in tables.items()} for source, tables in self.final.items()}
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
-    return ordered[int(rank) - 1]
-
-
 def counts_of(event: Event) -> Mapping[str, int]:
     return {source: len(ids) for source, ids in event.rows_by_source.items()}
