@@ -97,7 +97,7 @@ class Observation:
         made: Counter[str] = Counter()
         for event in self.completions:
             for call in event.calls:
-                if call.kind.startswith("breaker_open"):
+                if call.kind == "breaker_open":
                     continue
                 made[call.source] += 1
                 ok[call.source] += call.kind == "ok"

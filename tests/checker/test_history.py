@@ -95,7 +95,9 @@ def test_markers_and_tokens() -> None:
     assert marker_op_id(op_marker(42)) == 42
     assert marker_op_id("user1@primary.example") is None and marker_op_id(None) is None
     assert carries_token(op_token(7), 7) and not carries_token("op-71", 7) and not carries_token("op-7-1", 7)
-    assert error_kind("http_503", "PGRST001") == "http_503:PGRST001" and error_kind("refused") == "refused"
+    assert error_kind("http_503:PGRST001") == ("http", 503, "PGRST001")
+    assert error_kind("refused") == ("refused", None, None)
+    assert error_kind("all_failed") == ("all_failed", None, None) and error_kind("ok") is None
 
 
 def test_describe_is_one_readable_line() -> None:
