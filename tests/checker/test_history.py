@@ -114,3 +114,19 @@ def test_describe_is_one_readable_line() -> None:
         == "#0 t=1.500s p2 invoke        assign_mt5 user_challenges op=1 row=abc@BOLT set mt5_login='op-1'"
     )
     assert "failed BOLT" in done.describe() and "error=source_unavailable" in done.describe()
+
+
+def test_histories_with_glued_labels_read_back_typed() -> None:
+    """Before kinds were typed, the engine glued status and code onto the kind, and a failed load kept
+    the client's free text as its error: such histories still load, split into the typed fields."""
+    call = SourceCall.model_validate({"source": "PRIMARY", "kind": "http_503:PGRST001"})
+    assert (call.kind, call.status, call.code, call.label) == ("http", 503, "PGRST001", "http_503:PGRST001")
+    fields = {"type": "fail", "op_id": 1, "process": 0, "client": "c", "op": "load", "table": "t", "time_s": 1}
+    worded = Event.model_validate({**fields, "error": "no source answered for t"})
+    assert (worded.error, worded.message) == ("all_failed", "no source answered for t")
+    update = Event.model_validate({**fields, "op": "update", "error": "http_409:23505"})
+    assert (update.error, update.error_status, update.error_code, update.error_label) == (
+        "http", 409, "23505", "http_409:23505"
+    )  # fmt: skip
+    with pytest.raises(ValueError):
+        SourceCall(source="PRIMARY", kind="teapot")  # type: ignore[arg-type]

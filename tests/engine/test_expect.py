@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fallback.checker import check
+import pytest
+from pydantic import ValidationError
+
+from fallback.checker import CheckResult, check
 from fallback.engine.expect import evaluate
 from fallback.engine.observe import Observation
 from fallback.history import History, SourceCall, op_marker
@@ -103,3 +106,40 @@ def test_a_hung_last_load_fails_load_checks() -> None:
     history.complete(load, "fail", time_s=10.0, error="hung")
     passed, observed = _outcomes(Expect(merged_count=0), history)["merged_count"]
     assert not passed and "did not answer" in observed
+
+
+def _failed_creates(*errors: dict[str, object]) -> History:
+    history = History()
+    for n, fields in enumerate(errors):
+        create = history.invoke(process=0, client="c", op="create", table="user_challenges", time_s=n)
+        history.complete(create, "fail", time_s=n + 0.1, **fields)  # type: ignore[arg-type]
+    return history
+
+
+def test_error_kinds_match_on_kind_status_and_code_not_on_prefixes() -> None:
+    """The PostgREST code is its own field, not glued to the kind: `http_503` matches any 503,
+    `http_503:PGRST001` that code only, `http` any status; `refused` no longer matches `refused_x`."""
+    history = _failed_creates({"error": "http", "error_status": 503, "error_code": "PGRST001"})
+    for kind, passes in (("http_503", True), ("http_503:PGRST001", True), ("http", True),
+                         ("http_503:PGRST002", False), ("http_500", False), ("timeout", False)):  # fmt: skip
+        [outcome] = evaluate(Expect.model_validate({"error": {"op": "create", "kind": kind}}),
+                             Observation(history, _final(), (), SOURCES), check(history, _final(), None))  # fmt: skip
+        assert outcome.passed is passes, kind
+        assert outcome.observed == "http_503:PGRST001"
+
+
+def test_an_unknown_error_kind_is_rejected_when_the_file_is_loaded() -> None:
+    with pytest.raises(ValidationError, match="unknown error kind 'http_5O3'"):
+        Expect.model_validate({"error": {"op": "create", "kind": "http_5O3"}})
+    with pytest.raises(ValidationError, match="unknown error kind 'refused_503'"):
+        Expect.model_validate({"error": {"op": "create", "kind": "refused_503"}})
+
+
+def test_p100_is_the_slowest_operation() -> None:
+    history = History()
+    for n, ms in enumerate([10.0] * 9 + [900.0]):
+        load = history.invoke(process=0, client="c", op="load", table="user_challenges", time_s=n)
+        history.complete(load, "ok", time_s=n + ms / 1000)
+    expect = Expect.model_validate({"latency_ms": {"op": "load", "p99": {"max": 890}, "p100": {"max": 890}}})
+    outcomes = {o.name: o.passed for o in evaluate(expect, Observation(history, _final(), (), SOURCES), CheckResult())}
+    assert outcomes == {"latency_ms: load p99": True, "latency_ms: load p100": False}

@@ -9,7 +9,8 @@ import time
 
 from memory_client import MemoryClient
 
-from fallback.client.results import Row, WriteResult
+from fallback.client.errors import CallKind
+from fallback.client.results import Attempt, LoadResult, Row, WriteResult
 from fallback.engine.workload import WorkloadRunner
 from fallback.history import History, marker_op_id
 from fallback.scenario import Step, Workload
@@ -79,3 +80,30 @@ def test_a_client_that_never_answers_is_recorded_as_hung() -> None:
     assert time.monotonic() - started < 2
     [op] = history.operations()
     assert op.outcome == "indeterminate" and op.completion is not None and op.completion.error == "hung"
+
+
+class DownClient(MemoryClient):
+    """Every source fails a load: PRIMARY and BOLT with `kinds`, and the client says why in words."""
+
+    def __init__(self, *kinds: tuple[CallKind, int | None]) -> None:
+        super().__init__({"PRIMARY": {}, "BOLT": {}})
+        self.kinds = kinds
+
+    async def load(self, table: str) -> LoadResult:
+        attempts = tuple(
+            Attempt(s, "select", kind, 1.0, status=status, code="PGRST001" if status else None)
+            for s, (kind, status) in zip(self.sources, self.kinds, strict=True)
+        )
+        return LoadResult(table, (), attempts, 1.0, error="no source answered, no snapshot")
+
+
+def test_a_failed_load_records_a_typed_error_and_keeps_the_clients_words() -> None:
+    """A load's error was the client's free text (matched by prefix): now a kind, the text in `message`."""
+    load = Workload(steps=(Step(op="load", count=1),))
+    [same] = _run(DownClient(("http", 503), ("http", 503)), load).completions()
+    assert (same.error, same.error_status, same.error_code, same.error_label) == ("http", 503, "PGRST001",
+                                                                                  "http_503:PGRST001")  # fmt: skip
+    assert same.message == "no source answered, no snapshot"
+    [mixed] = _run(DownClient(("refused", None), ("http", 503)), load).completions()
+    assert (mixed.error, mixed.error_status) == ("all_failed", None)
+    assert [(c.kind, c.status) for c in mixed.calls] == [("refused", None), ("http", 503)]
