@@ -250,10 +250,16 @@ class WorkloadRunner:
 def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceCall, ...]:
     """The history's record of the client's attempts (loads keep no `ambiguous`: a read changes nothing)."""
     return tuple(
-        SourceCall(source=a.source, kind=a.kind, status=a.status, code=a.code, latency_ms=a.latency_ms,
-                   ambiguous=a.ambiguous and ambiguous)
+        SourceCall(
+            source=a.source,
+            kind=a.kind,
+            status=a.status,
+            code=a.code,
+            latency_ms=a.latency_ms,
+            ambiguous=a.ambiguous and ambiguous,
+        )
         for a in attempts
-    )  # fmt: skip
+    )
 
 
 def _error_of(attempt: Attempt) -> dict[str, Any]:
