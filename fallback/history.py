@@ -15,34 +15,25 @@ Conventions the engine follows so the checker can map database rows back to oper
 
 Times are monotonic seconds since the workload started. A call's `kind` is the client's
 (`fallback.client.errors.CallKind`, with `status` and `code` for an HTTP error); an operation's
-`error` is an `ErrorKind`: a call's failure kind, or one of
-
-    all_failed          no source took the create, or every source failed a load in different ways
-    indeterminate       a create whose fate is unknown (see its `resolve` events)
-    source_unavailable  an update failed without any attempt to show for it
-    no_row              an update found no row to update (nothing loaded yet)
-
-(`hung` is also the engine's own: the client did not answer within the op deadline.) Labels such as
-`http_503:PGRST001` (`fallback.client.errors.label`) are how reports show them, and are accepted
-when a history is read back (histories written before kinds were typed kept them so).
+`error` is an `ErrorKind` (a call's failure kind, `all_failed`, `indeterminate`, ...: all in
+`fallback.client.errors`). Reports show a kind with its status and code as one label,
+`http_503:PGRST001` (`fallback.client.errors.label`).
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from fallback.client.errors import CallKind, FailureKind, call_kind, label
+from fallback.client.errors import CallKind, ErrorKind, label
 
 EventType = Literal["invoke", "ok", "fail", "indeterminate", "resolve"]
-ErrorKind = Literal[FailureKind, "all_failed", "indeterminate", "source_unavailable", "no_row"]
-"""Why an operation did not complete ok (see the module docstring)."""
-OP_ERRORS = frozenset(("all_failed", "indeterminate", "source_unavailable", "no_row"))
+
 HistoryOp = Literal["load", "create", "update", "assign_mt5"]
 Scalar = str | int | float | bool | None
 COMPLETIONS = ("ok", "fail", "indeterminate")
@@ -71,33 +62,6 @@ def marker_op_id(email: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def error_kind(text: str) -> tuple[ErrorKind, int | None, str | None] | None:
-    """An operation's error kind, status and code from its label (`http_503:PGRST001`, `all_failed`)."""
-    if text in OP_ERRORS:
-        return cast(ErrorKind, text), None, None
-    known = call_kind(text)
-    return None if known is None or known[0] == "ok" else (known[0], known[1], known[2])
-
-
-def _legacy_label(
-    data: Any,
-    field: str,
-    status: str,
-    code: str,
-    parse: Callable[[str], tuple[str, int | None, str | None] | None],
-    unknown: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Any:
-    """Histories written before kinds were typed glued status and code into the kind: split them."""
-    if not isinstance(data, dict) or not isinstance(data.get(field), str):
-        return data
-    parsed = parse(data[field])
-    if parsed is None:
-        return unknown(data)
-    if parsed[1] is None and parsed[2] is None:
-        return data
-    return {**data, field: parsed[0], status: data.get(status) or parsed[1], code: data.get(code) or parsed[2]}
-
-
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -117,11 +81,6 @@ class SourceCall(_Record):
     """A write that may or may not have committed."""
     row_ids: tuple[str, ...] | None = None
     """Loads: the ids this source returned (None when not recorded)."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split_label(cls, data: Any) -> Any:
-        return _legacy_label(data, "kind", "status", "code", call_kind, lambda d: d)
 
     @property
     def label(self) -> str:
@@ -170,14 +129,6 @@ class Event(_Record):
     """Resolve: `ok` when the row now lives in exactly one source."""
     found_in: tuple[str, ...] = ()
     deleted_from: tuple[str, ...] = ()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _split_label(cls, data: Any) -> Any:
-        def free_text(d: dict[str, Any]) -> dict[str, Any]:  # an old load's error was the client's text
-            return {**d, "error": "all_failed", "message": d.get("message") or d["error"]}
-
-        return _legacy_label(data, "error", "error_status", "error_code", error_kind, free_text)
 
     @property
     def error_label(self) -> str | None:

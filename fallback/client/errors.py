@@ -36,6 +36,16 @@ and, for a client in another process (`fallback.adapters`):
 
 `ambiguous` marks failures after which a write may have committed or not.
 
+An operation (a load, a create, an update) that did not end ok has an `ErrorKind`: the failure
+kind of the call that decided it, or one of
+
+    all_failed          no source took the create, or every source failed a load in different ways
+    indeterminate       a create whose fate is unknown (until `resolve_pending`)
+    source_unavailable  an update failed without any attempt to show for it
+    no_row              an update found no row to update (nothing loaded yet)
+
+(`hung` is also the harness's own: the client did not answer within the engine's deadline.)
+
 Reports show a failure as one label, `label(kind, status, code)`: `refused`, `http_503`,
 `http_503:PGRST001`. `parse_label` reads one back: the subprocess wire format and scenario
 files (`error: {op: create, kind: http_503}`) spell kinds that way.
@@ -106,6 +116,8 @@ FailureKind = Literal[
 """How a call failed (see the module docstring)."""
 CallKind = Literal["ok", FailureKind]
 """How a call ended: `ok` or a failure kind."""
+ErrorKind = Literal[FailureKind, "all_failed", "indeterminate", "source_unavailable", "no_row"]
+"""Why an operation did not end ok."""
 FAILURE_KINDS: frozenset[FailureKind] = frozenset(get_args(FailureKind))
 CALL_KINDS: frozenset[CallKind] = frozenset(("ok", *FAILURE_KINDS))
 _LABEL = re.compile(r"^(?P<kind>[a-z_]+?)(?:_(?P<status>\d{3}))?(?::(?P<code>.+))?$")
@@ -136,6 +148,14 @@ def call_kind(text: str) -> tuple[CallKind, int | None, str | None] | None:
         return None
     kind, status, code = parsed
     return cast(CallKind, kind), status, code
+
+
+def error_kind(text: str) -> tuple[ErrorKind, int | None, str | None] | None:
+    """An operation's error kind, status and code from its label (`http_503:PGRST001`, `all_failed`)."""
+    if text in get_args(ErrorKind) and text not in CALL_KINDS:
+        return cast(ErrorKind, text), None, None
+    known = call_kind(text)
+    return None if known is None or known[0] == "ok" else (known[0], known[1], known[2])
 
 
 @dataclass(frozen=True)

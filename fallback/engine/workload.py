@@ -18,9 +18,10 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fallback.client.errors import ErrorKind
 from fallback.client.protocol import FallbackClient
 from fallback.client.results import Attempt, LoadResult, Resolution, UpdateResult, WriteResult
-from fallback.history import ErrorKind, Event, History, SourceCall, op_marker, op_token
+from fallback.history import Event, History, SourceCall, op_marker, op_token
 from fallback.scenario import Group, Step, Workload
 
 DEFAULT_OP_DEADLINE_S = 30.0

@@ -10,7 +10,7 @@ from typing import Any, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from fallback.history import ErrorKind, error_kind
+from fallback.client.errors import ErrorKind, error_kind
 from fallback.scenario._types import Op, Record, Source
 
 

@@ -10,7 +10,7 @@ from postgrest.exceptions import APIError
 
 from fallback.client.cache import SnapshotCache
 from fallback.client.config import Deadline, SourceConfig, sources_from_env
-from fallback.client.errors import ConfigError, call_kind, classify, label, redact
+from fallback.client.errors import ConfigError, call_kind, classify, error_kind, label, redact
 from fallback.client.metrics import Metrics
 from fallback.client.results import Attempt, LoadResult, PendingWrite, WriteResult
 
@@ -125,6 +125,8 @@ def test_labels_read_back_as_kinds() -> None:
     assert call_kind("breaker_open") == ("breaker_open", None, None) and call_kind("ok") == ("ok", None, None)
     for unknown in ("connect-error", "teapot", "timeout_504", "HTTP_503", ""):
         assert call_kind(unknown) is None, unknown
+    assert error_kind("http_503:PGRST001") == ("http", 503, "PGRST001")
+    assert error_kind("all_failed") == ("all_failed", None, None) and error_kind("ok") is None
 
 
 def test_secrets_never_survive_classification() -> None:
