@@ -124,10 +124,10 @@ _LABEL = re.compile(r"^(?P<kind>[a-z_]+?)(?:_(?P<status>\d{3}))?(?::(?P<code>.+)
 
 
 def label(kind: str, status: int | None = None, code: str | None = None) -> str:
-    """`http` + 503 + `PGRST001` -> `http_503:PGRST001`; `refused` -> `refused`. The code is left
-    out when the base already says it (postgrest-py gives a bare status as the code)."""
+    """`http` + 503 + `PGRST001` -> `http_503:PGRST001`; `refused` -> `refused`. A code that only
+    repeats the status is left out (postgrest-py gives `"404"` as the code of a bare 404)."""
     base = f"{kind}_{status}" if status is not None and kind == "http" else kind
-    return f"{base}:{code}" if code and code not in base else base
+    return f"{base}:{code}" if code and code != str(status) else base
 
 
 def parse_label(text: str) -> tuple[str, int | None, str | None] | None:
