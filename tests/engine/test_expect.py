@@ -118,7 +118,7 @@ def _failed_creates(*errors: dict[str, object]) -> History:
 
 def test_error_kinds_match_on_kind_status_and_code_not_on_prefixes() -> None:
     """The PostgREST code is its own field, not glued to the kind: `http_503` matches any 503,
-    `http_503:PGRST001` that code only, `http` any status; `refused` no longer matches `refused_x`."""
+    `http_503:PGRST001` that code only, `http` any status."""
     history = _failed_creates({"error": "http", "error_status": 503, "error_code": "PGRST001"})
     seen, checked = Observation(history, _final(), (), SOURCES), check(history, _final(), None)
     matching = ("http_503", "http_503:PGRST001", "http")
