@@ -33,7 +33,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from fallback.client.errors import CallKind, ErrorKind, label
 
 EventType = Literal["invoke", "ok", "fail", "indeterminate", "resolve"]
-
 HistoryOp = Literal["load", "create", "update", "assign_mt5"]
 Scalar = str | int | float | bool | None
 COMPLETIONS = ("ok", "fail", "indeterminate")

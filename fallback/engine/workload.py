@@ -16,7 +16,7 @@ import random
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fallback.client.errors import ErrorKind
 from fallback.client.protocol import FallbackClient
@@ -132,11 +132,12 @@ class WorkloadRunner:
         for row in result.rows:
             by_source.setdefault(str(row.get("_db_source")), []).append(str(row.get("id")))
         ok = result.outcome == "ok"
-        error = {} if ok else _load_error(result.attempts)
+        error = OpError(None) if ok else _load_error(result.attempts)
         self.history.complete(
             invoke, "ok" if ok else "fail", time_s=self.clock(), calls=_calls(result.attempts, ambiguous=False),
             rows_by_source={s: tuple(ids) for s, ids in by_source.items()},
-            degraded=result.degraded, stale=result.stale, message="" if ok else result.error or "", **error,
+            degraded=result.degraded, stale=result.stale, message="" if ok else result.error or "",
+            error=error.kind, error_status=error.status, error_code=error.code,
         )  # fmt: skip
         self.state.last_load[step.table] = result
         if result.rows:
@@ -226,13 +227,13 @@ class WorkloadRunner:
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        error: dict[str, Any] = {}
+        error = OpError(None)
         if result.outcome != "ok":
             last = result.attempts[-1] if result.attempts else None
-            error = {"error": "source_unavailable"} if last is None else _error_of(last)
+            error = OpError("source_unavailable") if last is None else _error_of(last)
         self.history.complete(
             invoke, result.outcome, time_s=self.clock(), source=result.source, row_id=result.row_id,
-            calls=_calls(result.attempts), **error,
+            calls=_calls(result.attempts), error=error.kind, error_status=error.status, error_code=error.code,
         )  # fmt: skip
 
     # --- resolve_pending ----------------------------------------------------------------------------
@@ -263,17 +264,24 @@ def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceC
     )
 
 
-def _error_of(attempt: Attempt) -> dict[str, Any]:
-    """An operation's error fields from the attempt that decided it."""
-    kind: ErrorKind = "error" if attempt.kind == "ok" else attempt.kind
-    return {"error": kind, "error_status": attempt.status, "error_code": attempt.code}
+class OpError(NamedTuple):
+    """How an operation ended, for its completion event (`kind` None: it did not fail)."""
+
+    kind: ErrorKind | None
+    status: int | None = None
+    code: str | None = None
 
 
-def _load_error(attempts: Sequence[Attempt]) -> dict[str, Any]:
+def _error_of(attempt: Attempt) -> OpError:
+    """The error of an operation decided by this (failed) attempt."""
+    return OpError("error" if attempt.kind == "ok" else attempt.kind, attempt.status, attempt.code)
+
+
+def _load_error(attempts: Sequence[Attempt]) -> OpError:
     """A failed load (every source failed): their common failure, or `all_failed` when they differ."""
     failed = [a for a in attempts if not a.ok]
     if failed and len({(a.kind, a.status, a.code) for a in failed}) == 1:
         return _error_of(failed[0])
     if failed and len({a.kind for a in failed}) == 1:
-        return {"error": failed[0].kind}
-    return {"error": "all_failed"}
+        return _error_of(failed[0])._replace(status=None, code=None)
+    return OpError("all_failed")
