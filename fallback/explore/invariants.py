@@ -98,7 +98,11 @@ def _degraded_consistent(seen: Observation, _: CheckResult, __: Limits) -> list[
 
 
 def _always_answers(seen: Observation, _: CheckResult, __: Limits) -> list[str]:
-    return [f"load op {e.op_id} did not answer: {e.error_label}" for e in _loads(seen) if e.type != "ok"]
+    return [
+        f"load op {e.op_id} did not answer: {e.error_label}" + (f" ({e.message})" if e.message else "")
+        for e in _loads(seen)
+        if e.type != "ok"
+    ]
 
 
 def _latency_expect(limits: Limits) -> dict[str, Any]:
