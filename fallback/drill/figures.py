@@ -83,7 +83,7 @@ def errors_by_kind(history: History) -> dict[str, int]:
         if operation.completion is None:
             kinds["cut_off"] += 1
         elif operation.completion.type != "ok":
-            kinds[f"{operation.op}:{operation.completion.error or operation.completion.type}"] += 1
+            kinds[f"{operation.op}:{operation.completion.error_label or operation.completion.type}"] += 1
     return dict(sorted(kinds.items()))
 
 

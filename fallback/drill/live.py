@@ -19,8 +19,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from fallback.engine.observe import percentile
 from fallback.history import Event
+from fallback.stats import percentile
 
 WINDOW_S = 5.0
 STATE_STYLE = {"healthy": "green", "degraded": "yellow", "down": "red", "breaker open": "magenta", "idle": "dim"}

@@ -97,7 +97,7 @@ class Observation:
         made: Counter[str] = Counter()
         for event in self.completions:
             for call in event.calls:
-                if call.kind.startswith("breaker_open"):
+                if call.kind == "breaker_open":
                     continue
                 made[call.source] += 1
                 ok[call.source] += call.kind == "ok"
@@ -120,13 +120,6 @@ class Observation:
     def distribution(self) -> dict[str, dict[str, int]]:
         """Rows per table per source at the end of the run."""
         return {source: {table: len(rows) for table, rows in tables.items()} for source, tables in self.final.items()}
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
-    return ordered[int(rank) - 1]
 
 
 def counts_of(event: Event) -> Mapping[str, int]:
