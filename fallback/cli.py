@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -12,10 +12,10 @@ from rich.console import Console
 from fallback.bench.cli import bench
 from fallback.cli_common import StateDir, console, exit_on_sigterm
 from fallback.drill.cli import drill
-from fallback.engine.suite import Progress, run_suite
+from fallback.engine.suite import Progress, SuiteInterrupted, run_suite
 from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
-from fallback.report import write_report
+from fallback.report import RunRecord, write_report
 from fallback.report.console import verdict_table
 from fallback.scenario import Scenario, ScenarioError, load_scenarios
 from fallback.stack import stack as stack_lib
@@ -94,10 +94,23 @@ def run(
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc
+    except SuiteInterrupted as stopped:
+        _interrupted(stopped.record, report_dir)
     run_dir = write_report(record, report_dir)
     Console().print(verdict_table(record))
     console.print(f"reports: {run_dir}/ (report.html, report.md, report.json, junit.xml)")
     raise typer.Exit(0 if record.verdict() == "pass" else 1)
+
+
+def _interrupted(partial: RunRecord, report_dir: Path) -> NoReturn:
+    """Ctrl-C: the faults are cleared and the stack stopped (if started here); report what finished, exit 130."""
+    if not partial.scenarios:
+        console.print("interrupted before any scenario ran: faults cleared, no report written")
+        raise typer.Exit(130)
+    run_dir = write_report(partial, report_dir)
+    Console().print(verdict_table(partial))
+    console.print(f"interrupted: faults cleared, partial report written to {run_dir}/")
+    raise typer.Exit(130)
 
 
 def _show_progress(step: Progress) -> None:
