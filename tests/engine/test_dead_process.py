@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from fallback.drill import DrillOptions, TrafficPlan, run_drill
+from fallback.drill import DrillOptions, TrafficPlan, drill_markdown, run_drill
 from fallback.engine.liveness import ProcessDied
 from fallback.engine.run import run_client_observed
 from fallback.engine.session import RunSession, SessionPlan
@@ -111,6 +111,7 @@ async def test_a_killed_gateway_ends_a_drill_with_its_figures(state_dir: Path) -
         assert figures is not None and figures.duration_s < KILL_AFTER_S + 1.0
         assert figures.operations >= 20  # ~20/s for the seconds before the kill, all in the report
         assert len(result.run.latency) >= 20
+        assert f"- **error**: gateway:OLD (pid {pid}) died at" in drill_markdown(result.run)
 
 
 async def test_a_stack_already_broken_is_named_before_anything_runs(state_dir: Path) -> None:
