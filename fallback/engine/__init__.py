@@ -9,8 +9,9 @@ watch, settle, final tables); `run` judges a scenario with it, `suite` runs many
 """
 
 from fallback.engine.liveness import DeadProcess, ProcessDied
+from fallback.engine.observe import Clock, captured_client_logs, client_run
 from fallback.engine.run import ObservedRun, check_scenario, run_client, run_client_observed, write_ops
-from fallback.engine.session import Clock, RunSession, SessionPlan, captured_client_logs, client_run, refuse_writes
+from fallback.engine.session import RunSession, SessionPlan, refuse_writes
 from fallback.engine.suite import Progress, SuiteInterrupted, SuiteRun, run_scenarios, run_suite
 
 __all__ = [

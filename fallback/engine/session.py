@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import tempfile
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -37,10 +36,10 @@ from fallback.checker import CheckResult, check
 from fallback.engine.clients import make_client
 from fallback.engine.faults import FaultTimeline
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
-from fallback.engine.observe import Observation, Rows, ids, read_tables
+from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.workload import WorkloadRunner
 from fallback.history import History
-from fallback.report import ClientRun, FaultSpan, LatencyPoint
+from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackNotRunning
@@ -48,7 +47,6 @@ from fallback.stack.external import WritesNotAllowed, writes_allowed
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
-CLIENT_LOGGER = "fallback.client"
 STOP_GRACE_S = 3.0
 """After a stop (Ctrl-C in a drill), in-flight operations get this long to finish before they are cut off."""
 DEAD_GRACE_S = 1.0
@@ -72,45 +70,6 @@ class SessionPlan:
     read_tables: bool = True
     """Read every table before and after, for the history checker (needs each source's `db_dsn`)."""
     cache_prefix: str = "fallback-cache-"
-
-
-class _LogCapture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.lines: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
-
-
-@contextmanager
-def captured_client_logs() -> Iterator[list[str]]:
-    """The client's console lines (logger `fallback.client` and its children) during the block."""
-    logger = logging.getLogger(CLIENT_LOGGER)
-    capture = _LogCapture()
-    previous = logger.level
-    logger.setLevel(logging.INFO)
-    logger.addHandler(capture)
-    try:
-        yield capture.lines
-    finally:
-        logger.removeHandler(capture)
-        logger.setLevel(previous)
-
-
-class Clock:
-    """Seconds since the workload started (the time base of the history and the fault timeline)."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.t0 = self.loop.time()
-
-    def start(self) -> float:
-        self.t0 = self.loop.time()
-        return self.t0
-
-    def __call__(self) -> float:
-        return self.loop.time() - self.t0
 
 
 def refuse_writes(state: StackState, writes: Iterable[str], label: str) -> None:
@@ -320,20 +279,3 @@ async def _end(task: asyncio.Task[None], grace_s: float) -> None:
 
 def _failed(task: asyncio.Task[None] | None) -> bool:
     return task is not None and task.done() and not task.cancelled() and task.exception() is not None
-
-
-def client_run(client: str, seen: Observation, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
-    """The report record of one client's run: what was observed (latency, success rate per source,
-    fallback frequency, data distribution, console), the fault windows, and `judged` (verdict,
-    expectations, checker, ... as `ClientRun` names them). Scenario runs and drills both build it here."""
-    return ClientRun(
-        client=client,
-        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
-                      for p in seen.samples()),
-        faults=tuple(faults),
-        success_rate=seen.source_success_rate(),
-        fallback_frequency=seen.fallback_frequency(),
-        distribution=seen.distribution(),
-        logs=seen.logs,
-        **judged,
-    )  # fmt: skip
