@@ -46,8 +46,11 @@ async def one_try(role: str, base_port: int) -> tuple[float, float]:
                 os.kill(record.pid, signal.SIGKILL)
                 killed.append(session.clock())
 
-            tasks = []
-            start_killer = lambda: tasks.append(asyncio.create_task(kill()))  # noqa: E731
+            tasks: list[asyncio.Task[None]] = []
+
+            def start_killer() -> None:  # when the workload's clock starts
+                tasks.append(asyncio.create_task(kill()))
+
             await session.drive(session.runner.run(SCENARIO.workload), on_start=start_killer)
         ended = session.clock()
         assert session.dead is not None, "the kill was not noticed"

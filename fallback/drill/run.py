@@ -20,7 +20,7 @@ from fallback.drill.live import LiveView, live_view
 from fallback.drill.merge import merge_windows
 from fallback.drill.traffic import SteadyTraffic, TrafficPlan
 from fallback.drill.watch import ObservedWindow, ProxyWatcher
-from fallback.engine.session import RunSession, SessionPlan
+from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan
 from fallback.history import History
 from fallback.report.model import (
     ClientRun,
@@ -37,7 +37,6 @@ from fallback.stack import stack as stack_lib
 from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState
 
-WRITE_OPS = ("create", "update", "assign_mt5")
 
 @dataclass(frozen=True)
 class DrillOptions:

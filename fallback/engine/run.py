@@ -12,12 +12,10 @@ from dataclasses import dataclass
 
 from fallback.engine.expect import evaluate
 from fallback.engine.observe import Observation
-from fallback.engine.session import RunSession, SessionPlan, refuse_writes
+from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
 from fallback.report import ClientRun, Expectation, Verdict
 from fallback.scenario import Scenario
 from fallback.stack.state import StackState
-
-WRITE_OPS = ("create", "update", "assign_mt5")
 
 
 @dataclass(frozen=True)

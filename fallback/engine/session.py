@@ -52,6 +52,8 @@ STOP_GRACE_S = 3.0
 DEAD_GRACE_S = 1.0
 """After a process died, in-flight operations get this long (a dead gateway refuses at once)."""
 HEALTH_POLL_S = 0.1
+WRITE_OPS = ("create", "update", "assign_mt5")
+"""The operations that write: refused on external projects whose config does not allow writes."""
 
 
 @dataclass(frozen=True)
