@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from rich.console import Console
 from fallback.bench.cli import bench
 from fallback.cli_common import OP_DEADLINE, StateDir, check_clients, console, exit_on_sigterm
 from fallback.drill.cli import drill
-from fallback.engine.suite import Progress, clients_for, run_suite
+from fallback.engine.suite import Progress, SuiteInterrupted, clients_for, run_suite
 from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
 from fallback.report import RunRecord, check_report_dir, write_report
@@ -94,6 +94,8 @@ def run(
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc
+    except SuiteInterrupted as stopped:
+        _interrupted(stopped.record, report_dir)
     raise typer.Exit(finish_run(record, report_dir))
 
 
@@ -119,6 +121,21 @@ def finish_run(record: RunRecord, report_dir: Path) -> int:
         return 1
     console.print(f"reports: {run_dir}/ (report.html, report.md, report.json, junit.xml)")
     return 0 if record.verdict() == "pass" else 1
+
+
+def _interrupted(partial: RunRecord, report_dir: Path) -> NoReturn:
+    """Ctrl-C: the faults are cleared and the stack stopped (if started here); report what finished, exit 130."""
+    if not partial.scenarios:
+        console.print("interrupted before any scenario ran: faults cleared, no report written")
+        raise typer.Exit(130)
+    Console().print(verdict_table(partial))
+    try:
+        run_dir = write_report(partial, report_dir)
+    except OSError as exc:
+        console.print(f"interrupted: faults cleared; [red]partial report not written:[/red] {exc}")
+        raise typer.Exit(130) from exc
+    console.print(f"interrupted: faults cleared, partial report written to {run_dir}/")
+    raise typer.Exit(130)
 
 
 def _show_progress(step: Progress) -> None:

@@ -16,6 +16,7 @@ from fallback.cli_common import OP_DEADLINE, Seconds
 from fallback.explore.options import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, OP_DEADLINE_S, ExploreOptions
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.report import ExploreSummary, check_report_dir, write_report
+from fallback.report.explore_view import refusal_line
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 
@@ -114,7 +115,7 @@ def explore_command(
     if done.result.stopped == "interrupted":
         console.print("interrupted: faults cleared, partial report written")
         raise typer.Exit(130)
-    raise typer.Exit(1 if done.violated or done.result.stopped == "errors" else 0)
+    raise typer.Exit(1 if done.failed else 0)
 
 
 class _ProgressBar:
@@ -169,3 +170,6 @@ def _print_summary(summary: ExploreSummary | None) -> None:
                   f"from {c.original_faults}/{c.original_operations}{replay})\n  {c.message}")  # fmt: skip
     for f in summary.flaky:
         out.print(f"[yellow]flaky {f.invariant}[/yellow]: {f.failed_runs} of {f.runs} runs: {f.message}")
+    refused = refusal_line(summary)
+    if refused:
+        console.print(f"[red]{refused}[/red]")
