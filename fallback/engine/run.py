@@ -27,7 +27,7 @@ from fallback.history import History
 from fallback.report import ClientRun, Expectation, FaultSpan, LatencyPoint, Verdict
 from fallback.scenario import Scenario
 from fallback.stack import stack as stack_lib
-from fallback.stack.external import check_scenario
+from fallback.stack.external import WritesNotAllowed, writes_allowed
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -164,6 +164,21 @@ def client_run(client: str, seen: Observation, faults: Iterable[FaultSpan], **ju
         logs=seen.logs,
         **judged,
     )  # fmt: skip
+
+
+WRITE_OPS = ("create", "update", "assign_mt5")
+
+
+def check_scenario(scenario: Scenario, state: StackState) -> None:
+    """Refuse a scenario that writes on read-only external projects (the stack knows the policy, not the ops)."""
+    if writes_allowed(state):
+        return
+    steps = [s.op for s in scenario.workload.all_steps() if s.op in WRITE_OPS]
+    if steps:
+        raise WritesNotAllowed(
+            f"scenario {scenario.name} has {', '.join(sorted(set(steps)))} steps, and the external projects' "
+            "config does not say `allow_writes: true`"
+        )
 
 
 def _fresh_stack(state: StackState, toxiproxy: Toxiproxy, scenario: Scenario) -> None:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from fallback.cli_common import BasePort
 from fallback.explore.options import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, OP_DEADLINE_S, ExploreOptions
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.report import ExploreSummary, write_report
@@ -63,7 +64,7 @@ def explore_command(
     op_deadline: Annotated[str, typer.Option(help="The engine's bound per client call.")] = f"{OP_DEADLINE_S:g}s",
     database: Annotated[bool, typer.Option(help="Try the failures Hypothesis saved before first.")] = True,
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR", help="The stack's state.")] = Path(".stack"),
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Search random fault schedules for invariant violations; shrink each to a replayable scenario file."""
     name = _client(client, client_cmd)

@@ -22,7 +22,9 @@ from fallback.stack.ports import PortLayout, ensure_free
 
 pytestmark = pytest.mark.stack
 CLI = [sys.executable, "-m", "fallback"]
-BASE_PORT = 25700
+TEST_BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500"))
+BASE_PORT = TEST_BASE_PORT + 300
+"""Beside the session's test stack (TEST_BASE_PORT..+99), in the block each tester owns (+100..+499 stay free)."""
 
 
 def _alive(pid: int) -> bool:
