@@ -113,12 +113,24 @@ def _listening_inode(port: int) -> str | None:
     return None
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(n) for n in handle.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def ensure_free(layout: PortLayout) -> None:
     """Raise PortInUse naming the first taken port, what it is for, and who holds it."""
+    low, high = _ephemeral_range()
     for port, purpose in sorted(layout.all_ports().items()):
         if not port_is_free(port):
             pid = listener_pid(port)
             holder = f" by pid {pid}" if pid else ""
+            if pid is None and low <= port <= high:
+                holder = f" (no listener: a connection's local port? {low}..{high} is the kernel's ephemeral range)"
             raise PortInUse(
                 f"port {port} ({purpose}) is already in use{holder}: stop that process, run "
                 f"`fallback-harness stack down`, or choose another block with --base-port "

@@ -42,7 +42,6 @@ def until(
 ) -> None:
     """Poll `check` until it is true; fail early, with the log's tail, when a watched process died."""
     watched = (watch,) if isinstance(watch, ProcessRecord) else tuple(watch)
-    where = f"; last lines of {log}:\n{tail(log)}" if log is not None else ""
     deadline = time.monotonic() + timeout_s
     while True:
         if check():
@@ -50,10 +49,14 @@ def until(
         dead = [r for r in watched if not process.is_alive(r)]
         if dead:
             gone = ", ".join(f"{r.role} (pid {r.pid})" for r in dead)
-            raise error(f"{what}: {gone} exited" + (where if log is not None else ""))
+            raise error(f"{what}: {gone} exited{_log_lines(log)}")
         if time.monotonic() >= deadline:
-            raise error(f"{what}: not ready after {timeout_s:g} s{where}")
+            raise error(f"{what}: not ready after {timeout_s:g} s{_log_lines(log)}")
         time.sleep(interval_s)
+
+
+def _log_lines(log: Path | None) -> str:
+    return f"; last lines of {log}:\n{tail(log)}" if log is not None else ""
 
 
 def http_ok(url: str, timeout_s: float = 1.0) -> Check:

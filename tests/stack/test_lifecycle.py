@@ -18,7 +18,7 @@ import pytest
 
 from fallback.stack import binaries
 from fallback.stack.errors import MissingBinary, PortInUse
-from fallback.stack.ports import PortLayout, ensure_free
+from fallback.stack.ports import PortLayout, ensure_free, port_is_free
 
 pytestmark = pytest.mark.stack
 CLI = [sys.executable, "-m", "fallback"]
@@ -103,8 +103,17 @@ def test_interrupted_start_stops_what_it_started(state_dir: Path) -> None:
         probe.bind(("127.0.0.1", BASE_PORT + 99))
 
 
+def _free_layout(base: int) -> PortLayout:
+    """A layout none of whose ports is taken now (ports above 32767 may be a client connection's, for a while)."""
+    for candidate in range(base, base + 100, 10):
+        layout = PortLayout(candidate, 3)
+        if all(port_is_free(port) for port in layout.all_ports()):
+            return layout
+    pytest.fail(f"no free layout from {base} to {base + 99}")
+
+
 def test_port_in_use_names_the_port() -> None:
-    layout = PortLayout(BASE_PORT + 100, 3)
+    layout = _free_layout(BASE_PORT + 100)
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", layout.source(1).gateway))
         squatter.listen()
