@@ -15,11 +15,21 @@ import pytest
 
 from fallback.stack import postgres, wait
 from fallback.stack.binaries import postgres_bindir
-from fallback.stack.ports import HOST
+from fallback.stack.ports import HOST, port_is_free
 
 pytestmark = pytest.mark.stack
-PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 290
-"""PostgreSQL's port in these tests: in the tester's block, beside the session's test stack."""
+TEST_BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500"))
+
+
+def _free_port() -> int:
+    """PostgreSQL's port in these tests: in the tester's block, beside the session's test stack; one free now (odd
+    ones first: from 32768 up, Linux gives even ports to outgoing connections, which hold them in TIME_WAIT)."""
+    block = TEST_BASE_PORT + 290
+    for port in [*range(block + 1, block + 10, 2), *range(block, block + 10, 2)]:
+        if port_is_free(port):
+            return port
+    pytest.fail(f"no free port from {TEST_BASE_PORT + 290} to {TEST_BASE_PORT + 299}")
+
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to another user (`postgres`)")
 
 
@@ -35,14 +45,15 @@ def state_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
 
 def _serves_queries(state_dir: Path, name: str) -> int:
     """Start the source's server, check it answers a query with its own password, stop it; returns the answer."""
-    record = postgres.start(state_dir, name, PORT)
+    port = _free_port()
+    record = postgres.start(state_dir, name, port)
     try:
-        argv = [str(postgres_bindir() / "pg_isready"), "-q", "-h", HOST, "-p", str(PORT)]
+        argv = [str(postgres_bindir() / "pg_isready"), "-q", "-h", HOST, "-p", str(port)]
         log = postgres.cluster_paths(state_dir, name).log
         wait.until(lambda: subprocess.run(argv, check=False).returncode == 0, f"PostgreSQL of {name}", record, log)
 
         async def one() -> int:
-            conn = await asyncpg.connect(postgres.superuser_dsn(state_dir, name, PORT), timeout=10)
+            conn = await asyncpg.connect(postgres.superuser_dsn(state_dir, name, port), timeout=10)
             try:
                 return int(await conn.fetchval("select 1"))
             finally:
