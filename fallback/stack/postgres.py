@@ -147,8 +147,7 @@ def _make_template(state_dir: Path, run_as: RunAs | None) -> Path:
         "--locale", "C.UTF-8",
         "--no-sync",
     ]  # fmt: skip
-    popen = run_as.popen_kwargs() if run_as else {}
-    result = subprocess.run(argv, capture_output=True, text=True, check=False, **popen)
+    result = subprocess.run(argv, capture_output=True, text=True, check=False, **process.credentials(run_as))
     pwfile.unlink(missing_ok=True)
     if result.returncode != 0:
         shutil.rmtree(building, ignore_errors=True)
@@ -165,8 +164,8 @@ def _set_superuser_password(data: Path, run_as: RunAs | None, password: str) -> 
     """Set the cluster's own superuser password in single-user mode (the server is not running)."""
     argv = [str(postgres_bindir() / "postgres"), "--single", "-D", str(data), "-c", "fsync=off", "postgres"]
     statement = f"ALTER ROLE postgres WITH PASSWORD '{_check_url_safe(password)}'\n"
-    popen = run_as.popen_kwargs() if run_as else {}
-    result = subprocess.run(argv, input=statement, capture_output=True, text=True, check=False, **popen)
+    who = process.credentials(run_as)
+    result = subprocess.run(argv, input=statement, capture_output=True, text=True, check=False, **who)
     if result.returncode != 0 or "ERROR" in result.stdout + result.stderr:
         raise StartFailed(f"setting the superuser password of {data} failed: {result.stderr.strip()[-2000:]}")
 

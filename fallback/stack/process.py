@@ -18,7 +18,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
 from fallback.stack.state import ProcessKind, ProcessRecord
 
@@ -39,14 +39,26 @@ class RunAs:
     extra_groups: tuple[int, ...] = ()
 
     @classmethod
-    def named(cls, name: str | None) -> RunAs | None:
-        if name is None:
-            return None
+    def named(cls, name: str) -> RunAs:
+        """The user `name` with its own primary group and no supplementary groups (KeyError if there is none)."""
         entry = pwd.getpwnam(name)
         return cls(user=entry.pw_uid, group=entry.pw_gid)
 
-    def popen_kwargs(self) -> dict[str, Any]:
-        return {"user": self.user, "group": self.group, "extra_groups": list(self.extra_groups)}
+
+
+class Credentials(TypedDict, total=False):
+    """`subprocess.Popen`'s keyword arguments that set who the child runs as (`extra_groups=[]`: none)."""
+
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def credentials(run_as: RunAs | None) -> Credentials:
+    """Keyword arguments for `subprocess` that run the child as `run_as` (none: as ourselves)."""
+    if run_as is None:
+        return {}
+    return {"user": run_as.user, "group": run_as.group, "extra_groups": list(run_as.extra_groups)}
 
 
 def fresh_log(log_path: Path) -> Path:
@@ -75,7 +87,7 @@ def spawn(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             env=env,
-            **(run_as.popen_kwargs() if run_as else {}),
+            **credentials(run_as),
         )
         record = ProcessRecord(kind=kind, source=source, pid=proc.pid, cmdline_hint=cmdline_hint)
         _children[proc.pid] = proc
