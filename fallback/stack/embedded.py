@@ -20,6 +20,7 @@ from typing import ClassVar
 from fallback.stack import gateway_process, keys, postgres, process, toxiproxy_server, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.binaries import toxiproxy_server as toxiproxy_binary
+from fallback.stack.errors import StartFailed
 from fallback.stack.ports import DEFAULT_BASE_PORT, HOST, PortLayout, ensure_free
 from fallback.stack.seed import Seed, apply_schema, seed_all
 from fallback.stack.state import (
@@ -154,7 +155,13 @@ class _Builder:
             return subprocess.run(argv, check=False).returncode == 0
 
         log = postgres.cluster_paths(self.state_dir, name).log
-        wait.until(accepting, f"PostgreSQL of {name}", record, log, timeout_s=60)
+        try:
+            wait.until(accepting, f"PostgreSQL of {name}", record, log, timeout_s=60)
+        except StartFailed as exc:
+            if "Permission denied" not in str(exc):
+                raise
+            purge = f"fallback-harness stack down --purge --state-dir {self.state_dir}"
+            raise StartFailed(f"{exc}\nthe server's user cannot read its data: rebuild it with `{purge}`") from exc
 
     def _endpoints(self, index: int, name: str) -> SourceEndpoints:
         ports = self.layout.source(index)
