@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from fallback.cli_common import BasePort
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
 from fallback.drill.summary import drill_markdown
@@ -51,7 +52,7 @@ def drill(
     dashboard: Annotated[bool, typer.Option(help="Live dashboard (off: one line per second).")] = True,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR")] = stack_lib.DEFAULT_STATE_DIR,
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Rehearse an outage: steady traffic through one client while faults hit the stack, with a live dashboard.
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fallback.cli_common import OP_DEADLINE, Seconds
+from fallback.cli_common import OP_DEADLINE, BasePort, Seconds
 from fallback.explore.options import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, OP_DEADLINE_S, ExploreOptions
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.report import ExploreSummary, check_report_dir, write_report
@@ -76,7 +76,7 @@ def explore_command(
     ] = OP_DEADLINE_S,
     database: Annotated[bool, typer.Option(help="Try the failures Hypothesis saved before first.")] = True,
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR", help="The stack's state.")] = Path(".stack"),
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Search random fault schedules for invariant violations; shrink each to a replayable scenario file."""
     name = _client(client, client_cmd)
