@@ -1,5 +1,9 @@
 """`fallback-harness fault TARGET KIND [VALUE]`: inject or clear a fault on the running stack by hand,
-through the same `Fault` record scenario files use (so a fault typed live behaves like one in a file)."""
+through the same `Fault` record scenario files use (so a fault typed live behaves like one in a file).
+
+What KIND accepts comes from the fault registry (`fallback.faults`): a bare VALUE sets its main
+attribute. `up` undoes `down`; `clear` undoes every fault on TARGET (`all clear`: on every target).
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,23 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from fallback.cli_common import StateDir, console
+from fallback.faults import FAULT_KINDS, KINDS, Controls, Fault, FaultConflict, FaultError, appliers, fault_kind
+from fallback.names import unknown
 from fallback.stack.stack import DEFAULT_STATE_DIR
 from fallback.stack.state import StackState, load_state
-from fallback.toxics import FAULT_KINDS, MAIN_ATTRIBUTE, Fault, Toxiproxy, ToxiproxyError
+from fallback.toxics import Stream, Toxiproxy, ToxiproxyError
+
+VERBS = ("up", "clear")
+_VALUES = ", ".join(f"{k.name} {k.main} ({a.unit})" for k in KINDS.values() if (a := k.main_attribute) is not None)
 
 
 def fault(
     target: Annotated[str, typer.Argument(help="A link such as PRIMARY.api or BOLT.db; `all` with `clear`.")],
-    kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | up | clear")],
-    value: Annotated[float | None, typer.Argument(help="The toxic's main attribute (ms, KB/s, bytes).")] = None,
+    kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | {' | '.join(VERBS)}")],
+    value: Annotated[float | None, typer.Argument(help=f"The kind's main attribute: {_VALUES}.")] = None,
     stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",
     toxicity: Annotated[float, typer.Option(help="probability per connection, 0..1")] = 1.0,
     jitter: Annotated[int, typer.Option(help="latency jitter in ms")] = 0,
@@ -25,34 +35,82 @@ def fault(
 ) -> None:
     """Inject or clear a fault on the running stack, e.g. `fault PRIMARY.api down`, `fault BOLT.api latency 300`."""
     state = _require_stack(state_dir)
+    again = "" if state_dir == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-        proxies = toxiproxy.proxies()
-        if target != "all" and target not in proxies:
-            console.print(f"[red]unknown link {target!r}[/red] (known: {', '.join(sorted(proxies))})")
-            raise typer.Exit(2)
-        if kind == "clear":
-            for name in proxies if target == "all" else [target]:
-                toxiproxy.up(name)
-                for toxic in toxiproxy.toxics(name):
-                    toxiproxy.remove(name, str(toxic["name"]))
-            console.print(f"cleared {target}")
-            return
-        if kind == "up":
-            toxiproxy.up(target)
-            console.print(f"{target} up")
-            return
-        attributes: dict[str, int | float] = {}
-        if value is not None and kind in MAIN_ATTRIBUTE:
-            attributes[MAIN_ATTRIBUTE[kind]] = int(value)
-        if kind == "latency":
-            attributes["jitter"] = jitter
+        controls = Controls(toxiproxy)
         try:
-            chosen = Fault(target, kind, attributes, "upstream" if stream == "upstream" else "downstream", toxicity)
-            chosen.apply(toxiproxy)
-        except (ValueError, ToxiproxyError) as exc:
-            console.print(f"[red]{exc}[/red]")
+            console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
+        except FaultConflict as exc:
+            hint = escape(f"clear it first with `fallback-harness fault {target} clear{again}`")
+            console.print(f"[red]{escape(str(exc))}[/red]: {hint}")
             raise typer.Exit(2) from exc
-        console.print(f"{target}: {kind} {dict(chosen.toxic().attributes) if kind != 'down' else ''}".rstrip())
+        except (ValueError, FaultError) as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(2) from exc
+        except ToxiproxyError as exc:
+            console.print(f"[red]{escape(str(exc))}[/red]")
+            raise typer.Exit(1) from exc
+
+
+def play(
+    controls: Controls,
+    target: str,
+    kind: str,
+    value: float | None = None,
+    stream: str = "downstream",
+    toxicity: float = 1.0,
+    jitter: int = 0,
+) -> str:
+    """Do what `fault TARGET KIND [VALUE]` says; returns the line to print. Bad input: ValueError, in our words."""
+    known = tuple(t for applier in appliers() for t in applier.known_targets(controls))
+    if kind == "clear" and target == "all":
+        for applier in appliers():
+            applier.reset(controls)
+        return "cleared all"
+    if target not in known:
+        problem = unknown("target", target, known)
+        raise ValueError(f"{problem}; `all` goes with `clear` only" if target == "all" else problem)
+    if kind == "clear":
+        for applier in appliers():
+            applier.clear_target(target, controls)
+        return f"cleared {target}"
+    if kind == "up":
+        Fault(target, "down").clear(controls)
+        return f"{target} up"
+    chosen = parse_fault(target, kind, value, stream, toxicity, jitter)
+    chosen.apply(controls)
+    return f"{target}: {kind} {chosen.resolved_attributes or ''}".rstrip()
+
+
+def parse_fault(
+    target: str, kind: str, value: float | None, stream: str = "downstream", toxicity: float = 1.0, jitter: int = 0
+) -> Fault:
+    """The `Fault` the command line describes; a ValueError says what is wrong or missing."""
+    if kind not in FAULT_KINDS:
+        raise ValueError(unknown("fault", kind, (*FAULT_KINDS, *VERBS)))
+    spec = fault_kind(kind)
+    main = spec.main_attribute
+    attributes: dict[str, int | float] = {}
+    if value is not None:
+        if main is None:
+            raise ValueError(f"`{kind}` takes no value")
+        attributes[main.name] = value
+    elif main is not None and main.required:
+        raise ValueError(
+            f"{kind} needs a value: its {main.name} in {main.unit}, e.g. `fallback-harness fault {target} {kind} 300`"
+        )
+    if jitter:
+        if "jitter" not in spec.attribute_names:
+            raise ValueError(f"--jitter applies to latency, not to {kind}")
+        attributes["jitter"] = jitter
+    if stream not in ("upstream", "downstream"):
+        raise ValueError(f"--stream is upstream or downstream, got {stream!r}")
+    for option, given in (("stream", stream != "downstream"), ("toxicity", toxicity != 1.0)):
+        problem = spec.applier.envelope_error(kind, option)
+        if given and problem is not None:
+            raise ValueError(problem.replace(f"`{option}`", f"--{option}"))
+    chosen_stream: Stream = "upstream" if stream == "upstream" else "downstream"
+    return Fault(target, kind, attributes, chosen_stream, toxicity)
 
 
 def _require_stack(state_dir: Path) -> StackState:

@@ -7,6 +7,9 @@ host globally and returns nothing from `add_toxic` (see shared/spec/outage-seman
 
 `down` is not a toxic: it disables the proxy, so new connections are refused and open
 ones get a FIN, exactly as a stopped server would behave.
+
+This is the Toxiproxy API only; the fault kinds played through it (their attributes, defaults
+and main attribute) are entries of the fault registry, `fallback.faults`.
 """
 
 from __future__ import annotations
@@ -21,10 +24,15 @@ Stream = Literal["upstream", "downstream"]
 TOXIC_TYPES: frozenset[str] = frozenset(
     {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"}
 )
+"""Every toxic type Toxiproxy v2.12.0 implements (`toxics/*.go`): a fact about the server, not our list of faults."""
 
 
 class ToxiproxyError(RuntimeError):
-    """Toxiproxy answered with an error, or could not be reached."""
+    """Toxiproxy answered with an error (`status`), or could not be reached (`status` None)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -97,7 +105,7 @@ class Toxiproxy:
             raise ToxiproxyError(f"Toxiproxy at {self.url} unreachable: {exc}") from exc
         if response.status_code >= 400:
             raise ToxiproxyError(
-                f"Toxiproxy {method} {path} -> {response.status_code}: {response.text.strip()}"
+                f"Toxiproxy {method} {path} -> {response.status_code}: {response.text.strip()}", response.status_code
             )
         return response
 
@@ -140,67 +148,3 @@ class Toxiproxy:
     def reset(self) -> None:
         """Re-enable every proxy and remove every toxic (Toxiproxy's `/reset`)."""
         self._call("POST", "/reset")
-
-
-DEFAULT_ATTRIBUTES: dict[str, dict[str, int | float]] = {
-    "latency": {"latency": 1000, "jitter": 0},
-    "bandwidth": {"rate": 10},
-    "slow_close": {"delay": 1000},
-    "timeout": {"timeout": 0},
-    "reset_peer": {"timeout": 0},
-    "slicer": {"average_size": 64, "size_variation": 32, "delay": 10},
-    "limit_data": {"bytes": 1024},
-}
-FAULT_KINDS: tuple[str, ...] = ("down", *sorted(TOXIC_TYPES))
-MAIN_ATTRIBUTE: dict[str, str] = {
-    "latency": "latency",
-    "bandwidth": "rate",
-    "slow_close": "delay",
-    "timeout": "timeout",
-    "reset_peer": "timeout",
-    "slicer": "average_size",
-    "limit_data": "bytes",
-}
-"""The attribute a bare number sets, e.g. `fault PRIMARY.api latency 300`."""
-
-
-@dataclass(frozen=True)
-class Fault:
-    """One fault on one link: `down` (the proxy disabled) or a named toxic.
-
-    The scenario engine and `fallback-harness fault` both apply faults through this record,
-    so a fault typed live behaves exactly like the same fault in a scenario file.
-    """
-
-    target: str
-    """A proxy name, e.g. `PRIMARY.api`."""
-    kind: str
-    attributes: Mapping[str, int | float] = field(default_factory=dict)
-    stream: Stream = "downstream"
-    toxicity: float = 1.0
-    name: str = ""
-
-    def __post_init__(self) -> None:
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {self.kind!r} (known: {', '.join(FAULT_KINDS)})")
-
-    def toxic(self) -> Toxic:
-        attributes = {**DEFAULT_ATTRIBUTES.get(self.kind, {}), **self.attributes}
-        return Toxic(self.kind, attributes, self.stream, self.toxicity, self.name)
-
-    def apply(self, toxiproxy: Toxiproxy) -> None:
-        if self.kind == "down":
-            toxiproxy.down(self.target)
-        else:
-            toxiproxy.add(self.target, self.toxic())
-
-    def clear(self, toxiproxy: Toxiproxy) -> None:
-        """Undo `apply`; a toxic that is already gone is not an error."""
-        if self.kind == "down":
-            toxiproxy.up(self.target)
-            return
-        try:
-            toxiproxy.remove(self.target, self.toxic().resolved_name)
-        except ToxiproxyError as exc:
-            if "404" not in str(exc):
-                raise

@@ -68,24 +68,6 @@ def load_client(
     return _check(spec, _factory(spec)(list(sources)))
 
 
-def check_spec(spec: str) -> None:
-    """Raise `ClientSpecError` if `spec` names nothing usable, without building a client or starting anything.
-
-    A CLI calls it before the stack starts: a name is known, a `package.module:factory` imports and is
-    callable (what it returns is only known once called), a `cmd:` has a command."""
-    spec = spec.strip()
-    if spec.startswith("cmd:"):
-        if not spec.removeprefix("cmd:").strip():
-            raise ClientSpecError("`cmd:` needs a command, e.g. cmd:node clients/spec-js/adapter.mjs")
-        return
-    if spec in BUILTIN:
-        return
-    if ":" not in spec:
-        known = ", ".join(sorted(BUILTIN))
-        raise ClientSpecError(f"unknown client {spec!r}: use one of {known}, package.module:factory or cmd:<command>")
-    _factory(spec)
-
-
 def _factory(spec: str) -> Callable[[list[SourceConfig]], Any]:
     module_name, _, attr_path = spec.partition(":")
     if os.getcwd() not in sys.path:  # the console script's sys.path lacks the user's directory

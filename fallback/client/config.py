@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from fallback.client.errors import ConfigError
+from fallback.names import SOURCE_NAMES
 
 if TYPE_CHECKING:
     from fallback.stack.state import StackState
 
-DEFAULT_ORDER: tuple[str, ...] = ("PRIMARY", "BOLT", "OLD")
+DEFAULT_ORDER: tuple[str, ...] = SOURCE_NAMES
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
-from fallback.adapters.loader import ClientSpecError, check_spec
+from fallback.cli_common import OP_DEADLINE, BasePort, at_least_one, client_problem
 from fallback.drill.interrupts import Interrupts
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
@@ -44,20 +44,20 @@ def drill(
     client: Annotated[str, typer.Option(help="reference | spec | package.module:factory")] = "reference",
     rate: Annotated[str, typer.Option(help="Operations per second, e.g. 50/s.")] = "50/s",
     duration: Annotated[str, typer.Option(help="How long traffic runs, e.g. 60s or 2m.")] = "60s",
-    max_ops: Annotated[int | None, typer.Option(help="Stop after this many operations.")] = None,
+    max_ops: Annotated[int | None, typer.Option(callback=at_least_one, help="Stop after this many operations.")] = None,
     mix: Annotated[str, typer.Option(help="Operation weights.")] = DEFAULT_MIX_TEXT,
     scenario: Annotated[Path | None, typer.Option(help="Take the fault timeline (only) from this file.")] = None,
     fail: Annotated[
         list[str] | None, typer.Option(help="TARGET[:TOXIC[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s.")
     ] = None,
-    op_deadline: Annotated[str, typer.Option(help="The engine's bound on each call.")] = "10s",
+    op_deadline: Annotated[float, typer.Option(parser=OP_DEADLINE, help="The engine's bound on each call.")] = 10.0,
     seed: Annotated[
         str, typer.Option(help="`spec` (reseed 50/30/20, 45/25/15) or `none` (keep data); external: always none.")
     ] = "spec",
     dashboard: Annotated[bool, typer.Option(help="Live dashboard (off: one line per second).")] = True,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR")] = stack_lib.DEFAULT_STATE_DIR,
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Rehearse an outage: steady traffic through one client while faults hit the stack, with a live dashboard.
 
@@ -65,16 +65,16 @@ def drill(
     down`): Toxiproxy is polled every 100 ms and every change is measured. Writes reports/<run-id>/ (report.json
     with the drill figures, drill.md, report.md, report.html, junit.xml).
     """
+    deadline = op_deadline
     try:
-        deadline = _flag("--op-deadline", parse_duration, op_deadline)
-        if deadline <= 0:
-            raise ValueError(f"--op-deadline must be more than 0 s, got {op_deadline!r}")
+        problem = "a drill runs one client: --client reference or spec" if client == "both" else client_problem(client)
+        if problem is not None:
+            raise ValueError(problem)
         rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)
         plan = TrafficPlan(rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix),
                            drain_s=deadline + 1)  # fmt: skip
         windows = planned_windows(fail or [], scenario, plan.duration_s)
-        check_spec(client)
-    except (ValueError, TimelineError, ScenarioError, ClientSpecError) as exc:
+    except (ValueError, TimelineError, ScenarioError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if seed not in ("spec", "none"):

@@ -21,7 +21,6 @@ still reported (with its true, long, delay).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
@@ -29,6 +28,7 @@ from fallback.checker import CheckResult
 from fallback.drill.pace import PaceLog
 from fallback.history import Event, History, Operation
 from fallback.report.model import DrillFigures, FaultTiming, SecondBucket
+from fallback.stats import percentile
 
 
 def _served_without(event: Event, source: str) -> bool:
@@ -118,7 +118,7 @@ def errors_by_kind(history: History) -> dict[str, int]:
         if operation.completion is None:
             kinds["cut_off"] += 1
         elif operation.completion.type != "ok":
-            kinds[f"{operation.op}:{operation.completion.error or operation.completion.type}"] += 1
+            kinds[f"{operation.op}:{operation.completion.error_label or operation.completion.type}"] += 1
     return dict(sorted(kinds.items()))
 
 
@@ -168,11 +168,9 @@ def drill_figures(
     )
 
 
-def _rank(ordered: Sequence[float], q: float) -> float | None:
-    """Nearest-rank percentile of sorted values (None: no values)."""
-    if not ordered:
-        return None
-    return ordered[max(1, min(len(ordered), math.ceil(len(ordered) * q / 100))) - 1]
+def _rank(values: Sequence[float], q: int) -> float | None:
+    """The `fallback.stats` percentile (None: no values)."""
+    return percentile(values, q) if values else None
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -20,8 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from fallback.drill.pace import MAX_LAG_S, PaceLog
-from fallback.engine.observe import percentile
 from fallback.history import Event
+from fallback.stats import percentile
 
 WINDOW_S = 5.0
 STATE_STYLE = {"healthy": "green", "degraded": "yellow", "down": "red", "breaker open": "magenta", "idle": "dim"}

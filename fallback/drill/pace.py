@@ -28,6 +28,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fallback.stats import percentile
+
 MAX_LAG_S = 0.25
 """Lag and stall bound: well under the reference client's shortest deadline (1 s to connect), so a
 harness that stays within it cannot make the client time out by itself."""
@@ -101,7 +103,7 @@ class PaceSecond:
     sent: int
     shed: int
     lag_p99_ms: float | None
-    """Generator lag of the operations sent in this second (nearest rank)."""
+    """Generator lag of the operations sent in this second, 99th percentile (`fallback.stats`)."""
     lag_max_ms: float | None
     stall_max_ms: float | None
     """Longest late wake-up of the loop probe in this second."""
@@ -201,7 +203,7 @@ class PaceLog:
                     due=self.due_at[second],
                     sent=len(lags),
                     shed=self.shed_at[second],
-                    lag_p99_ms=_ms(_nearest_rank(lags, 99)),
+                    lag_p99_ms=_ms(_percentile(lags, 99)),
                     lag_max_ms=_ms(lags[-1] if lags else None),
                     stall_max_ms=_ms(self.probe_max.get(second)),
                     cpu_pct=round(100 * self.cpu[second], 1) if second in self.cpu else None,
@@ -217,7 +219,7 @@ class PaceLog:
         lags = sorted(lag for s in seconds for lag in self.lags.get(s, ()))
         probes = [self.probe_max[s] for s in seconds if s in self.probe_max]
         shed = sum(self.shed_at[s] for s in seconds)
-        return len(lags), shed, _nearest_rank(lags, 99), max(probes) if probes else None
+        return len(lags), shed, _percentile(lags, 99), max(probes) if probes else None
 
 
 class StallIndex:
@@ -260,11 +262,8 @@ def _second(t_s: float) -> int:
     return max(0, math.floor(t_s))
 
 
-def _nearest_rank(ordered: list[float], q: float) -> float | None:
-    if not ordered:
-        return None
-    rank = max(1, min(len(ordered), math.ceil(len(ordered) * q / 100)))
-    return ordered[rank - 1]
+def _percentile(values: list[float], q: int) -> float | None:
+    return percentile(values, q) if values else None
 
 
 def _ms(seconds: float | None) -> float | None:

@@ -30,6 +30,7 @@ def drill_markdown(run: ClientRun) -> str:
     lines = [
         f"# Drill: {run.client} client",
         "",
+        *([f"- **error**: {run.error}"] if run.error else []),
         f"- operations: {figures.operations} at {figures.rate_per_s:g}/s asked, over {figures.duration_s:.1f} s"
         + (" (ended early by Ctrl-C)" if figures.interrupted else ""),
         f"- availability: **{_pct(figures.availability)}**"

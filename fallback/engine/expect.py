@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fallback.checker import EXPECTATION_KINDS, CheckResult
-from fallback.engine.observe import Observation, counts_of, percentile
+from fallback.engine.observe import Observation, counts_of
 from fallback.scenario import Expect
+from fallback.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,10 @@ def _checker(name: str) -> Callable[[bool, Observation, CheckResult], list[Check
 def _error(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> list[CheckOutcome]:
     outcomes = []
     for item in expected:
-        errors = [e.error for e in seen.of_op(item.op) if e.type != "ok" and e.error]
-        hit = next((err for err in errors if err == item.kind or err.startswith(item.kind + ":")), None)
-        observed = hit or (", ".join(sorted(set(errors))) if errors else f"no {item.op} failed")
+        failed = [e for e in seen.of_op(item.op) if e.type != "ok" and e.error]
+        hit = next((e.error_label for e in failed if item.matches(e.error, e.error_status, e.error_code)), None)
+        errors = sorted({str(e.error_label) for e in failed})
+        observed = hit or (", ".join(errors) if errors else f"no {item.op} failed")
         outcomes.append(CheckOutcome(f"error: {item.op}", item.kind, observed, hit is not None))
     return outcomes
 
@@ -105,7 +107,7 @@ def _latency(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> li
             if not latencies:
                 outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"no {item.op} completed", False))
                 continue
-            value = percentile(latencies, float(name[1:]))
+            value = percentile(latencies, int(name[1:]))
             outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})",
                                          value <= bound))  # fmt: skip
     return outcomes

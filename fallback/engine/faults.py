@@ -12,8 +12,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from fallback.faults import Fault
 from fallback.scenario import FaultWindow
-from fallback.toxics import Fault, Stream, Toxiproxy
+from fallback.toxics import Stream, Toxiproxy
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class AppliedWindow:
 
 
 def to_fault(window: FaultWindow) -> Fault:
+    """The registry's `Fault` a scenario window applies (its toxic named uniquely within the scenario)."""
     stream: Stream = "upstream" if window.stream == "upstream" else "downstream"
     return Fault(window.target, window.toxic, dict(window.attributes), stream, window.toxicity, window.name)
 

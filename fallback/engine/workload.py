@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from fallback.client.errors import ErrorKind
 from fallback.client.protocol import FallbackClient
-from fallback.client.results import LoadResult, Resolution, UpdateResult, WriteResult
+from fallback.client.results import Attempt, LoadResult, Resolution, UpdateResult, WriteResult
 from fallback.history import Event, History, SourceCall, op_marker, op_token
 from fallback.scenario import Group, Step, Workload
 
@@ -130,13 +131,13 @@ class WorkloadRunner:
         by_source: dict[str, list[str]] = {}
         for row in result.rows:
             by_source.setdefault(str(row.get("_db_source")), []).append(str(row.get("id")))
-        calls = tuple(SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms)
-                      for a in result.attempts)
         ok = result.outcome == "ok"
+        error = OpError(None) if ok else _load_error(result.attempts)
         self.history.complete(
-            invoke, "ok" if ok else "fail", time_s=self.clock(), calls=calls,
+            invoke, "ok" if ok else "fail", time_s=self.clock(), calls=_calls(result.attempts, ambiguous=False),
             rows_by_source={s: tuple(ids) for s, ids in by_source.items()},
-            degraded=result.degraded, stale=result.stale, error=None if ok else (result.error or "all_failed"),
+            degraded=result.degraded, stale=result.stale, message="" if ok else result.error or "",
+            error=error.kind, error_status=error.status, error_code=error.code,
         )  # fmt: skip
         self.state.last_load[step.table] = result
         if result.rows:
@@ -165,10 +166,7 @@ class WorkloadRunner:
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        calls = tuple(
-            SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms, ambiguous=a.ambiguous)
-            for a in result.attempts
-        )
+        calls = _calls(result.attempts)
         if result.outcome == "ok":
             completion = self.history.complete(
                 invoke, "ok", time_s=self.clock(), source=result.source, row_id=result.row_id, calls=calls
@@ -229,15 +227,13 @@ class WorkloadRunner:
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        calls = tuple(SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms,
-                                 ambiguous=a.ambiguous) for a in result.attempts)  # fmt: skip
-        error = None
+        error = OpError(None)
         if result.outcome != "ok":
             last = result.attempts[-1] if result.attempts else None
-            error = "source_unavailable" if last is None else _kind(last.kind, last.code)
+            error = OpError("source_unavailable") if last is None else _error_of(last)
         self.history.complete(
             invoke, result.outcome, time_s=self.clock(), source=result.source, row_id=result.row_id,
-            calls=calls, error=error,
+            calls=_calls(result.attempts), error=error.kind, error_status=error.status, error_code=error.code,
         )  # fmt: skip
 
     # --- resolve_pending ----------------------------------------------------------------------------
@@ -253,5 +249,39 @@ class WorkloadRunner:
             )  # fmt: skip
 
 
-def _kind(kind: str, code: str | None) -> str:
-    return f"{kind}:{code}" if code and code not in kind else kind
+def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceCall, ...]:
+    """The history's record of the client's attempts (loads keep no `ambiguous`: a read changes nothing)."""
+    return tuple(
+        SourceCall(
+            source=a.source,
+            kind=a.kind,
+            status=a.status,
+            code=a.code,
+            latency_ms=a.latency_ms,
+            ambiguous=a.ambiguous and ambiguous,
+        )
+        for a in attempts
+    )
+
+
+class OpError(NamedTuple):
+    """How an operation ended, for its completion event (`kind` None: it did not fail)."""
+
+    kind: ErrorKind | None
+    status: int | None = None
+    code: str | None = None
+
+
+def _error_of(attempt: Attempt) -> OpError:
+    """The error of an operation decided by this (failed) attempt."""
+    return OpError("error" if attempt.kind == "ok" else attempt.kind, attempt.status, attempt.code)
+
+
+def _load_error(attempts: Sequence[Attempt]) -> OpError:
+    """A failed load (every source failed): their common failure, or `all_failed` when they differ."""
+    failed = [a for a in attempts if not a.ok]
+    if failed and len({(a.kind, a.status, a.code) for a in failed}) == 1:
+        return _error_of(failed[0])
+    if failed and len({a.kind for a in failed}) == 1:
+        return _error_of(failed[0])._replace(status=None, code=None)
+    return OpError("all_failed")

@@ -48,11 +48,18 @@ class Exploration:
     profile: ClientProfile
     result: SearchResult
     saved: list[Saved] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    """Runs refused for writing on read-only external projects."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def violated(self) -> bool:
         return bool(self.result.found or self.result.flaky)
+
+    @property
+    def failed(self) -> bool:
+        """Not a clean exploration: a violation, runs that kept breaking, or runs refused."""
+        return self.violated or self.result.stopped == "errors" or bool(self.refused)
 
 
 def _database(options: ExploreOptions) -> Path | None:
@@ -90,6 +97,8 @@ def explore(
                     result.flaky.append(FlakyFinding(saved.invariant, saved.scenario, runs, runs + 1, message))
         except KeyboardInterrupt:
             result.stopped = "interrupted"
+        finally:
+            done.refused = list(runner.refused)
     return done
 
 
@@ -125,6 +134,8 @@ def summary(done: Exploration) -> ExploreSummary:
         flaky=tuple(FlakyViolation(invariant=f.invariant, message=f.message, failed_runs=f.failed_runs, runs=f.runs,
                                    scenario_yaml=dump_scenario(f.scenario)) for f in flaky),
         errors=tuple(r.errors[:10]),
+        refused=len(done.refused),
+        refusal=done.refused[0] if done.refused else None,
     )  # fmt: skip
 
 

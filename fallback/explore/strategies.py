@@ -8,6 +8,9 @@ ignores its `-seed` flag, so neither could be replayed. Faults start and end on 
 Every choice is ordered so that Hypothesis shrinks toward the simpler schedule: fewer faults
 and steps, `down` before subtler toxics, PRIMARY before BOLT before OLD, a fault lasting the
 whole workload, one operation, one worker, no seed rows.
+
+Which kinds are drawn, in which order, and the values of each one's main attribute come from the
+fault registry (`fallback.faults`: `explore_rank` and the main attribute's `search` values).
 """
 
 from __future__ import annotations
@@ -17,20 +20,12 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fallback.explore.options import OP_DEADLINE_S
+from fallback.faults import EXPLORED, KINDS
 from fallback.scenario import SOURCES, TARGETS, Fault, Flap, Group, Scenario, Step, Workload
 
 Draw = Any
-EXPLORE_TOXICS = ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
-"""What the explorer injects (`slicer` only re-chunks a stream: no outage worth a search budget)."""
-_ATTRIBUTES: dict[str, tuple[str, tuple[int, ...]]] = {
-    # toxic: (attribute, values in shrink order), named as Toxiproxy names them.
-    "latency": ("latency", (100, 300, 1000, 50)),
-    "timeout": ("timeout", (0, 200, 1000)),  # 0: a blackhole, the connection is held open
-    "reset_peer": ("timeout", (0, 100, 500)),
-    "slow_close": ("delay", (500, 100, 2000)),
-    "bandwidth": ("rate", (1, 8, 64)),
-    "limit_data": ("bytes", (0, 64, 512, 4096)),
-}
+EXPLORE_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED)
+"""What the explorer injects, simplest first (the registry leaves out `slicer`: it only re-chunks a stream)."""
 MAX_STEPS = 3
 MAX_COUNT = 4
 MAX_FAULTS = 3
@@ -42,7 +37,7 @@ quarters = st.integers(0, 8).map(lambda q: q / 4)
 
 @st.composite
 def faults(draw: Draw) -> Fault:
-    """One deterministic fault on any link; `down` never takes stream or toxicity."""
+    """One deterministic fault on any link; `down` (no envelope) never takes stream or toxicity."""
     toxic = draw(st.sampled_from(EXPLORE_TOXICS))
     target = draw(st.sampled_from(TARGETS))
     at = draw(st.just(0.0) | quarters)  # half the faults are on from the start
@@ -51,10 +46,11 @@ def faults(draw: Draw) -> Fault:
     if flap is not None and until is None:
         until = at + 2.0  # a flap needs an end; the workload's length is unknown (count-only steps)
     extra: dict[str, Any] = {}
-    if toxic != "down":
-        name, values = _ATTRIBUTES[toxic]
-        extra = {"attributes": {name: draw(st.sampled_from(values))},
-                 "stream": draw(st.sampled_from(("downstream", "upstream")))}  # fmt: skip
+    main = KINDS[toxic].main_attribute
+    if main is not None:
+        extra["attributes"] = {main.name: draw(st.sampled_from(main.search))}
+    if KINDS[toxic].takes_envelope():
+        extra["stream"] = draw(st.sampled_from(("downstream", "upstream")))
     return Fault(at=at, until=until, target=target, toxic=toxic, flap=flap, **extra)
 
 
@@ -98,17 +94,17 @@ def _unpaced(item: Step | Group) -> Step | Group:
 seed_counts = st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in SOURCES})
 
 
-def _one_down_per_link(drawn: list[Fault]) -> bool:
-    """Two `down` windows on one proxy could overlap, which a scenario file may not say.
+def _one_exclusive_per_target(drawn: list[Fault]) -> bool:
+    """Two `down` windows (an exclusive kind) on one proxy could overlap, which a scenario file may not say.
 
     A filter (rather than `unique_by`, which redraws, or dropping repeats in a `map`) keeps each
     fault one span of choices that the shrinker can delete whole."""
-    downs = [f.target for f in drawn if f.toxic == "down"]
-    return len(downs) == len(set(downs))
+    exclusive = [(f.toxic, f.target) for f in drawn if f.exclusive]
+    return len(exclusive) == len(set(exclusive))
 
 
 def _faults() -> st.SearchStrategy[list[Fault]]:
-    return st.lists(faults(), max_size=MAX_FAULTS).filter(_one_down_per_link)
+    return st.lists(faults(), max_size=MAX_FAULTS).filter(_one_exclusive_per_target)
 
 
 @st.composite

@@ -9,6 +9,8 @@ import uvicorn
 
 from .app import create_app
 from .config import GatewayConfig
+from .limits import MAX_HEADER_BYTES
+from .protocol import GatewayH11Protocol
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> None:
         # PostgREST's HTTP server (warp) closes idle keep-alive connections after 30 s; uvicorn's own default
         # (5 s) would close a connection whose reply a `timeout` toxic swallowed, turning a hang into a reset.
         timeout_keep_alive=30,
+        # Requests whose line and headers pass 50 KiB get 431 with a JSON body, not a reset (protocol.py).
+        http=GatewayH11Protocol,
+        h11_max_incomplete_event_size=MAX_HEADER_BYTES,
     )
 
 

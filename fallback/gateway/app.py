@@ -5,6 +5,8 @@
     *    /rest/v1/{table}   PostgREST's table API behind Supabase's apikey check
     *    /rest/v1/rpc/{fn}  404 PGRST202 (functions are not served)
     GET  /rest/v1/          a minimal OpenAPI-like description of the exposed tables
+
+Before any route: 431 when the request line and headers pass 50 KiB (`HeaderLimit`, limits.py).
 """
 
 from __future__ import annotations
@@ -15,15 +17,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import errors, handlers
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
 from .errors import JSON_UTF8, GatewayError
+from .limits import MAX_HEADER_BYTES, header_bytes
 
 log = logging.getLogger("fallback.gateway")
 Handler = Callable[[Database, handlers.Call], Awaitable[Response]]
@@ -40,6 +45,26 @@ def error_response(error: GatewayError, head: bool = False) -> Response:
     headers = error.response_headers()
     headers["Content-Type"] = JSON_UTF8
     return Response(b"" if head else error.body(), error.status, headers)
+
+
+class HeaderLimit:
+    """431 for a request whose line and headers pass `MAX_HEADER_BYTES`, however it arrived.
+
+    The server's own limit (h11, see protocol.py) only applies while it waits for more of the head;
+    a head that arrives in one read is whole before h11 measures it. This check makes the limit exact."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            target = scope.get("raw_path", b"") + b"?" + scope.get("query_string", b"")
+            size = header_bytes(target, scope["headers"])
+            if size > MAX_HEADER_BYTES:
+                error = errors.header_fields_too_large(MAX_HEADER_BYTES, size)
+                await error_response(error, head=scope["method"] == "HEAD")(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 class Gateway:
@@ -116,6 +141,6 @@ def create_app(config: GatewayConfig, db: Database | None = None) -> Starlette:
         finally:
             await gateway.db.close()
 
-    app = Starlette(routes=gateway.routes(), lifespan=lifespan)
+    app = Starlette(routes=gateway.routes(), lifespan=lifespan, middleware=[Middleware(HeaderLimit)])
     app.state.gateway = gateway
     return app

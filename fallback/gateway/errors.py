@@ -77,6 +77,23 @@ def invalid_body(message: str = "Empty or invalid json") -> GatewayError:
     return GatewayError(400, "PGRST102", message)
 
 
+def json_too_deep(limit: int) -> GatewayError:
+    return GatewayError(
+        400, "PGRST102", "JSON body nested too deeply",
+        f"The body nests arrays and objects more than {limit} levels deep; this gateway accepts at most {limit}.",
+    )
+
+
+def header_fields_too_large(limit: int, size: int | None = None) -> GatewayError:
+    """No PGRST code: PostgREST's HTTP server (warp) refuses such a request before PostgREST sees it."""
+    sent = f"{size} bytes" if size is not None else f"more than {limit} bytes"
+    return GatewayError(
+        431, None, "Request header fields too large",
+        f"The request line and headers take {sent}; this gateway accepts at most {limit}.",
+        "Send a shorter token, cookie or query string.",
+    )
+
+
 def range_not_satisfiable(details: str) -> GatewayError:
     return GatewayError(416, "PGRST103", "Requested range not satisfiable", details)
 

@@ -16,6 +16,7 @@ from . import errors, sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8
+from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
 from .query import ParsedQuery, SelectItem, parse_query
 from .schema_cache import Column, Table
@@ -110,6 +111,8 @@ async def _payload(request: Request) -> object:
     if content_type not in ("application/json", ""):
         raise errors.unsupported_content_type(content_type)
     raw = await request.body()
+    if json_deeper_than(raw, MAX_JSON_DEPTH):
+        raise errors.json_too_deep(MAX_JSON_DEPTH)
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError):

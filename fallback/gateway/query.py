@@ -8,18 +8,23 @@ Column names are only *names* here; `sql.py` checks them against the schema cach
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from . import errors
+from .casts import is_type_name
+from .limits import MAX_LOGIC_DEPTH
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
 OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"})
 IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unknown"})
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
-_LOGIC_KEYS = {"or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True)}
-_CAST = re.compile(r"^[a-z_][a-z0-9_ ]*(\[\])?$")
+LogicOp = Literal["and", "or"]
+_LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
+    "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
+}
+_GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
 
 
 @dataclass(frozen=True)
@@ -117,9 +122,12 @@ def parse_select(text: str) -> tuple[SelectItem, ...]:
         cast: str | None = None
         head, sep, tail = part.partition("::")
         if sep:
-            cast = tail.strip().lower()
-            if not _CAST.match(cast):
-                raise errors.parse_error("failed to parse select parameter", f"invalid cast {tail!r}")
+            cast = tail.strip()
+            if not is_type_name(cast):
+                raise errors.parse_error(
+                    f"failed to parse select parameter ({text})",
+                    f"invalid cast {tail!r}: expected a type name (letters, digits, '_', '$' and spaces)",
+                )
         if ":" in head and not head.startswith('"'):
             alias, head = (s.strip() for s in head.split(":", 1))
             alias = unquote(alias)
@@ -159,26 +167,81 @@ def parse_operation(column: str, text: str) -> Filter:
     return Filter(column, op, value, negated)  # type: ignore[arg-type]
 
 
-def parse_logic(op: Literal["and", "or"], text: str, negated: bool = False) -> Logic:
-    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree."""
+def parse_logic(op: LogicOp, text: str, negated: bool = False) -> Logic:
+    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree, at most `MAX_LOGIC_DEPTH` groups deep.
+
+    One pass over the text with an explicit stack of open groups: no recursion, time linear in the length."""
+
+    def fail(details: str) -> errors.GatewayError:
+        return errors.parse_error(f"failed to parse logic tree ({text})", details)
+
     if not (text.startswith("(") and text.endswith(")")) or text == "()":
-        raise errors.parse_error(f"failed to parse logic tree ({text})", "expected a non-empty (...) list")
-    children: list[Condition] = []
-    for raw in split_top_level(text[1:-1]):
-        item = raw.strip()
-        for key, (child_op, child_negated) in _LOGIC_KEYS.items():
-            if item.startswith(key + "("):
-                children.append(parse_logic(child_op, item[len(key):], child_negated))  # type: ignore[arg-type]
-                break
-        else:
-            column, sep, rest = _split_column(item)
-            if not sep:
-                raise errors.parse_error(f"failed to parse logic tree ({text})", f"bad condition {item!r}")
-            filt = parse_operation(column, rest)
-            if isinstance(filt.value, str):
-                filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
-            children.append(filt)
-    return Logic(op, tuple(children), negated)
+        raise fail("expected a non-empty (...) list")
+    stack: list[tuple[LogicOp, bool, list[Condition]]] = [(op, negated, [])]
+    i = 1
+    while True:
+        group = _GROUP.match(text, i)
+        if group is not None:
+            if len(stack) == MAX_LOGIC_DEPTH:
+                raise fail(f"the tree nests more than {MAX_LOGIC_DEPTH} levels deep, the most this gateway accepts")
+            if text.startswith(")", group.end()):
+                raise fail("expected a non-empty (...) list")
+            stack.append(("and" if group[2] == "and" else "or", group[1] is not None, []))
+            i = group.end()
+            continue
+        end = _item_end(text, i)
+        stack[-1][2].append(_logic_filter(text[i:end].strip(), fail))
+        i = end
+        while text[i : i + 1] != ",":  # close groups up to the next item
+            if i >= len(text):
+                raise fail("unbalanced parentheses")
+            group_op, group_negated, children = stack.pop()
+            node = Logic(group_op, tuple(children), group_negated)
+            i += 1
+            while text[i : i + 1].isspace():
+                i += 1
+            if not stack:
+                if i != len(text):
+                    raise fail("unexpected text after the closing parenthesis")
+                return node
+            stack[-1][2].append(node)
+            if text[i : i + 1] not in (",", ")", ""):
+                raise fail(f"unexpected {text[i]!r} after a closing parenthesis")
+        i += 1
+
+
+def _item_end(text: str, start: int) -> int:
+    """Where the condition starting at `start` ends: its `,` or `)` (outside quotes and its own parentheses)."""
+    depth = 0
+    quoted = escaped = False
+    for index in range(start, len(text)):
+        char = text[index]
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped = char == "\\"
+            quoted = char != '"'
+        elif char == '"':
+            quoted = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            if depth == 0:
+                return index
+            depth -= 1
+        elif char == "," and depth == 0:
+            return index
+    return len(text)
+
+
+def _logic_filter(item: str, fail: Callable[[str], errors.GatewayError]) -> Filter:
+    column, sep, rest = _split_column(item)
+    if not sep:
+        raise fail(f"bad condition {item!r}")
+    filt = parse_operation(column, rest)
+    if isinstance(filt.value, str):
+        filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
+    return filt
 
 
 def _split_column(item: str) -> tuple[str, str, str]:
@@ -247,7 +310,7 @@ def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
             continue
         elif key in _LOGIC_KEYS:
             logic_op, negated = _LOGIC_KEYS[key]
-            where.append(parse_logic(logic_op, value, negated))  # type: ignore[arg-type]
+            where.append(parse_logic(logic_op, value, negated))
         else:
             where.append(parse_operation(unquote(key), value))
     return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict)

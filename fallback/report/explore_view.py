@@ -23,9 +23,20 @@ def _coverage_rows(e: ExploreSummary) -> tuple[list[str], list[list[str]]]:
     return links, [[row.fault, *(str(row.links[link]) for link in links)] for row in e.coverage]
 
 
+def refusal_line(e: ExploreSummary) -> str | None:
+    """One sentence on the runs refused for writing on read-only external projects, if any."""
+    if not e.refused:
+        return None
+    return f"{e.refused} runs refused, not judged: {e.refusal}"
+
+
 def explore_markdown(e: ExploreSummary) -> list[str]:
     head = "| invariant | judged | broken | counterexample | flaky | spec claim |"
-    lines = ["## Exploration", "", _stats(e), "", head, "|---|---|---|---|---|---|"]
+    lines = ["## Exploration", "", _stats(e), ""]
+    refused = refusal_line(e)
+    if refused:
+        lines += [f"> ⛔ **{refused}**", ""]
+    lines += [head, "|---|---|---|---|---|---|"]
     for i in e.invariants:
         name = f"{i.name} (declared)" if i.declared else i.name
         lines.append(f"| {name} | {i.judged} | {i.broken} | {'❌ yes' if i.counterexample else '✅ none'} | {i.flaky} "
@@ -61,6 +72,7 @@ def explore_html(e: ExploreSummary) -> str:
     parts = [
         "<section id='explore'><h2>Exploration</h2>",
         f"<p>{escape(_stats(e).replace('`', '').replace('**', ''))}</p>",
+        f"<p class='error'>{escape(refusal_line(e) or '')}</p>" if e.refused else "",
         _table(["invariant", "judged", "broken", "counterexample", "flaky", "spec claim"], invariants),
         "<h3>Fault coverage (schedules per toxic × link)</h3>",
         _table(["fault", *links], rows),

@@ -11,7 +11,7 @@ from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_html
 from fallback.report.markdown import ICONS, verdict_cell
 from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
-from fallback.report.svg import availability, bar_chart, distribution, latency_plot
+from fallback.svg import availability, bar_chart, distribution, latency_plot
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1600px;padding:16px 24px;color:#222}

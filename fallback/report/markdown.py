@@ -1,7 +1,15 @@
 """`report.md`: a summary fit for `$GITHUB_STEP_SUMMARY`: one verdict table with the clients
-side by side, then every failed expectation (expected vs observed) and checker violation."""
+side by side, then every failed expectation (expected vs observed) and checker violation.
+
+Text that comes from a scenario, a client or an error is escaped (`_cell`: HTML, table pipes) or
+fenced (`_fenced`: a fence longer than any run of backticks in it): GitHub renders raw HTML in
+Markdown, and report.html and junit.xml escape the same text.
+"""
 
 from __future__ import annotations
+
+import re
+from html import escape
 
 from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_markdown
@@ -12,7 +20,15 @@ MAX_VIOLATIONS = 5
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """`text` as inline Markdown: HTML escaped, `|` escaped for tables, line breaks kept."""
+    return escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>")
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    """`lines` in a code block whose fence no backtick run inside can close."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
 
 
 def verdict_cell(run: ClientRun | None) -> str:
@@ -44,7 +60,7 @@ def _header(run: RunRecord) -> list[str]:
 
 def _table(run: RunRecord) -> list[str]:
     clients = run.client_names()
-    lines = ["| scenario | " + " | ".join(clients) + " |", "|---|" + "---|" * len(clients)]
+    lines = ["| scenario | " + " | ".join(_cell(c) for c in clients) + " |", "|---|" + "---|" * len(clients)]
     for scenario in run.scenarios:
         cells = [verdict_cell(scenario.client(name)) for name in clients]
         lines.append(f"| {_cell(scenario.name)} | " + " | ".join(cells) + " |")
@@ -52,9 +68,9 @@ def _table(run: RunRecord) -> list[str]:
 
 
 def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
-    lines = [f"### {ICONS[client.verdict]} {scenario.name} · {client.client}", ""]
+    lines = [f"### {ICONS[client.verdict]} {_cell(scenario.name)} · {_cell(client.client)}", ""]
     if client.error:
-        lines += ["The run itself failed:", "", "```", client.error, "```", ""]
+        lines += ["The run itself failed:", "", *_fenced([client.error]), ""]
     failed = client.failed()
     if failed:
         lines += ["| check | expected | observed |", "|---|---|---|"]
@@ -64,11 +80,11 @@ def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
     if checker is not None and not checker.valid:
         shown = checker.violations[:MAX_VIOLATIONS]
         more = len(checker.violations) - len(shown)
-        lines += [f"<details><summary>{_cell(checker.summary())}</summary>", "", "```"]
-        lines += [v.replay() + "\n" for v in shown]
+        lines += [f"<details><summary>{_cell(checker.summary())}</summary>", ""]
+        replays = [v.replay() + "\n" for v in shown]
         if more:
-            lines.append(f"... and {more} more (see report.json)")
-        lines += ["```", "", "</details>", ""]
+            replays.append(f"... and {more} more (see report.json)")
+        lines += [*_fenced(replays), "", "</details>", ""]
     return lines
 
 
@@ -79,7 +95,7 @@ def _claims(run: RunRecord) -> list[str]:
         return []
     lines = ["## Promises broken by the spec-faithful client", "", "| scenario | client | promise | observed |",
              "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {_cell(s.name)} | {c.client} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
+    lines += [f"| {_cell(s.name)} | {_cell(c.client)} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
               for s, c, e in rows]  # fmt: skip
     return [*lines, ""]
 

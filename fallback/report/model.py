@@ -206,7 +206,7 @@ class RunRecord(Record):
     def _explore_verdict(self) -> tuple[Verdict, ...]:
         if self.explore is None:
             return ()
-        if self.explore.stopped == "errors":
+        if self.explore.stopped == "errors" or self.explore.refused:
             return ("error",)
         return ("fail",) if self.explore.counterexamples or self.explore.flaky else ()
 

@@ -1,59 +1,73 @@
 """Names a scenario file may use, and the value types shared by the scenario models.
 
-Every closed set of names is a `Literal` (typed for the engine) guarded by a `one_of`
-validator, so a typo is reported as `unknown toxic 'lag' (known: down, latency, ...)`
-rather than as pydantic's generic literal error.
+Every closed set of names is guarded by a `one_of` validator, so a typo is reported as
+`unknown toxic 'lag' (known: down, latency, ...)` rather than as pydantic's generic literal
+error. Fixed sets are `Literal`s (typed for the engine); the sources (`fallback.names`) and the
+fault kinds and targets (the fault registry, `fallback.faults`) are read from their one definition.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
+from fallback.faults import FAULT_KINDS, KINDS, TARGETS
+from fallback.names import SOURCE_NAMES, unknown
 from fallback.scenario.units import format_duration, format_rate, parse_duration, parse_rate
 
-SourceName = Literal["PRIMARY", "BOLT", "OLD"]
-LinkName = Literal["api", "db"]
+__all__ = [
+    "CLIENT_OPS",
+    "SOURCES",
+    "STEP_OPS",
+    "STREAMS",
+    "TABLES",
+    "TARGETS",
+    "TOXICS",
+    "TOXIC_ATTRIBUTES",
+    "ClientOp",
+    "Duration",
+    "Op",
+    "Rate",
+    "Record",
+    "Source",
+    "SourceName",
+    "StepOp",
+    "StreamName",
+    "Table",
+    "TableName",
+    "one_of",
+    "unknown",
+]
+
+SourceName = str
+"""One of `SOURCES` (a plain name: the sources come from `fallback.names`, not from a Literal)."""
 TableName = Literal["profiles", "user_challenges"]
 ClientOp = Literal["load", "create", "update", "assign_mt5"]
 StepOp = Literal["load", "create", "update", "assign_mt5", "pause", "resolve_pending"]
-ToxicKind = Literal["down", "latency", "timeout", "reset_peer", "bandwidth", "slow_close", "slicer", "limit_data"]
 StreamName = Literal["upstream", "downstream"]
 
-SOURCES: tuple[str, ...] = get_args(SourceName)
+SOURCES: tuple[str, ...] = SOURCE_NAMES
 """In priority order."""
-LINKS: tuple[str, ...] = get_args(LinkName)
 TABLES: tuple[str, ...] = get_args(TableName)
 CLIENT_OPS: tuple[str, ...] = get_args(ClientOp)
 STEP_OPS: tuple[str, ...] = get_args(StepOp)
-TOXICS: tuple[str, ...] = get_args(ToxicKind)
+TOXICS: tuple[str, ...] = FAULT_KINDS
+"""Every fault kind of the registry (`fallback.faults`), `down` included."""
 STREAMS: tuple[str, ...] = get_args(StreamName)
-TARGETS: tuple[str, ...] = tuple(f"{source}.{link}" for source in SOURCES for link in LINKS)
 
 TOXIC_ATTRIBUTES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    # toxic: (required, optional), named as Toxiproxy's API names them (toxics/*.go).
-    "down": ((), ()),
-    "latency": (("latency",), ("jitter",)),
-    "timeout": ((), ("timeout",)),
-    "reset_peer": ((), ("timeout",)),
-    "bandwidth": (("rate",), ()),
-    "slow_close": (("delay",), ()),
-    "slicer": (("average_size",), ("size_variation", "delay")),
-    "limit_data": (("bytes",), ()),
+    kind.name: (
+        tuple(a.name for a in kind.attributes if a.required),
+        tuple(a.name for a in kind.attributes if not a.required),
+    )
+    for kind in KINDS.values()
 }
+"""kind: (required, optional) attribute names, derived from the fault registry."""
 
 
-def unknown(what: str, value: object, known: tuple[str, ...]) -> str:
-    """`unknown toxic 'lag' (known: down, latency, ...)`, with a suggestion for near misses."""
-    message = f"unknown {what} {value!r} (known: {', '.join(known)})"
-    close = difflib.get_close_matches(str(value), known, n=1)
-    return f"{message}; did you mean {close[0]!r}?" if close else message
-
-
-def one_of(what: str, known: tuple[str, ...]) -> BeforeValidator:
+def one_of(what: str, known: Sequence[str]) -> BeforeValidator:
     def check(value: object) -> object:
         if not isinstance(value, str) or value not in known:
             raise ValueError(unknown(what, value, known))

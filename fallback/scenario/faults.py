@@ -4,28 +4,21 @@ Offsets (`at`, `until`) are seconds from the start of the workload. A fault with
 lasts until the workload ends. `flap` turns one fault into a train of windows: the link is
 faulty for `duty * period` seconds at the start of every `period`.
 
-`down` disables the Toxiproxy proxy (new connections refused, open ones closed); every
-other kind is a Toxiproxy toxic whose `attributes` use Toxiproxy's own names.
+What each kind (`toxic:`) accepts comes from the fault registry (`fallback.faults`): `down`
+disables the Toxiproxy proxy (new connections refused, open ones closed); every other kind is
+a Toxiproxy toxic whose `attributes` use Toxiproxy's own names. Windows of an `exclusive` kind
+(`down`) on one target must not overlap (`overlapping`): drills apply the same rule to `--fail`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from typing import Annotated
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from fallback.scenario._types import (
-    STREAMS,
-    TARGETS,
-    TOXIC_ATTRIBUTES,
-    TOXICS,
-    Duration,
-    Record,
-    StreamName,
-    ToxicKind,
-    one_of,
-    unknown,
-)
+from fallback.faults import KINDS, Value
+from fallback.scenario._types import STREAMS, TARGETS, TOXICS, Duration, Record, StreamName, one_of
 
 MAX_WINDOWS = 10_000
 """A flap expanding to more windows than this is almost certainly a typo in `period`."""
@@ -42,8 +35,9 @@ class Fault(Record):
     until: Duration | None = None
     target: Annotated[str, one_of("target", TARGETS)]
     """`<SOURCE>.<link>`: the Toxiproxy proxy, e.g. `PRIMARY.api` (HTTP) or `PRIMARY.db` (PostgreSQL)."""
-    toxic: Annotated[ToxicKind, one_of("toxic", TOXICS)]
-    attributes: dict[str, int] = Field(default_factory=dict, validate_default=True)
+    toxic: Annotated[str, one_of("toxic", TOXICS)]
+    """A fault kind of the registry: `down`, `latency`, ..."""
+    attributes: dict[str, Value] = Field(default_factory=dict, validate_default=True)
     stream: Annotated[StreamName, one_of("stream", STREAMS)] = "downstream"
     toxicity: float = Field(default=1.0, ge=0.0, le=1.0)
     flap: Flap | None = None
@@ -58,37 +52,45 @@ class Fault(Record):
 
     @field_validator("attributes")
     @classmethod
-    def _known_attributes(cls, attributes: dict[str, int], info: ValidationInfo) -> dict[str, int]:
+    def _known_attributes(cls, attributes: dict[str, Value], info: ValidationInfo) -> dict[str, Value]:
         toxic = info.data.get("toxic")
         if toxic is None:  # the toxic itself was invalid: that error is reported instead
             return attributes
-        required, optional = TOXIC_ATTRIBUTES[toxic]
-        if toxic == "down" and attributes:
-            raise ValueError("`down` disables the proxy and takes no attributes")
-        for name, value in attributes.items():
-            if name not in required + optional:
-                raise ValueError(unknown(f"attribute for {toxic}", name, required + optional))
-            if value < 0:
-                raise ValueError(f"{name} must be >= 0, got {value}")
-        missing = [name for name in required if name not in attributes]
-        if missing:
-            raise ValueError(f"{toxic} needs {', '.join(missing)}")
-        return attributes
+        return KINDS[toxic].check_attributes(attributes)
 
     @field_validator("stream", "toxicity")
     @classmethod
-    def _not_for_down(cls, value: object, info: ValidationInfo) -> object:
-        if info.data.get("toxic") == "down":
-            raise ValueError(f"`down` disables the whole proxy: `{info.field_name}` does not apply")
+    def _envelope_applies(cls, value: object, info: ValidationInfo) -> object:
+        toxic = info.data.get("toxic")
+        problem = KINDS[toxic].applier.envelope_error(toxic, str(info.field_name)) if toxic is not None else None
+        if problem is not None:
+            raise ValueError(problem)
         return value
+
+    @field_validator("toxic")
+    @classmethod
+    def _takes_target(cls, toxic: str, info: ValidationInfo) -> str:
+        target = info.data.get("target")
+        if target is not None:  # `target` is a known target of some kind: is it one of this kind's?
+            KINDS[toxic].check_target(target)
+        return toxic
 
     @property
     def source(self) -> str:
-        return self.target.split(".")[0]
+        return self.target.partition(".")[0]
 
     @property
     def link(self) -> str:
-        return self.target.split(".")[1]
+        """`api`, `db` (or a process's name); empty for a whole-source target."""
+        return self.target.partition(".")[2]
+
+    @property
+    def exclusive(self) -> bool:
+        return KINDS[self.toxic].exclusive
+
+    def end_s(self, end: float | None) -> float | None:
+        """When its last window ends; `end`: when the workload ends (None: unknown)."""
+        return self.until if self.until is not None else end
 
 
 class FaultWindow(Record):
@@ -103,7 +105,7 @@ class FaultWindow(Record):
     source: str
     link: str
     toxic: str
-    attributes: dict[str, int]
+    attributes: dict[str, Value]
     stream: str
     toxicity: float
     name: str
@@ -142,3 +144,19 @@ def windows(index: int, fault: Fault, end_s: float | None) -> list[FaultWindow]:
         result.append(window(start, min(start + on, stop)))
         k += 1
     return result
+
+
+def overlapping(faults: Sequence[Fault], end: float | None) -> Iterator[tuple[int, int]]:
+    """`(later, earlier)` index pairs of faults of one `exclusive` kind (`down`) on one target whose
+    windows overlap: the end of one would end the other too. One rule for scenario files and drills.
+
+    `end` is when the workload ends (a fault without `until` lasts until then); None: unknown.
+    Windows that only touch (one ends when the next starts) do not overlap."""
+    for index, fault in enumerate(faults):
+        for other in range(index):
+            earlier = faults[other]
+            if not fault.exclusive or (earlier.target, earlier.toxic) != (fault.target, fault.toxic):
+                continue
+            earlier_end, fault_end = earlier.end_s(end), fault.end_s(end)
+            if (earlier_end is None or fault.at < earlier_end) and (fault_end is None or earlier.at < fault_end):
+                yield index, other

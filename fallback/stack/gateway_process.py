@@ -17,7 +17,7 @@ from fallback.stack import process, wait
 from fallback.stack.binaries import postgrest_binary
 from fallback.stack.errors import MissingBinary
 from fallback.stack.ports import HOST
-from fallback.stack.state import ProcessRecord
+from fallback.stack.state import ProcessKind, ProcessRecord
 
 GATEWAY_ENV = "FALLBACK_GATEWAY"
 
@@ -69,7 +69,8 @@ def start(
     log = state_dir / name / "gateway.log"
     return [
         process.spawn(
-            f"gateway:{name}",
+            ProcessKind.gateway,
+            name,
             [sys.executable, "-m", "fallback.gateway", "--config", str(config_path)],
             log,
             cmdline_hint=str(config_path),
@@ -93,7 +94,7 @@ def _start_postgrest(
         "PGRST_ADMIN_SERVER_PORT": str(admin_port),
         "PGRST_DB_POOL": "10",
     }
-    postgrest = process.spawn(f"postgrest:{name}", [str(binary)], state_dir / name / "postgrest.log",
+    postgrest = process.spawn(ProcessKind.postgrest, name, [str(binary)], state_dir / name / "postgrest.log",
                               cmdline_hint=str(binary), env=env)  # fmt: skip
     config_path = state_dir / name / "kong.json"
     _write_private_json(config_path, {
@@ -101,7 +102,8 @@ def _start_postgrest(
         "upstream_url": f"http://{HOST}:{api_port}", "admin_url": f"http://{HOST}:{admin_port}",
     })  # fmt: skip
     kong = process.spawn(
-        f"gateway:{name}",
+        ProcessKind.gateway,
+        name,
         [sys.executable, "-m", "fallback.gateway.kong", "--config", str(config_path)],
         state_dir / name / "gateway.log",
         cmdline_hint=str(config_path),

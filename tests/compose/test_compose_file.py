@@ -1,6 +1,6 @@
 """docker-compose.yml is well-formed and consistent with the embedded stack (no Docker engine runs here).
 
-Checked: service names, published ports against `PortLayout(25400)`, Toxiproxy's proxy names,
+Checked: service names, published ports against `PortLayout(COMPOSE_BASE_PORT)` (its own block, 25600),
 listen ports and upstreams, PostgREST reaching its database through `<SOURCE>.db`, every schema
 file of `fallback/stack/sql/` mounted (and every mounted file existing), pinned image tags, the
 variables the file needs being the ones `write_env` generates, and Kong's config.
@@ -19,7 +19,7 @@ import yaml
 
 from fallback.stack import compose
 from fallback.stack.errors import StackNotRunning
-from fallback.stack.ports import PortLayout
+from fallback.stack.ports import DEFAULT_BASE_PORT, PortLayout, port_is_free
 from fallback.stack.postgres import schema_files
 from fallback.stack.state import SOURCE_NAMES
 
@@ -141,7 +141,7 @@ def test_env_file_and_state(tmp_path: Path) -> None:
     assert compose.write_env(env_file) == env == compose.read_env(env_file), "never regenerated once written"
     assert len({env[f"{s}_JWT_SECRET"] for s in SOURCE_NAMES}) == 3
     state = compose.compose_state(env, tmp_path / "state")
-    assert state.kind == "compose" and state.toxiproxy_url == "http://127.0.0.1:25499"
+    assert state.kind == "compose" and state.toxiproxy_url == f"http://127.0.0.1:{LAYOUT.toxiproxy_api}"
     for index, source in enumerate(state.sources):
         ports = LAYOUT.source(index)
         assert source.api_url == f"http://127.0.0.1:{ports.api_proxy}"
@@ -152,9 +152,18 @@ def test_env_file_and_state(tmp_path: Path) -> None:
         assert jwt.decode(source.service_role_key, source.jwt_secret, algorithms=["HS256"])["role"] == "service_role"
 
 
+def test_the_compose_block_is_its_own() -> None:
+    """An embedded stack on the default block (or the tests' 25500) never answers for the compose stack."""
+    embedded = PortLayout(DEFAULT_BASE_PORT, len(SOURCE_NAMES)).all_ports()
+    tests = PortLayout(25500, len(SOURCE_NAMES)).all_ports()
+    assert not set(LAYOUT.all_ports()) & (set(embedded) | set(tests))
+
+
 def test_up_without_docker_waits_for_health_and_writes_no_state_when_nothing_answers(tmp_path: Path) -> None:
+    if not all(port_is_free(port) for port in LAYOUT.all_ports()):
+        pytest.skip(f"a compose stack is running on its block ({LAYOUT.base}..{LAYOUT.toxiproxy_api})")
     options = compose.ComposeOptions(state_dir=tmp_path / "s", env_file=tmp_path / "compose.env", run_docker=False,
                                      timeout_s=0.3)  # fmt: skip
     with pytest.raises(StackNotRunning):
-        compose.up(options)
+        compose.ComposeStack(options).start()
     assert (tmp_path / "compose.env").exists() and not (tmp_path / "s" / "state.json").exists()

@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from fallback.drill import DrillOptions, TrafficPlan, planned_windows, run_drill
+from fallback.engine.run import check_scenario
 from fallback.scenario import Scenario
 from fallback.stack.external import (
     ExternalConfigError,
     WritesNotAllowed,
-    check_scenario,
     ensure_writes_allowed,
     external_state,
     is_reachable,

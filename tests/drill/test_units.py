@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fallback.drill.figures import drill_figures, errors_by_kind, per_second
@@ -69,6 +71,60 @@ def test_bad_shorthand_is_refused(text: str) -> None:
 def test_planned_windows_drop_what_starts_after_the_drill() -> None:
     windows = planned_windows(["PRIMARY.api@10s-20s", "BOLT.api@40s-50s"], None, 30.0)
     assert [(w.target, w.start_s, w.end_s) for w in windows] == [("PRIMARY.api", 10.0, 20.0)]
+
+
+@pytest.mark.parametrize(
+    "fails",
+    [
+        ["PRIMARY.api@1s-3s", "PRIMARY.api@2s-6s"],  # defect 6: the first end re-enabled the proxy at 3 s
+        ["PRIMARY.api@2s-6s", "PRIMARY.api@1s-3s"],
+        ["PRIMARY.api@1s", "PRIMARY.api@8s-9s"],  # open-ended: lasts until the drill ends
+    ],
+)
+def test_overlapping_down_windows_on_one_target_are_refused(fails: list[str]) -> None:
+    with pytest.raises(TimelineError, match=r"overlaps --fail .*\(down on PRIMARY\.api\).*merge the two windows"):
+        planned_windows(fails, None, 10.0)
+
+
+def test_windows_that_touch_or_differ_are_accepted() -> None:
+    fails = ["PRIMARY.api@1s-3s", "PRIMARY.api@3s-6s", "BOLT.api@2s-4s", "PRIMARY.api:latency=5@1s-9s"]
+    windows = planned_windows(fails, None, 10.0)
+    assert [(w.target, w.toxic, w.start_s, w.end_s) for w in windows] == [
+        ("PRIMARY.api", "down", 1.0, 3.0),
+        ("PRIMARY.api", "latency", 1.0, 9.0),
+        ("BOLT.api", "down", 2.0, 4.0),
+        ("PRIMARY.api", "down", 3.0, 6.0),
+    ]
+
+
+def test_a_fail_overlapping_the_scenario_files_faults_is_refused(tmp_path: Path) -> None:
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(
+        "name: s\ndescription: d\nfaults:\n  - {at: 1s, until: 5s, target: PRIMARY.api, toxic: down}\n"
+        "workload:\n  steps:\n    - {op: load, count: 1}\n"
+    )
+    with pytest.raises(TimelineError, match=r"--fail 'PRIMARY.api@4s-6s' overlaps .*s\.yaml faults\[0\]"):
+        planned_windows(["PRIMARY.api@4s-6s"], scenario, 10.0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("PRIMARY.api:latency@1s", "--fail 'PRIMARY.api:latency@1s': latency needs a value (ms)"),
+        ("PRIMARY.api:latency=1.5@1s", "value: latency must be a whole number of ms, got 1.5"),
+        ("PRIMARY.api:down=3@1s", "`down` takes no value"),
+        ("NOPE.api@1s-2s", "--fail 'NOPE.api@1s-2s': target: unknown target 'NOPE.api' (known: PRIMARY.api,"),
+        ("PRIMARY.api:lag@1s", "kind: unknown toxic 'lag' (known: down, latency,"),
+        ("PRIMARY.api@5s-2s", "end: must be later than `at` (5s), got 2s"),
+        ("PRIMARY.api@x", "invalid duration 'x'"),
+    ],
+)
+def test_fail_errors_are_in_our_words(text: str, expected: str) -> None:
+    with pytest.raises(TimelineError) as info:
+        parse_fail(text)
+    message = str(info.value)
+    assert expected in message
+    assert "validation error" not in message and "pydantic" not in message and "\n" not in message
 
 
 def test_merge_prefers_the_timeline_and_keeps_live_faults() -> None:

@@ -147,8 +147,10 @@ def mint(secret: str, role: str, sub: str | None = None, exp_in: float = 3600, *
 
 
 class GatewayProcess:
-    def __init__(self, root: Path, port: int, config: dict[str, object]) -> None:
+    def __init__(self, root: Path, port: int, config: dict[str, object], cwd: Path = REPO) -> None:
         self.port = port
+        self.cwd = cwd
+        """The directory whose `fallback` package runs (`python -m` puts the working directory first)."""
         self.url = f"http://127.0.0.1:{port}"
         self.config_path = root / f"gateway-{port}.json"
         self.config_path.write_text(json.dumps({**config, "port": port}))
@@ -159,7 +161,7 @@ class GatewayProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fallback.gateway", "--config", str(self.config_path)],
-            cwd=REPO, stdout=log, stderr=log, start_new_session=True,
+            cwd=self.cwd, stdout=log, stderr=log, start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + 20

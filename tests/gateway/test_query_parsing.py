@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from fallback.gateway import errors
+from fallback.gateway.casts import is_type_name
+from fallback.gateway.limits import MAX_LOGIC_DEPTH
 from fallback.gateway.prefer import choose_schema, parse_prefer, parse_range, wants_object
 from fallback.gateway.query import (
     Filter,
@@ -37,6 +39,30 @@ def test_select_rejects(text: str) -> None:
     with pytest.raises(errors.GatewayError) as caught:
         parse_select(text)
     assert caught.value.code == "PGRST100"
+
+
+@pytest.mark.parametrize(
+    "cast",
+    ["text", "int4", "_int4", "double precision", "timestamp with time zone", "my$type", "TEXT", "tëxt", "int array",
+     "Character  Varying", "interval day to second", "double precision array"],
+)
+def test_casts_are_type_names(cast: str) -> None:
+    assert is_type_name(cast)
+    assert parse_select(f"alias:col::{cast}") == (SelectItem("col", "alias", cast),)
+
+
+@pytest.mark.parametrize(
+    "cast",
+    ["", " ", "int[]", "text)", "text;", "text--", "text/**/", "text'", "text\nint", "text\tint", "1int", "$1", "$$",
+     "text $$x", "pg_catalog.text", "text::int", "text or 1", "text from pg_authid", "int array array"],
+)
+def test_casts_other_than_type_names_are_refused(cast: str) -> None:
+    """Defect: `select=id::<text>` passed text matching a loose pattern (and anything before a newline) into SQL."""
+    assert not is_type_name(cast)
+    with pytest.raises(errors.GatewayError) as caught:
+        parse_query([("select", "id::" + cast)])
+    assert (caught.value.status, caught.value.code) == (400, "PGRST100")
+    assert "type name" in str(caught.value.details)
 
 
 def test_select_embedding_is_a_relationship_error() -> None:
@@ -85,6 +111,42 @@ def test_logic_trees() -> None:
         )),
         Logic("and", (Filter("g", "eq", "1"), Filter("h", "eq", "2")), negated=True),
     )
+
+
+def nested(depth: int, op: str = "or") -> str:
+    """`(or(or(...(a.eq.1)...)))`: `depth` levels of parentheses in all."""
+    return "(" + f"{op}(" * (depth - 1) + "a.eq.1" + ")" * depth
+
+
+def test_logic_trees_nest_up_to_the_bound() -> None:
+    parsed = parse_query([("and", nested(MAX_LOGIC_DEPTH, "not.and"))])
+    node = parsed.where[0]
+    levels = 1
+    while isinstance(node, Logic):
+        node, levels = node.children[0], levels + 1
+    assert node == Filter("a", "eq", "1") and levels == MAX_LOGIC_DEPTH + 1
+
+
+@pytest.mark.parametrize("depth", [MAX_LOGIC_DEPTH + 1, 500, 100_000])
+def test_logic_trees_nested_too_deep_are_400(depth: int) -> None:
+    """Defect 9: `or=` nested 500 deep ended in a RecursionError (500); now 400 PGRST100, whatever the depth."""
+    with pytest.raises(errors.GatewayError) as caught:
+        parse_query([("or", nested(depth))])
+    assert (caught.value.status, caught.value.code) == (400, "PGRST100")
+    assert caught.value.message.startswith("failed to parse logic tree (")
+    assert caught.value.details == (
+        f"the tree nests more than {MAX_LOGIC_DEPTH} levels deep, the most this gateway accepts"
+    )
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["(a.eq.1", "(a.eq.1))", "(a.eq.1),b.eq.2)", "(or(a.eq.1)", "(or(a.eq.1)x)", "(a.eq.1,)", "(or())", "(,a.eq.1)"],
+)
+def test_malformed_logic_trees_are_400(value: str) -> None:
+    with pytest.raises(errors.GatewayError) as caught:
+        parse_query([("or", value)])
+    assert (caught.value.status, caught.value.code) == (400, "PGRST100")
 
 
 @pytest.mark.parametrize("value", ["a.eq.1", "()", "(a)", "(a.zz.1)"])

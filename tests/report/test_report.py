@@ -70,7 +70,7 @@ def test_markdown_summary() -> None:
     assert "| scenario | reference | spec |" in lines
     assert "| primary-api-down | ✅ pass (2/2) | ❌ fail (1/2) |" in lines
     assert "| stack-broke | – | ⚠️ error |" in lines
-    assert "| no_lost_writes | holds | create op 1 lost \\| <gone> |" in lines
+    assert "| no_lost_writes | holds | create op 1 lost \\| &lt;gone&gt; |" in lines  # HTML escaped (issue 12)
     assert "lost_write: create op 1 acknowledged ok in BOLT (row row-1), but it is not there" in text
     assert "TimeoutError: the stack did not answer" in text
     assert "commit `0123456789ab`" in text

@@ -8,6 +8,7 @@ of PostgREST's answers, Kong's 502/504 when the upstream fails.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from fallback.stack.state import SourceEndpoints, StackState
 from fallback.toxics import Toxiproxy, timeout
 
 pytestmark = pytest.mark.stack
+FREE_BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 400
+"""Never listened on: the start fails before any server (the tester's block, beside the test stack)."""
 
 
 def _free_port() -> int:
@@ -100,7 +103,7 @@ def test_real_postgrest_requested_but_missing(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("POSTGREST_BIN", raising=False)
     with pytest.raises(MissingBinary, match="POSTGREST_BIN"):
-        stack_lib.up(stack_lib.StackOptions(state_dir=tmp_path / "st", base_port=25950))
+        stack_lib.up(stack_lib.StackOptions(state_dir=tmp_path / "st", base_port=FREE_BASE_PORT))
     monkeypatch.setenv("FALLBACK_GATEWAY", "kong")
     with pytest.raises(MissingBinary, match="choose `ours`"):
         gateway_process.check_programs()

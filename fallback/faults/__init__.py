@@ -1,0 +1,89 @@
+"""The fault registry: one table of every fault kind, which every other part derives from.
+
+    from fallback.faults import Fault, fault_kind
+    Fault("BOLT.api", "latency", {"latency": 300}).apply(toxiproxy)   # ... .clear(toxiproxy)
+    fault_kind("latency").main                                        # 'latency'
+
+Who reads the table (`KINDS`, in `_kinds.py`):
+- the scenario validator (`fallback.scenario`): known kinds, targets, attributes, the overlap rule
+  for `exclusive` kinds, and whether `stream`/`toxicity` apply;
+- `fallback-harness fault TARGET KIND [VALUE]`: a bare VALUE sets the kind's `main` attribute;
+- drills (`--fail TARGET:KIND=VALUE@START-END`) and the pytest plugin's `fallback_fault` marker, likewise;
+- `explore`: the kinds with an `explore_rank`, in that order, each drawing its main attribute's `search` values.
+
+## Adding a fault kind: one entry
+
+Add one `FaultKind` to `_ENTRIES` in `_kinds.py`:
+
+    FaultKind(
+        "latency",                           # the name files and commands use
+        "delays every chunk of data",        # completes "`latency` ..." in help and messages
+        AddToxic("latency"),                 # the applier: what applies and clears it
+        (Attribute("latency", "ms", search=(100, 300, 1000, 50)),   # no default: required
+         Attribute("jitter", "ms", default=0)),
+        main="latency",                      # what a bare number sets
+        targets=frozenset({"link"}),         # the default: `<SOURCE>.api|db`
+        exclusive=False,                     # True: overlapping windows on one target are refused
+        explore_rank=1,                      # None: explore leaves it out
+    )
+
+An attribute has a name (the applier's API's own: Toxiproxy's JSON field names), a unit, a default
+(None: required), `integer` (False: a float such as a share 0..1), `minimum`/`maximum`, and the
+values `explore` tries. Targets are of three kinds: `link` (`<SOURCE>.api`: client to gateway,
+`<SOURCE>.db`: gateway to PostgreSQL, both Toxiproxy proxies), `process` (`<SOURCE>.postgres`,
+`<SOURCE>.gateway`) and `source` (`<SOURCE>`). Today every kind acts on links; a process, database
+or HTTP-edge kind names its target kinds and brings its own applier.
+
+## Appliers
+
+An applier (`Applier`, a protocol) plays a kind on the stack through `Controls` (Toxiproxy today;
+a new applier adds what it needs there, e.g. the stack's pids or a superuser DSN): `apply`, `clear`
+(a fault already gone is no error), and, per family, `known_targets`, `clear_target` and `reset`
+(what `fault X clear`, `fault all clear` and the end of every run use). It converts its backend's
+errors to `FaultError`s in our words (`UnknownTarget`, `FaultConflict`). `envelope_error` says
+whether Toxiproxy's `stream`/`toxicity` envelope applies. The Toxiproxy appliers (`_toxiproxy.py`)
+are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic).
+"""
+
+from fallback.faults._fault import Fault
+from fallback.faults._kinds import EXPLORED, FAULT_KINDS, KINDS, MAIN_ATTRIBUTE, TARGETS, appliers, fault_kind
+from fallback.faults._registry import (
+    TARGET_SHAPES,
+    Applier,
+    Attribute,
+    Controls,
+    FaultConflict,
+    FaultError,
+    FaultKind,
+    TargetKind,
+    UnknownTarget,
+    Value,
+    target_kind,
+    targets_of,
+)
+from fallback.faults._toxiproxy import AddToxic, DisableProxy
+
+__all__ = [
+    "EXPLORED",
+    "FAULT_KINDS",
+    "KINDS",
+    "MAIN_ATTRIBUTE",
+    "TARGETS",
+    "TARGET_SHAPES",
+    "AddToxic",
+    "Applier",
+    "Attribute",
+    "Controls",
+    "DisableProxy",
+    "Fault",
+    "FaultConflict",
+    "FaultError",
+    "FaultKind",
+    "TargetKind",
+    "UnknownTarget",
+    "Value",
+    "appliers",
+    "fault_kind",
+    "target_kind",
+    "targets_of",
+]

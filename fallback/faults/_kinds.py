@@ -1,0 +1,102 @@
+"""The registry: every fault kind the harness can play, one entry each, in the order messages list them.
+
+Attribute names are Toxiproxy's own (`toxics/*.go`); units as Toxiproxy documents them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from fallback.faults._registry import Applier, Attribute, FaultKind, TargetKind, targets_of
+from fallback.faults._toxiproxy import AddToxic, DisableProxy
+from fallback.names import unknown
+
+_ENTRIES: tuple[FaultKind, ...] = (
+    FaultKind("down", "disables the proxy", DisableProxy(), exclusive=True, explore_rank=0),
+    FaultKind(
+        "latency",
+        "delays every chunk of data",
+        AddToxic("latency"),
+        (Attribute("latency", "ms", search=(100, 300, 1000, 50)), Attribute("jitter", "ms", default=0)),
+        main="latency",
+        explore_rank=1,
+    ),
+    FaultKind(
+        "timeout",
+        "drops the data and closes after `timeout` ms (0: never, a blackhole)",
+        AddToxic("timeout"),
+        (Attribute("timeout", "ms", default=0, search=(0, 200, 1000)),),
+        main="timeout",
+        explore_rank=2,
+    ),
+    FaultKind(
+        "reset_peer",
+        "resets the connection (TCP RST) after `timeout` ms",
+        AddToxic("reset_peer"),
+        (Attribute("timeout", "ms", default=0, search=(0, 100, 500)),),
+        main="timeout",
+        explore_rank=3,
+    ),
+    FaultKind(
+        "bandwidth",
+        "limits the throughput",
+        AddToxic("bandwidth"),
+        (Attribute("rate", "KB/s", search=(1, 8, 64)),),
+        main="rate",
+        explore_rank=5,
+    ),
+    FaultKind(
+        "slow_close",
+        "delays the close of the connection",
+        AddToxic("slow_close"),
+        (Attribute("delay", "ms", search=(500, 100, 2000)),),
+        main="delay",
+        explore_rank=4,
+    ),
+    FaultKind(  # not explored: it only re-chunks a stream, no outage worth a search budget
+        "slicer",
+        "slices the data into small chunks",
+        AddToxic("slicer"),
+        (
+            Attribute("average_size", "bytes"),
+            Attribute("size_variation", "bytes", default=32),
+            Attribute("delay", "µs", default=10),
+        ),
+        main="average_size",
+    ),
+    FaultKind(
+        "limit_data",
+        "closes the connection after `bytes` bytes",
+        AddToxic("limit_data"),
+        (Attribute("bytes", "bytes", search=(0, 64, 512, 4096)),),
+        main="bytes",
+        explore_rank=6,
+    ),
+)
+
+KINDS: Mapping[str, FaultKind] = {kind.name: kind for kind in _ENTRIES}
+FAULT_KINDS: tuple[str, ...] = tuple(KINDS)
+MAIN_ATTRIBUTE: Mapping[str, str] = {kind.name: kind.main for kind in _ENTRIES if kind.main is not None}
+"""The attribute a bare number sets, e.g. `fault PRIMARY.api latency 300`."""
+TARGET_KINDS: frozenset[TargetKind] = frozenset(t for kind in _ENTRIES for t in kind.targets)
+TARGETS: tuple[str, ...] = targets_of(TARGET_KINDS)
+"""Every target some kind accepts, on the local stack's sources (`PRIMARY.api`, `PRIMARY.db`, ...)."""
+EXPLORED: tuple[FaultKind, ...] = tuple(
+    sorted((kind for kind in _ENTRIES if kind.explore_rank is not None), key=lambda kind: kind.explore_rank or 0)
+)
+"""What `explore` draws, simplest first."""
+
+
+def fault_kind(name: str) -> FaultKind:
+    """The registry's entry for `name`; a ValueError lists the known kinds."""
+    if name not in KINDS:
+        raise ValueError(unknown("fault", name, FAULT_KINDS))
+    return KINDS[name]
+
+
+def appliers() -> tuple[Applier, ...]:
+    """One applier per family, for what a family does as a whole (list targets, clear a target, reset)."""
+    families: dict[str, Applier] = {}
+    for kind in _ENTRIES:
+        families.setdefault(kind.applier.family, kind.applier)
+    return tuple(families.values())
