@@ -93,6 +93,8 @@ async def run_drill(
                 sources=session.sources,
                 metrics=session.client.metrics(),
                 faults=watcher.log.active() if watcher else {},
+                pace=traffic.pace,
+                rate_per_s=options.plan.rate_per_s,
             )
             on_tick(view)
 
@@ -118,6 +120,7 @@ async def run_drill(
         rate_per_s=options.plan.rate_per_s,
         duration_s=duration,
         interrupted=stop.is_set(),
+        pace=traffic.pace,
     )
     verdict: Verdict = "error" if session.error else ("pass" if checked is None or checked.valid else "fail")
     spans = [FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic) for w in figures.faults]

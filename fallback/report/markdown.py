@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_markdown
 from fallback.report.model import ClientRun, RunRecord, ScenarioRun
 
@@ -111,7 +112,8 @@ def _drills(run: RunRecord) -> list[str]:
             lines += [f"## Drill: {_cell(scenario.name)} · {client.client}", "",
                       f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
                       f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
-                      f"misrouted {drill.misrouted}", "",
+                      f"misrouted {drill.misrouted}", "", f"Generator: {generator_line(drill)}.", "",
+                      *([f"**{saturation_line(drill)}.**", ""] if drill.harness_saturated else []),
                       "| fault | window | detect | fail over | recover |", "|---|---|---|---|---|"]  # fmt: skip
             for f in drill.faults:
                 end = "end" if f.end_s is None else f"{f.end_s:.2f}s"
