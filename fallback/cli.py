@@ -89,8 +89,9 @@ def run(
     exit_on_sigterm()
     options = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port)
     try:
-        record = run_suite(scenarios, options, clients=clients or None, progress=_show_progress,
-                           op_deadline_s=op_deadline)  # fmt: skip
+        record = run_suite(
+            scenarios, options, clients=clients or None, progress=_show_progress, op_deadline_s=op_deadline
+        )
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -23,11 +23,22 @@ from fallback.stack import stack as stack_lib
 
 STATE_DIR = Path(__file__).resolve().parents[1] / ".stack-time-dead-process"
 KILL_AT_S = 3.0
-SCENARIO = Scenario.model_validate({
-    "name": "long-run", "description": "steady reads and writes for 20 s",
-    "workload": {"steps": [{"parallel": [{"op": "load", "rate": "10/s", "duration": "20s"},
-                                         {"op": "create", "rate": "5/s", "duration": "20s"}]}]},
-})  # fmt: skip
+SCENARIO = Scenario.model_validate(
+    {
+        "name": "long-run",
+        "description": "steady reads and writes for 20 s",
+        "workload": {
+            "steps": [
+                {
+                    "parallel": [
+                        {"op": "load", "rate": "10/s", "duration": "20s"},
+                        {"op": "create", "rate": "5/s", "duration": "20s"},
+                    ]
+                }
+            ]
+        },
+    }
+)
 
 
 async def one_try(role: str, base_port: int) -> tuple[float, float]:

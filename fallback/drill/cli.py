@@ -71,8 +71,9 @@ def drill(
         if problem is not None:
             raise ValueError(problem)
         rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)
-        plan = TrafficPlan(rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix),
-                           drain_s=deadline + 1)  # fmt: skip
+        plan = TrafficPlan(
+            rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix), drain_s=deadline + 1
+        )
         windows = planned_windows(fail or [], scenario, plan.duration_s)
     except (ValueError, TimelineError, ScenarioError) as exc:
         console.print(f"[red]{exc}[/red]")
@@ -103,9 +104,14 @@ def _drill(
         with _stack(state_dir, base_port, interrupts) as state:
             ensure_writes_allowed(state, writes=plan.writes())
             reseed = seed == "spec" and state.kind != "external"  # never truncate someone's staging project
-            options = DrillOptions(plan=plan, client=client, windows=windows, op_deadline_s=deadline,
-                                   seed_rows=SPEC_SEED if reseed else None,
-                                   check=all(s.db_dsn for s in state.sources))  # fmt: skip
+            options = DrillOptions(
+                plan=plan,
+                client=client,
+                windows=windows,
+                op_deadline_s=deadline,
+                seed_rows=SPEC_SEED if reseed else None,
+                check=all(s.db_dsn for s in state.sources),
+            )
             result = asyncio.run(_run(options, state, dashboard, interrupts))
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
@@ -161,8 +167,9 @@ async def _run(options: DrillOptions, state: StackState, dashboard: bool, interr
     stop = asyncio.Event()
     main = asyncio.current_task()
     assert main is not None
-    interrupts.traffic(on_stop=lambda: loop.call_soon_threadsafe(stop.set),
-                       on_cancel=lambda: loop.call_soon_threadsafe(main.cancel))  # fmt: skip
+    interrupts.traffic(
+        on_stop=lambda: loop.call_soon_threadsafe(stop.set), on_cancel=lambda: loop.call_soon_threadsafe(main.cancel)
+    )
     try:
         if dashboard and console.is_terminal:
             with Live(console=console, auto_refresh=False, transient=False) as live:
@@ -179,8 +186,14 @@ async def _run(options: DrillOptions, state: StackState, dashboard: bool, interr
                 states = " ".join(f"{s.name}:{s.state}" for s in view.sources)
                 err = "-" if view.error_rate is None else f"{100 * view.error_rate:.0f}%"
                 g = view.generator
-                pace = "" if g is None else (f" sent/s={g.sent_per_s:.0f} lag_p99={g.lag_p99_ms or 0:.0f}ms"
-                                             + (" HARNESS SATURATED" if g.saturated else ""))  # fmt: skip
+                pace = (
+                    ""
+                    if g is None
+                    else (
+                        f" sent/s={g.sent_per_s:.0f} lag_p99={g.lag_p99_ms or 0:.0f}ms"
+                        + (" HARNESS SATURATED" if g.saturated else "")
+                    )
+                )
                 console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states}{pace}")
 
         return await run_drill(options, state, on_tick=line, stop=stop)

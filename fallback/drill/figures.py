@@ -102,12 +102,20 @@ def per_second(history: History, pace: PaceLog | None = None) -> tuple[SecondBuc
     buckets = []
     for s in range(min(seconds), max(seconds) + 1):
         p = paced.get(s)
-        buckets.append(SecondBucket(
-            t_s=s, ops=ops[s], ok=ok[s], excluded=left_out[s], shed=p.shed if p else 0,
-            lag_p99_ms=p.lag_p99_ms if p else None, stall_max_ms=p.stall_max_ms if p else None,
-            cpu_pct=p.cpu_pct if p else None, cpu_pressure_pct=p.cpu_pressure_pct if p else None,
-            saturated=p.saturated if p else False,
-        ))  # fmt: skip
+        buckets.append(
+            SecondBucket(
+                t_s=s,
+                ops=ops[s],
+                ok=ok[s],
+                excluded=left_out[s],
+                shed=p.shed if p else 0,
+                lag_p99_ms=p.lag_p99_ms if p else None,
+                stall_max_ms=p.stall_max_ms if p else None,
+                cpu_pct=p.cpu_pct if p else None,
+                cpu_pressure_pct=p.cpu_pressure_pct if p else None,
+                saturated=p.saturated if p else False,
+            )
+        )
     return tuple(buckets)
 
 

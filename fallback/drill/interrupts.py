@@ -67,16 +67,18 @@ class Interrupts:
             self.say("interrupted: stopping what the drill started…")
             raise KeyboardInterrupt
         if self.phase is Phase.TRAFFIC and self.count == 1 and self._on_stop is not None:
-            self.say("stopping: removing toxics, finishing in-flight calls (Ctrl-C again: do not wait), "
-                     "writing the report…")  # fmt: skip
+            self.say(
+                "stopping: removing toxics, finishing in-flight calls (Ctrl-C again: do not wait), writing the report…"
+            )
             self._on_stop()
             return
         if self.phase is Phase.TRAFFIC and self.count == 2 and self._on_cancel is not None:
             self.say("cancelling: in-flight calls are cut off; toxics are still removed, the stack still stopped")
             self._on_cancel()
             return
-        self.say(f"still cleaning up (stopping the stack, removing toxics); if you stop this process now, run: "
-                 f"{self.hint}")  # fmt: skip
+        self.say(
+            f"still cleaning up (stopping the stack, removing toxics); if you stop this process now, run: {self.hint}"
+        )
 
     @contextmanager
     def installed(self, *, ignore_after: bool = False) -> Iterator[Interrupts]:

@@ -104,10 +104,17 @@ def live_view(
     views = []
     for name in sources:
         calls = [c.kind for e in recent for c in e.calls if c.source == name]
-        on = tuple(f"{proxy.split('.', 1)[1]}:{kind}" for proxy, kinds in sorted(faults.items())
-                   if proxy.split(".")[0] == name for kind in kinds)  # fmt: skip
-        views.append(SourceView(name, source_state(calls, breakers.get(name)), len(calls),
-                                sum(c not in ("ok",) for c in calls), on))  # fmt: skip
+        on = tuple(
+            f"{proxy.split('.', 1)[1]}:{kind}"
+            for proxy, kinds in sorted(faults.items())
+            if proxy.split(".")[0] == name
+            for kind in kinds
+        )
+        views.append(
+            SourceView(
+                name, source_state(calls, breakers.get(name)), len(calls), sum(c not in ("ok",) for c in calls), on
+            )
+        )
     total_ok = sum(e.type == "ok" for e in completions)
     return LiveView(
         t_s=now,
@@ -129,9 +136,13 @@ def generator_view(pace: PaceLog, now: float, rate_per_s: float) -> GeneratorVie
     sent, shed, lag, stall = pace.recent(now, WINDOW_S)
     span = min(WINDOW_S, max(now, 1e-3))
     return GeneratorView(
-        asked_per_s=rate_per_s, sent_per_s=sent / span, shed=shed, shed_total=pace.total_shed,
-        lag_p99_ms=None if lag is None else 1000 * lag, stall_max_ms=None if stall is None else 1000 * stall,
-    )  # fmt: skip
+        asked_per_s=rate_per_s,
+        sent_per_s=sent / span,
+        shed=shed,
+        shed_total=pace.total_shed,
+        lag_p99_ms=None if lag is None else 1000 * lag,
+        stall_max_ms=None if stall is None else 1000 * stall,
+    )
 
 
 def _without(event: Event, primary: str) -> bool:
@@ -151,11 +162,16 @@ def _ms(value: float | None) -> str:
 
 
 def _generator_line(g: GeneratorView) -> Text:
-    line = Text(f"generator: sent {g.sent_per_s:.0f}/s of {g.asked_per_s:g}/s  lag p99 {_ms(g.lag_p99_ms)}  "
-                f"loop stall {_ms(g.stall_max_ms)}  shed {g.shed_total}")  # fmt: skip
+    line = Text(
+        f"generator: sent {g.sent_per_s:.0f}/s of {g.asked_per_s:g}/s  lag p99 {_ms(g.lag_p99_ms)}  "
+        f"loop stall {_ms(g.stall_max_ms)}  shed {g.shed_total}"
+    )
     if g.saturated:
-        line.append("  HARNESS SATURATED: this machine cannot keep the rate; shed or stalled operations are "
-                    "not counted against availability", style="bold red")  # fmt: skip
+        line.append(
+            "  HARNESS SATURATED: this machine cannot keep the rate; shed or stalled operations are "
+            "not counted against availability",
+            style="bold red",
+        )
     return line
 
 
@@ -175,8 +191,17 @@ def render(view: LiveView, title: str = "outage drill") -> Panel:
     for source in view.sources:
         rows = " ".join(f"{t}:{n.get(source.name, 0)}" for t, n in sorted(view.distribution.items())) or "–"
         style = STATE_STYLE.get(source.state, "")
-        table.add_row(source.name, Text(source.state, style=style), str(source.calls), str(source.failed),
-                      ", ".join(source.faults) or "–", rows)  # fmt: skip
-    footer = Text("Ctrl-C ends the drill (toxics removed, report written). "
-                  "Faults from another terminal: fallback-harness fault PRIMARY.api down", style="dim")  # fmt: skip
+        table.add_row(
+            source.name,
+            Text(source.state, style=style),
+            str(source.calls),
+            str(source.failed),
+            ", ".join(source.faults) or "–",
+            rows,
+        )
+    footer = Text(
+        "Ctrl-C ends the drill (toxics removed, report written). "
+        "Faults from another terminal: fallback-harness fault PRIMARY.api down",
+        style="dim",
+    )
     return Panel(Group(head, table, footer), title=title)

@@ -34,10 +34,16 @@ def drill_markdown(run: ClientRun) -> str:
         f"- operations: {figures.operations} at {figures.rate_per_s:g}/s asked, over {figures.duration_s:.1f} s"
         + (" (ended early by Ctrl-C)" if figures.interrupted else ""),
         f"- availability: **{_pct(figures.availability)}**"
-        + (f" (of {figures.operations - figures.excluded} operations counted)"
-           if figures.excluded and figures.availability is not None else "")
-        + (" (not measured: no operation was sent while the harness kept up)"
-           if figures.availability is None and figures.operations else ""),
+        + (
+            f" (of {figures.operations - figures.excluded} operations counted)"
+            if figures.excluded and figures.availability is not None
+            else ""
+        )
+        + (
+            " (not measured: no operation was sent while the harness kept up)"
+            if figures.availability is None and figures.operations
+            else ""
+        ),
         f"- per second: `{availability_strip(figures)}`",
         f"- generator: {generator_line(figures)}",
         *([f"- **{saturation_line(figures)}**"] if figures.harness_saturated else []),
@@ -55,12 +61,17 @@ def drill_markdown(run: ClientRun) -> str:
         )
     if not figures.faults:
         lines.append("| (no fault seen) | | | | | |")
-    lines += ["", "| second | ops | ok | availability | shed | excluded | lag p99 | loop stall | CPU | CPU pressure | "
-              "harness |", "|---|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {b.t_s} | {b.ops} | {b.ok} | {_pct(b.ok / b.ops if b.ops else None)} | {b.shed} | {b.excluded} | "
-              f"{ms_text(b.lag_p99_ms)} | {ms_text(b.stall_max_ms)} | {cpu_text(b.cpu_pct)} | "
-              f"{cpu_text(b.cpu_pressure_pct)} | {'saturated' if b.saturated else 'kept up'} |"
-              for b in figures.per_second]  # fmt: skip
+    lines += [
+        "",
+        "| second | ops | ok | availability | shed | excluded | lag p99 | loop stall | CPU | CPU pressure | harness |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {b.t_s} | {b.ops} | {b.ok} | {_pct(b.ok / b.ops if b.ops else None)} | {b.shed} | {b.excluded} | "
+        f"{ms_text(b.lag_p99_ms)} | {ms_text(b.stall_max_ms)} | {cpu_text(b.cpu_pct)} | "
+        f"{cpu_text(b.cpu_pressure_pct)} | {'saturated' if b.saturated else 'kept up'} |"
+        for b in figures.per_second
+    ]
     lines += ["", "Errors by kind:", ""]
     lines += [f"- {kind}: {n}" for kind, n in figures.errors_by_kind.items()] or ["- none"]
     lines += [

@@ -34,8 +34,10 @@ def saturation_line(figures: DrillFigures) -> str:
     seconds = len(figures.saturated_seconds)
     pressures = [b.cpu_pressure_pct for b in figures.per_second if b.cpu_pressure_pct is not None]
     machine = f" (CPU pressure, median {statistics.median(pressures):.0f}%)" if pressures else ""
-    return (f"harness saturated in {seconds} of {len(figures.per_second)} s: this machine{machine} or this process "
-            f"could not keep {figures.rate_per_s:g}/s. {figures.shed} operations were never sent; {figures.excluded} "
-            f"sent while the harness could not keep up ({figures.excluded_failed} of them failed) are not counted "
-            f"against the system's availability (counting every operation: {_pct(figures.availability_all)}). "
-            "Lower --rate for figures of the system alone")  # fmt: skip
+    return (
+        f"harness saturated in {seconds} of {len(figures.per_second)} s: this machine{machine} or this process "
+        f"could not keep {figures.rate_per_s:g}/s. {figures.shed} operations were never sent; {figures.excluded} "
+        f"sent while the harness could not keep up ({figures.excluded_failed} of them failed) are not counted "
+        f"against the system's availability (counting every operation: {_pct(figures.availability_all)}). "
+        "Lower --rate for figures of the system alone"
+    )

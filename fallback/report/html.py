@@ -131,10 +131,13 @@ def _drill(client: ClientRun) -> str:
         "<table><tr><th>fault</th><th>window</th><th>origin</th><th>time to detect</th><th>time to fail over</th>"
         f"<th>time to recover</th></tr>{rows}</table><p>errors by kind: {errors}</p>"
         f"<p>generator: {_e(generator_line(drill))}</p>"
-        + (f'<p class="fail"><strong>{_e(saturation_line(drill))}.</strong> Saturated seconds: '
-           f"{', '.join(f'{t}s' for t in drill.saturated_seconds)}.</p>" if drill.harness_saturated else "")
-        +
-        f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
+        + (
+            f'<p class="fail"><strong>{_e(saturation_line(drill))}.</strong> Saturated seconds: '
+            f"{', '.join(f'{t}s' for t in drill.saturated_seconds)}.</p>"
+            if drill.harness_saturated
+            else ""
+        )
+        + f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
     )
 
 

@@ -125,6 +125,8 @@ def stack_down(
 def print_endpoints(state: StackState) -> None:
     print(f"Toxiproxy API  {state.toxiproxy_url or '(none)'}")
     for s in state.sources:
-        print(f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
-              f"proxies {s.api_proxy} {s.db_proxy})")  # fmt: skip
+        print(
+            f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
+            f"proxies {s.api_proxy} {s.db_proxy})"
+        )
     console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state.state_dir}/state.json")

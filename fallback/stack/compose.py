@@ -104,17 +104,30 @@ def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, .
     endpoints = []
     for index, name in enumerate(sources):
         ports = layout.source(index)
-        endpoints.append(SourceEndpoints(
-            name=name, api_url=f"http://{HOST}:{ports.api_proxy}", direct_api_url=f"http://{HOST}:{ports.gateway}",
-            # supabase_admin: the image's superuser (tables created by the mounted migrations are its own).
-            db_dsn=f"postgresql://supabase_admin:{env[f'{name}_POSTGRES_PASSWORD']}@{HOST}:{ports.postgres}/postgres",
-            anon_key=env[f"{name}_ANON_KEY"], service_role_key=env[f"{name}_SERVICE_ROLE_KEY"],
-            jwt_secret=env[f"{name}_JWT_SECRET"], api_proxy=f"{name}.api", db_proxy=f"{name}.db",
-            pg_port=ports.postgres, gateway_port=ports.gateway, api_proxy_port=ports.api_proxy,
-            db_proxy_port=ports.db_proxy,
-        ))  # fmt: skip
-    return StackState(kind=StackKind.compose, state_dir=str(state_dir.resolve()),
-                      toxiproxy_url=f"http://{HOST}:{layout.toxiproxy_api}", sources=tuple(endpoints))  # fmt: skip
+        endpoints.append(
+            SourceEndpoints(
+                name=name,
+                api_url=f"http://{HOST}:{ports.api_proxy}",
+                direct_api_url=f"http://{HOST}:{ports.gateway}",
+                # supabase_admin: the image's superuser (tables created by the mounted migrations are its own).
+                db_dsn=f"postgresql://supabase_admin:{env[f'{name}_POSTGRES_PASSWORD']}@{HOST}:{ports.postgres}/postgres",
+                anon_key=env[f"{name}_ANON_KEY"],
+                service_role_key=env[f"{name}_SERVICE_ROLE_KEY"],
+                jwt_secret=env[f"{name}_JWT_SECRET"],
+                api_proxy=f"{name}.api",
+                db_proxy=f"{name}.db",
+                pg_port=ports.postgres,
+                gateway_port=ports.gateway,
+                api_proxy_port=ports.api_proxy,
+                db_proxy_port=ports.db_proxy,
+            )
+        )
+    return StackState(
+        kind=StackKind.compose,
+        state_dir=str(state_dir.resolve()),
+        toxiproxy_url=f"http://{HOST}:{layout.toxiproxy_api}",
+        sources=tuple(endpoints),
+    )
 
 
 def docker_compose(options: ComposeOptions, *args: str) -> None:
@@ -141,8 +154,13 @@ class ComposeStack:
         if self.options.run_docker:
             docker_compose(self.options, "up", "-d", "--wait")
         state = compose_state(env, self.state_dir)
-        wait.until(lambda: self.ready(state), "the compose stack", timeout_s=self.options.timeout_s, interval_s=0.1,
-                   error=StackNotRunning)  # fmt: skip
+        wait.until(
+            lambda: self.ready(state),
+            "the compose stack",
+            timeout_s=self.options.timeout_s,
+            interval_s=0.1,
+            error=StackNotRunning,
+        )
         save_state(state)
         if self.options.seed:
             reseed(state, self.options.seed)

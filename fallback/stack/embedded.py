@@ -107,8 +107,12 @@ class _Builder:
         self.toxiproxy_url = f"http://{HOST}:{layout.toxiproxy_api}"
 
     def _state(self, sources: tuple[SourceEndpoints, ...] = ()) -> StackState:
-        return StackState(state_dir=str(self.state_dir), toxiproxy_url=self.toxiproxy_url, sources=sources,
-                          processes=tuple(self.started))  # fmt: skip
+        return StackState(
+            state_dir=str(self.state_dir),
+            toxiproxy_url=self.toxiproxy_url,
+            sources=sources,
+            processes=tuple(self.started),
+        )
 
     def _record(self, record: ProcessRecord, sources: tuple[SourceEndpoints, ...] = ()) -> None:
         self.started.append(record)
@@ -117,14 +121,17 @@ class _Builder:
     def start(self) -> StackState:
         names = self.options.sources
         self._record(toxiproxy_server.start(self.state_dir, self.layout.toxiproxy_api))
-        toxiproxy_server.create_proxies(self.toxiproxy_url, [
-            proxy
-            for i, name in enumerate(names)
-            for proxy in (
-                (f"{name}.api", self.layout.source(i).api_proxy, self.layout.source(i).gateway),
-                (f"{name}.db", self.layout.source(i).db_proxy, self.layout.source(i).postgres),
-            )
-        ])  # fmt: skip
+        toxiproxy_server.create_proxies(
+            self.toxiproxy_url,
+            [
+                proxy
+                for i, name in enumerate(names)
+                for proxy in (
+                    (f"{name}.api", self.layout.source(i).api_proxy, self.layout.source(i).gateway),
+                    (f"{name}.db", self.layout.source(i).db_proxy, self.layout.source(i).postgres),
+                )
+            ],
+        )
         for i, name in enumerate(names):
             self._record(postgres.start(self.state_dir, name, self.layout.source(i).postgres))
         for i, name in enumerate(names):
@@ -135,8 +142,14 @@ class _Builder:
         for i, source in enumerate(sources):
             ports = self.layout.source(i)
             dsn = f"postgresql://authenticator:{source.authenticator_password}@{HOST}:{ports.db_proxy}/postgres"
-            started = gateway_process.start(self.state_dir, source.name, ports.gateway, dsn, source.jwt_secret,
-                                            [source.anon_key, source.service_role_key])  # fmt: skip
+            started = gateway_process.start(
+                self.state_dir,
+                source.name,
+                ports.gateway,
+                dsn,
+                source.jwt_secret,
+                [source.anon_key, source.service_role_key],
+            )
             for record in started:
                 self._record(record, sources)
             apis.append(started[-1])

@@ -92,16 +92,27 @@ def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, st
         if not anon:
             raise ExternalConfigError(f"source {source.name}: give anon_key or anon_key_env")
         url = source.url.rstrip("/")
-        sources.append(SourceEndpoints(
-            name=source.name, api_url=url, direct_api_url=url, db_dsn=source.value("db_dsn", env) or "",
-            anon_key=anon, service_role_key=source.value("service_role_key", env) or anon,
-            jwt_secret="",  # a hosted project's secret is not ours: no user tokens can be minted
-            api_proxy=f"{source.name}.api", db_proxy=f"{source.name}.db",
-            pg_port=0, gateway_port=0, api_proxy_port=0, db_proxy_port=0,
-        ))  # fmt: skip
+        sources.append(
+            SourceEndpoints(
+                name=source.name,
+                api_url=url,
+                direct_api_url=url,
+                db_dsn=source.value("db_dsn", env) or "",
+                anon_key=anon,
+                service_role_key=source.value("service_role_key", env) or anon,
+                jwt_secret="",  # a hosted project's secret is not ours: no user tokens can be minted
+                api_proxy=f"{source.name}.api",
+                db_proxy=f"{source.name}.db",
+                pg_port=0,
+                gateway_port=0,
+                api_proxy_port=0,
+                db_proxy_port=0,
+            )
+        )
     state_dir = state_dir.resolve()
-    state = StackState(kind=StackKind.external, state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "",
-                       sources=tuple(sources))  # fmt: skip
+    state = StackState(
+        kind=StackKind.external, state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "", sources=tuple(sources)
+    )
     save_state(state)
     (state_dir / POLICY_FILE).write_text(json.dumps({"allow_writes": config.allow_writes}) + "\n", encoding="utf-8")
     return state

@@ -63,8 +63,14 @@ def start(
     if use_real_postgrest():
         return _start_postgrest(state_dir, name, port, db_dsn, jwt_secret, api_keys)
     config_path = state_dir / name / "gateway.json"
-    config = {"name": name, "host": HOST, "port": port, "db_dsn": db_dsn, "jwt_secret": jwt_secret,
-              "api_keys": api_keys}  # fmt: skip
+    config = {
+        "name": name,
+        "host": HOST,
+        "port": port,
+        "db_dsn": db_dsn,
+        "jwt_secret": jwt_secret,
+        "api_keys": api_keys,
+    }
     _write_private_json(config_path, config)
     log = state_dir / name / "gateway.log"
     return [
@@ -94,13 +100,26 @@ def _start_postgrest(
         "PGRST_ADMIN_SERVER_PORT": str(admin_port),
         "PGRST_DB_POOL": "10",
     }
-    postgrest = process.spawn(ProcessKind.postgrest, name, [str(binary)], state_dir / name / "postgrest.log",
-                              cmdline_hint=str(binary), env=env)  # fmt: skip
+    postgrest = process.spawn(
+        ProcessKind.postgrest,
+        name,
+        [str(binary)],
+        state_dir / name / "postgrest.log",
+        cmdline_hint=str(binary),
+        env=env,
+    )
     config_path = state_dir / name / "kong.json"
-    _write_private_json(config_path, {
-        "name": name, "host": HOST, "port": port, "api_keys": api_keys,
-        "upstream_url": f"http://{HOST}:{api_port}", "admin_url": f"http://{HOST}:{admin_port}",
-    })  # fmt: skip
+    _write_private_json(
+        config_path,
+        {
+            "name": name,
+            "host": HOST,
+            "port": port,
+            "api_keys": api_keys,
+            "upstream_url": f"http://{HOST}:{api_port}",
+            "admin_url": f"http://{HOST}:{admin_port}",
+        },
+    )
     kong = process.spawn(
         ProcessKind.gateway,
         name,

@@ -139,14 +139,20 @@ def _make_template(state_dir: Path, run_as: RunAs | None) -> Path:
     _chown_to(pwfile, run_as)
     argv = [
         str(postgres_bindir() / "initdb"),
-        "-D", str(building),
-        "-U", "postgres",
-        "--pwfile", str(pwfile),
-        "--auth", "scram-sha-256",
-        "--encoding", "UTF8",
-        "--locale", "C.UTF-8",
+        "-D",
+        str(building),
+        "-U",
+        "postgres",
+        "--pwfile",
+        str(pwfile),
+        "--auth",
+        "scram-sha-256",
+        "--encoding",
+        "UTF8",
+        "--locale",
+        "C.UTF-8",
         "--no-sync",
-    ]  # fmt: skip
+    ]
     result = subprocess.run(argv, capture_output=True, text=True, check=False, **process.credentials(run_as))
     pwfile.unlink(missing_ok=True)
     if result.returncode != 0:
@@ -199,8 +205,9 @@ def start(state_dir: Path, name: str, port: int) -> ProcessRecord:
     argv = [str(postgres_bindir() / "postgres"), "-D", str(paths.data), "-p", str(port)]
     for key, value in SERVER_SETTINGS.items():
         argv += ["-c", f"{key}={value}"]
-    return process.spawn(ProcessKind.postgres, name, argv, paths.log, cmdline_hint=str(paths.data),
-                         run_as=server_user())  # fmt: skip
+    return process.spawn(
+        ProcessKind.postgres, name, argv, paths.log, cmdline_hint=str(paths.data), run_as=server_user()
+    )
 
 
 def stop(record: ProcessRecord) -> None:

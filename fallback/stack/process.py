@@ -45,7 +45,6 @@ class RunAs:
         return cls(user=entry.pw_uid, group=entry.pw_gid)
 
 
-
 class Credentials(TypedDict, total=False):
     """`subprocess.Popen`'s keyword arguments that set who the child runs as (`extra_groups=[]`: none)."""
 
@@ -106,8 +105,10 @@ def _interrupts_deferred() -> Iterator[None]:
         yield
         return
     pending: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:

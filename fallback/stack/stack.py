@@ -79,8 +79,14 @@ def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S)
     Raises StackNotRunning after `timeout_s`, or at once when one of the stack's processes has died.
     """
     kind = stack_for(state)
-    wait.until(lambda: kind.ready(state), f"the {state.kind} stack in {state.state_dir}", state.processes,
-               timeout_s=timeout_s, interval_s=0.1, error=StackNotRunning)  # fmt: skip
+    wait.until(
+        lambda: kind.ready(state),
+        f"the {state.kind} stack in {state.state_dir}",
+        state.processes,
+        timeout_s=timeout_s,
+        interval_s=0.1,
+        error=StackNotRunning,
+    )
 
 
 def make_fresh(state: StackState, toxiproxy: Toxiproxy | None, seed: Seed | None) -> None:

@@ -36,8 +36,12 @@ class ProcessKind(StrEnum):
     toxiproxy = "toxiproxy"
 
 
-STOP_ORDER: tuple[ProcessKind, ...] = (ProcessKind.gateway, ProcessKind.postgrest, ProcessKind.postgres,
-                                       ProcessKind.toxiproxy)  # fmt: skip
+STOP_ORDER: tuple[ProcessKind, ...] = (
+    ProcessKind.gateway,
+    ProcessKind.postgrest,
+    ProcessKind.postgres,
+    ProcessKind.toxiproxy,
+)
 """Gateways first (they hold database connections), then PostgREST, PostgreSQL, Toxiproxy last."""
 
 

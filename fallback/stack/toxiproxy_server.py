@@ -18,8 +18,14 @@ def start(state_dir: Path, port: int) -> ProcessRecord:
     log = state_dir / "toxiproxy.log"
     # Toxiproxy logs every API request at debug level by default (megabytes per drill): info is enough.
     env = {**os.environ, "LOG_LEVEL": "info"}
-    record = process.spawn(ProcessKind.toxiproxy, None, [str(binary), "-host", HOST, "-port", str(port)], log,
-                           cmdline_hint=str(binary), env=env)  # fmt: skip
+    record = process.spawn(
+        ProcessKind.toxiproxy,
+        None,
+        [str(binary), "-host", HOST, "-port", str(port)],
+        log,
+        cmdline_hint=str(binary),
+        env=env,
+    )
     wait.until(wait.http_ok(f"http://{HOST}:{port}/version"), "Toxiproxy", record, log, timeout_s=15)
     return record
 
@@ -62,8 +68,13 @@ def active_faults(url: str, timeout_s: float = 2.0) -> tuple[ActiveFault, ...]:
         toxics = proxy.get("toxics")
         for toxic in toxics if isinstance(toxics, list) else []:
             attributes = toxic.get("attributes") or {}
-            found.append(ActiveFault(
-                name, str(toxic.get("type")), tuple(sorted((k, float(v)) for k, v in attributes.items())),
-                str(toxic.get("stream", "downstream")), float(toxic.get("toxicity", 1.0)),
-            ))  # fmt: skip
+            found.append(
+                ActiveFault(
+                    name,
+                    str(toxic.get("type")),
+                    tuple(sorted((k, float(v)) for k, v in attributes.items())),
+                    str(toxic.get("stream", "downstream")),
+                    float(toxic.get("toxicity", 1.0)),
+                )
+            )
     return tuple(found)

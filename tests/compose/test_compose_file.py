@@ -96,8 +96,12 @@ def test_every_schema_file_is_mounted_and_every_mount_exists(services: dict[str,
 
 def test_image_tags_are_pinned(services: dict[str, Any]) -> None:
     images = {s["image"] for s in services.values()}
-    assert {i.rsplit(":", 1)[0] for i in images} == {"supabase/postgres", "postgrest/postgrest", "kong",
-                                                     "ghcr.io/shopify/toxiproxy"}  # fmt: skip
+    assert {i.rsplit(":", 1)[0] for i in images} == {
+        "supabase/postgres",
+        "postgrest/postgrest",
+        "kong",
+        "ghcr.io/shopify/toxiproxy",
+    }
     for image in images:
         name, _, tag = image.rpartition(":")
         assert name and re.fullmatch(r"v?\d+(\.\d+)+", tag), f"{image}: pin an exact version"
@@ -123,8 +127,12 @@ def test_the_variables_it_needs_are_the_ones_write_env_generates() -> None:
 def test_kong_config_checks_the_apikey_on_rest_v1() -> None:
     text = (REPO / "docker" / "kong.yml").read_text()
     assert '"' not in text and "`" not in text, "the entrypoint substitutes variables with a shell echo"
-    assert set(re.findall(r"\$([A-Z_]+)", text)) == {"SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "POSTGREST_URL",
-                                                     "POSTGREST_ADMIN_URL"}  # fmt: skip
+    assert set(re.findall(r"\$([A-Z_]+)", text)) == {
+        "SUPABASE_ANON_KEY",
+        "SUPABASE_SERVICE_KEY",
+        "POSTGREST_URL",
+        "POSTGREST_ADMIN_URL",
+    }
     config = yaml.safe_load(text)
     rest = next(s for s in config["services"] if s["name"] == "rest-v1")
     assert rest["routes"][0]["paths"] == ["/rest/v1/"] and rest["routes"][0]["strip_path"] is True
@@ -162,8 +170,9 @@ def test_the_compose_block_is_its_own() -> None:
 def test_up_without_docker_waits_for_health_and_writes_no_state_when_nothing_answers(tmp_path: Path) -> None:
     if not all(port_is_free(port) for port in LAYOUT.all_ports()):
         pytest.skip(f"a compose stack is running on its block ({LAYOUT.base}..{LAYOUT.toxiproxy_api})")
-    options = compose.ComposeOptions(state_dir=tmp_path / "s", env_file=tmp_path / "compose.env", run_docker=False,
-                                     timeout_s=0.3)  # fmt: skip
+    options = compose.ComposeOptions(
+        state_dir=tmp_path / "s", env_file=tmp_path / "compose.env", run_docker=False, timeout_s=0.3
+    )
     with pytest.raises(StackNotRunning):
         compose.ComposeStack(options).start()
     assert (tmp_path / "compose.env").exists() and not (tmp_path / "s" / "state.json").exists()

@@ -18,8 +18,9 @@ pytestmark = pytest.mark.stack
 
 async def test_planned_outage_gives_detect_failover_recover(fallback_stack: StackState) -> None:
     views: list[LiveView] = []
-    options = DrillOptions(plan=TrafficPlan(rate_per_s=20, duration_s=8),
-                           windows=planned_windows(["PRIMARY.api@1s-2.5s"], None, 8))  # fmt: skip
+    options = DrillOptions(
+        plan=TrafficPlan(rate_per_s=20, duration_s=8), windows=planned_windows(["PRIMARY.api@1s-2.5s"], None, 8)
+    )
     result = await run_drill(options, fallback_stack, on_tick=views.append)
     figures = result.run.drill
     assert figures is not None and figures.operations == 160

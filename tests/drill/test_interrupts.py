@@ -44,8 +44,20 @@ class Drill:
         self.state_dir = STATE_ROOT / tmp_path.name
         self.pids: set[int] = set()
         self.stderr_path = tmp_path / "stderr.txt"
-        argv = [sys.executable, "-m", "fallback", "drill", "--no-dashboard", "--base-port", str(BASE_PORT),
-                "--state-dir", str(self.state_dir), "--report-dir", str(tmp_path / "reports"), *args]  # fmt: skip
+        argv = [
+            sys.executable,
+            "-m",
+            "fallback",
+            "drill",
+            "--no-dashboard",
+            "--base-port",
+            str(BASE_PORT),
+            "--state-dir",
+            str(self.state_dir),
+            "--report-dir",
+            str(tmp_path / "reports"),
+            *args,
+        ]
         with self.stderr_path.open("wb") as err:
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
 
@@ -88,8 +100,9 @@ class Drill:
         finally:
             if self.proc.poll() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                subprocess.run([sys.executable, "-m", "fallback", "stack", "down", "--state-dir", str(self.state_dir)],
-                               check=False)  # fmt: skip
+                subprocess.run(
+                    [sys.executable, "-m", "fallback", "stack", "down", "--state-dir", str(self.state_dir)], check=False
+                )
 
 
 def _alive(pid: int) -> bool:

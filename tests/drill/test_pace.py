@@ -118,15 +118,23 @@ def test_operations_the_harness_stalled_on_are_not_counted_against_availability(
     assert figures.saturated_seconds == (1, 2, 3)
     assert figures.lag_p50_ms == pytest.approx(10.0) and figures.stall_max_ms == pytest.approx(1800.0)
     assert [(b.t_s, b.ops, b.ok, b.excluded, b.shed) for b in figures.per_second] == [
-        (0, 2, 2, 0, 0), (1, 2, 1, 2, 10), (2, 1, 0, 1, 18), (3, 2, 1, 0, 0),
-    ]  # fmt: skip
+        (0, 2, 2, 0, 0),
+        (1, 2, 1, 2, 10),
+        (2, 1, 0, 1, 18),
+        (3, 2, 1, 0, 0),
+    ]
     run = ClientRun(client="reference", verdict="pass", drill=figures)
     text = drill_markdown(run)
     assert "harness saturated in 3 of 4 s" in text and "28 operations were never sent" in text
     assert "counting every operation: 57.14%" in text and "availability: **75.00%**" in text
-    record = RunRecord(run_id="x", started_at="2026-01-01T00:00:00Z", finished_at="2026-01-01T00:00:04Z",
-                       git_commit=None, machine=machine_info(),
-                       scenarios=(ScenarioRun(name="drill-reference", description="d", clients=(run,)),))  # fmt: skip
+    record = RunRecord(
+        run_id="x",
+        started_at="2026-01-01T00:00:00Z",
+        finished_at="2026-01-01T00:00:04Z",
+        git_commit=None,
+        machine=machine_info(),
+        scenarios=(ScenarioRun(name="drill-reference", description="d", clients=(run,)),),
+    )
     assert "harness saturated in 3 of 4 s" in render_markdown(record)
     html = render_html(record)
     assert "harness saturated in 3 of 4 s" in html and "Saturated seconds: 1s, 2s, 3s" in html
@@ -148,8 +156,17 @@ def test_a_harness_that_kept_up_reports_no_saturation() -> None:
 
 def test_the_dashboard_says_when_the_harness_is_saturated() -> None:
     history, pace = _saturated_history()
-    view = live_view(history.completions(), now=3.0, duration_s=4, issued=7, sources=("PRIMARY", "BOLT", "OLD"),
-                     metrics={}, faults={}, pace=pace, rate_per_s=20)  # fmt: skip
+    view = live_view(
+        history.completions(),
+        now=3.0,
+        duration_s=4,
+        issued=7,
+        sources=("PRIMARY", "BOLT", "OLD"),
+        metrics={},
+        faults={},
+        pace=pace,
+        rate_per_s=20,
+    )
     assert view.generator is not None and view.generator.saturated and view.generator.shed == 28
     console = Console(width=160, record=True)
     console.print(render(view))

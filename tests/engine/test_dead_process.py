@@ -57,14 +57,23 @@ async def dedicated_stack(state_dir: Path) -> AsyncIterator[StackState]:
 
 
 def long_scenario(seconds: int = 20) -> Scenario:
-    return Scenario.model_validate({
-        "name": "long-run", "description": "steady reads and writes for a while",
-        "seed": {"user_challenges": {"PRIMARY": 5, "BOLT": 5, "OLD": 5}},
-        "workload": {"steps": [{"parallel": [
-            {"op": "load", "rate": "10/s", "duration": f"{seconds}s"},
-            {"op": "create", "rate": "5/s", "duration": f"{seconds}s"},
-        ]}]},
-    })  # fmt: skip
+    return Scenario.model_validate(
+        {
+            "name": "long-run",
+            "description": "steady reads and writes for a while",
+            "seed": {"user_challenges": {"PRIMARY": 5, "BOLT": 5, "OLD": 5}},
+            "workload": {
+                "steps": [
+                    {
+                        "parallel": [
+                            {"op": "load", "rate": "10/s", "duration": f"{seconds}s"},
+                            {"op": "create", "rate": "5/s", "duration": f"{seconds}s"},
+                        ]
+                    }
+                ]
+            },
+        }
+    )
 
 
 async def kill_later(state: StackState, role: str, after_s: float) -> tuple[int, float]:

@@ -30,6 +30,7 @@ def _free_port() -> int:
             return port
     pytest.fail(f"no free port from {TEST_BASE_PORT + 290} to {TEST_BASE_PORT + 299}")
 
+
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="only root hands the cluster to another user (`postgres`)")
 
 

@@ -41,8 +41,14 @@ def _free_port() -> int:
 def running_kong(upstream_url: str, bolt: SourceEndpoints, tmp_path: Path) -> Iterator[str]:
     """A Kong proxy process for BOLT in front of `upstream_url`; yields its base URL once it listens."""
     port = _free_port()
-    config = {"name": "BOLT", "port": port, "api_keys": [bolt.anon_key, bolt.service_role_key],
-              "upstream_url": upstream_url, "admin_url": bolt.direct_api_url, "upstream_timeout_s": 1.0}  # fmt: skip
+    config = {
+        "name": "BOLT",
+        "port": port,
+        "api_keys": [bolt.anon_key, bolt.service_role_key],
+        "upstream_url": upstream_url,
+        "admin_url": bolt.direct_api_url,
+        "upstream_timeout_s": 1.0,
+    }
     path = tmp_path / "kong.json"
     path.write_text(json.dumps(config))
     proc = subprocess.Popen([sys.executable, "-m", "fallback.gateway.kong", "--config", str(path)])

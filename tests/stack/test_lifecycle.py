@@ -78,23 +78,32 @@ def test_up_json_then_down_leaves_nothing_running(state_dir: Path, base_port: in
         state = json.loads((state_dir / "state.json").read_text())
         pids = [p["pid"] for p in state["processes"]]
         assert len(pids) == 7 and all(_alive(pid) for pid in pids)
-        status = subprocess.run([*CLI, "stack", "status", "--json", "--state-dir", str(state_dir)],
-                                capture_output=True, text=True, timeout=30)
+        status = subprocess.run(
+            [*CLI, "stack", "status", "--json", "--state-dir", str(state_dir)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert status.returncode == 0 and json.loads(status.stdout)["running"] is True
     finally:
-        down = subprocess.run([*CLI, "stack", "down", "--state-dir", str(state_dir)],
-                              capture_output=True, text=True, timeout=120)
+        down = subprocess.run(
+            [*CLI, "stack", "down", "--state-dir", str(state_dir)], capture_output=True, text=True, timeout=120
+        )
     assert down.returncode == 0, down.stderr
     assert not [pid for pid in pids if _alive(pid)]
     assert _our_processes(state_dir) == []
-    status = subprocess.run([*CLI, "stack", "status", "--state-dir", str(state_dir)],
-                            capture_output=True, text=True, timeout=30)
+    status = subprocess.run(
+        [*CLI, "stack", "status", "--state-dir", str(state_dir)], capture_output=True, text=True, timeout=30
+    )
     assert status.returncode == 1
 
 
 def test_interrupted_start_stops_what_it_started(state_dir: Path, base_port: int) -> None:
-    proc = subprocess.Popen([*CLI, "stack", "up", "--state-dir", str(state_dir), "--base-port", str(base_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [*CLI, "stack", "up", "--state-dir", str(state_dir), "--base-port", str(base_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     # Interrupt once PostgreSQL is being started, i.e. after Toxiproxy runs.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state_dir / "PRIMARY" / "postgres.log").exists():

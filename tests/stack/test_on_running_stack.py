@@ -77,8 +77,9 @@ def _password(dsn: str) -> str:
 
 async def _refused(user: str, password: str, port: int) -> bool:
     try:
-        conn = await asyncpg.connect(host=HOST, port=port, user=user, password=password, database="postgres",
-                                     timeout=10)  # fmt: skip
+        conn = await asyncpg.connect(
+            host=HOST, port=port, user=user, password=password, database="postgres", timeout=10
+        )
     except asyncpg.InvalidPasswordError:
         return True
     await conn.close()
