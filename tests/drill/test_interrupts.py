@@ -24,7 +24,7 @@ import pytest
 
 from fallback.stack.ports import PortLayout, port_is_free
 
-BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25400")) + 100  # beside the session's test stack
+BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 200  # beside the session's test stack
 REPEATS = int(os.environ.get("FALLBACK_INTERRUPT_REPEATS", "3"))
 HINT = "fallback-harness stack down --state-dir"
 STATE_ROOT = Path(".stack-test-interrupts").resolve()
