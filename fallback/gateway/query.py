@@ -16,9 +16,24 @@ from . import errors
 from .embed_select import EmbedItem, SelectField, SelectItem, parse_select, split_top_level, unquote
 
 __all__ = [
-    "Condition", "EmbedItem", "EmbedParams", "Filter", "Logic", "OrderTerm", "ParsedQuery", "SelectField",
-    "SelectItem", "has_embeds", "parse_list", "parse_logic", "parse_operation", "parse_order", "parse_query",
-    "parse_select", "split_top_level", "unquote",
+    "Condition",
+    "EmbedItem",
+    "EmbedParams",
+    "Filter",
+    "Logic",
+    "OrderTerm",
+    "ParsedQuery",
+    "SelectField",
+    "SelectItem",
+    "has_embeds",
+    "parse_list",
+    "parse_logic",
+    "parse_operation",
+    "parse_order",
+    "parse_query",
+    "parse_select",
+    "split_top_level",
+    "unquote",
 ]
 from .limits import MAX_LOGIC_DEPTH
 
@@ -28,7 +43,10 @@ IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unk
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
 LogicOp = Literal["and", "or"]
 _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
-    "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
+    "or": ("or", False),
+    "and": ("and", False),
+    "not.or": ("or", True),
+    "not.and": ("and", True),
 }
 _GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
 _EMBED_NAME = re.compile(r"[\w$ -]+")
@@ -195,8 +213,8 @@ def _split_column(item: str) -> tuple[str, str, str]:
         end = item.find('"', 1)
         while end > 0 and item[end - 1] == "\\":
             end = item.find('"', end + 1)
-        if end > 0 and item[end + 1: end + 2] == ".":
-            return unquote(item[: end + 1]), ".", item[end + 2:]
+        if end > 0 and item[end + 1 : end + 2] == ".":
+            return unquote(item[: end + 1]), ".", item[end + 2 :]
     column, sep, rest = item.partition(".")
     return column, sep, rest
 
@@ -302,6 +320,4 @@ def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
             embedded.setdefault(path_key[0], []).append((path_key[1], value))
         else:
             where.append(parse_operation(unquote(key), value))
-    return ParsedQuery(
-        select, tuple(where), order, limit, offset, columns, on_conflict, _embedded_params(embedded)
-    )
+    return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict, _embedded_params(embedded))

@@ -101,7 +101,8 @@ class Fetcher(Protocol):
 
 
 def build(
-    column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[object]],
+    column_rows: Sequence[Sequence[object]],
+    key_rows: Sequence[Sequence[object]],
     fk_rows: Sequence[Sequence[object]] = (),
     view_rows: Sequence[Sequence[object]] = (),
 ) -> SchemaCache:
@@ -121,6 +122,8 @@ def build(
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
     return build(
-        await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas),
-        await conn.fetch(FOREIGN_KEYS_SQL), await conn.fetch(VIEW_COLUMNS_SQL, schemas),
+        await conn.fetch(COLUMNS_SQL, schemas),
+        await conn.fetch(PRIMARY_KEYS_SQL, schemas),
+        await conn.fetch(FOREIGN_KEYS_SQL),
+        await conn.fetch(VIEW_COLUMNS_SQL, schemas),
     )

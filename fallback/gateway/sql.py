@@ -214,9 +214,7 @@ def update(
     return Statement(_representation(mutation, table, returning), tuple(params.values))
 
 
-def delete(
-    table: Table, where: Sequence[Condition], *, returning: Represent | None = None
-) -> Statement:
+def delete(table: Table, where: Sequence[Condition], *, returning: Represent | None = None) -> Statement:
     params = _Params(_first(returning))
     mutation = f"DELETE FROM {table.sql}{where_clause(where, table, table.sql, params)}"
     return Statement(_representation(mutation, table, returning), tuple(params.values))
