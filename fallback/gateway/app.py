@@ -90,7 +90,7 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            return await handler(self.db, handlers.build_call(request, principal, table))
+            return await handler(self.db, handlers.build_call(request, principal, table, cache))
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 

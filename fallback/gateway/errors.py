@@ -132,15 +132,6 @@ def unsupported_method(method: str) -> GatewayError:
     return GatewayError(405, "PGRST117", f"Unsupported HTTP method: {method}")
 
 
-def no_relationship(table: str, name: str) -> GatewayError:
-    return GatewayError(
-        400,
-        "PGRST200",
-        f"Could not find a relationship between '{table}' and '{name}' in the schema cache",
-        "Embedded resources are not supported by this gateway",
-    )
-
-
 def unknown_payload_column(column: str, table: str) -> GatewayError:
     return GatewayError(400, "PGRST204", f"Could not find the '{column}' column of '{table}' in the schema cache")
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import errors
+from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
+from .embed_views import VIEW_COLUMNS_SQL, all_relationships
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
@@ -82,6 +84,8 @@ class Table:
 @dataclass(frozen=True)
 class SchemaCache:
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
+    relationships: dict[Ident, tuple[Relationship, ...]] = field(default_factory=dict)
+    """Each table's relationships (embed_schema.py), keyed by the origin table."""
 
     def table(self, schema: str, name: str) -> Table:
         found = self.tables.get((schema, name))
@@ -96,7 +100,12 @@ class Fetcher(Protocol):
     async def fetch(self, query: str, *args: object) -> Sequence[Sequence[object]]: ...
 
 
-def build(column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[object]]) -> SchemaCache:
+def build(
+    column_rows: Sequence[Sequence[object]],
+    key_rows: Sequence[Sequence[object]],
+    fk_rows: Sequence[Sequence[object]] = (),
+    view_rows: Sequence[Sequence[object]] = (),
+) -> SchemaCache:
     columns: dict[tuple[str, str], dict[str, Column]] = {}
     for schema, table, name, type_, default, generated in column_rows:
         columns.setdefault((str(schema), str(table)), {})[str(name)] = Column(
@@ -106,9 +115,15 @@ def build(column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[o
     for schema, table, name in key_rows:
         keys.setdefault((str(schema), str(table)), []).append(str(name))
     return SchemaCache(
-        {ident: Table(ident[0], ident[1], cols, tuple(keys.get(ident, ()))) for ident, cols in columns.items()}
+        {ident: Table(ident[0], ident[1], cols, tuple(keys.get(ident, ()))) for ident, cols in columns.items()},
+        all_relationships(fk_rows, view_rows, keys, columns.keys()),
     )
 
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
-    return build(await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas))
+    return build(
+        await conn.fetch(COLUMNS_SQL, schemas),
+        await conn.fetch(PRIMARY_KEYS_SQL, schemas),
+        await conn.fetch(FOREIGN_KEYS_SQL),
+        await conn.fetch(VIEW_COLUMNS_SQL, schemas),
+    )

@@ -9,6 +9,7 @@ from fallback.gateway.casts import is_type_name
 from fallback.gateway.limits import MAX_LOGIC_DEPTH
 from fallback.gateway.prefer import choose_schema, parse_prefer, parse_range, wants_object
 from fallback.gateway.query import (
+    EmbedItem,
     Filter,
     Logic,
     OrderTerm,
@@ -99,10 +100,26 @@ def test_casts_other_than_type_names_are_refused(cast: str) -> None:
     assert "type name" in str(caught.value.details)
 
 
-def test_select_embedding_is_a_relationship_error() -> None:
+def test_select_parses_embeds() -> None:
+    """Embeds used to be refused at parse time (PGRST200); now they parse and the schema cache decides."""
+    assert parse_select("*,challenges:user_challenges!fk!inner(id,x:y),...u(n),e()") == (
+        SelectItem("*"),
+        EmbedItem("user_challenges", (SelectItem("id"), SelectItem("y", "x")), "challenges", "fk", "inner"),
+        EmbedItem("u", (SelectItem("n"),), spread=True),
+        EmbedItem("e", ()),
+    )
+    parsed = parse_query([("select", "id,t(id)"), ("t.order", "id.desc"), ("t.limit", "2"), ("t.u.id", "eq.1")])
+    assert [(p.path, p.order, p.limit, p.where) for p in parsed.embedded] == [
+        (("t",), (OrderTerm("id", True),), 2, ()),
+        (("t", "u"), (), None, (Filter("id", "eq", "1"),)),
+    ]
+
+
+@pytest.mark.parametrize("text", ["a(b", "a!x!y(b)", "...a:b(c)", "(x)"])
+def test_select_rejects_bad_embeds(text: str) -> None:
     with pytest.raises(errors.GatewayError) as caught:
-        parse_select("*,challenges:user_challenges(*)")
-    assert caught.value.code == "PGRST200"
+        parse_select(text)
+    assert caught.value.code == "PGRST100"
 
 
 @pytest.mark.parametrize(
