@@ -2,7 +2,8 @@
 
 The run notices within about a second, stops the workload, keeps what it observed until then and
 says what happened, instead of waiting 70 s for health and reporting `StackNotRunning` with no history.
-Every test kills a process of its own dedicated stack (base port FALLBACK_TEST_BASE_PORT + 500, 26000 by default), torn down in `finally`.
+Every test kills a process of its own dedicated stack (base port FALLBACK_TEST_BASE_PORT + 500, 26000 by
+default), torn down in `finally`.
 """
 
 from __future__ import annotations
