@@ -6,12 +6,14 @@ the gateway puts into SQL comes from here, quoted; nothing a client sends is int
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from . import errors
+from . import errors, routines
+from .routines import Routine
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
@@ -82,6 +84,8 @@ class Table:
 @dataclass(frozen=True)
 class SchemaCache:
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
+    functions: dict[tuple[str, str], tuple[Routine, ...]] = field(default_factory=dict)
+    """Overloads by (schema, name), see routines.py."""
 
     def table(self, schema: str, name: str) -> Table:
         found = self.tables.get((schema, name))
@@ -111,4 +115,5 @@ def build(column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[o
 
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
-    return build(await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas))
+    cache = build(await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas))
+    return dataclasses.replace(cache, functions=await routines.load(conn, schemas))
