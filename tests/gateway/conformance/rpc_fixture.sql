@@ -3,7 +3,8 @@
 -- test/spec/fixtures/schema.sql and data.sql (https://github.com/PostgREST/postgrest, MIT licence).
 -- Adapted: only what RpcSpec.hs's cases use; PostgreSQL 15 only (the pg < 11 branches dropped);
 -- test.articles is a plain table here (a view over private.articles there); the roles are
--- Supabase's (anon, authenticated, service_role) instead of postgrest_test_*.
+-- Supabase's (anon, authenticated, service_role) instead of postgrest_test_*; tables named in a few
+-- function bodies are schema-qualified (PostgREST's test database puts `test` on the search_path).
 DROP SCHEMA IF EXISTS test CASCADE;
 DROP SCHEMA IF EXISTS private CASCADE;
 DROP TYPE IF EXISTS public.my_type;
@@ -188,7 +189,7 @@ CREATE FUNCTION getproject_domain(id int) RETURNS SETOF projects_domain
     LANGUAGE sql
     STABLE
     AS $_$
-    SELECT projects::projects_domain FROM test.projects WHERE id = $1;
+    SELECT projects::test.projects_domain FROM test.projects WHERE id = $1;
 $_$;
 
 create function test.ret_enum(val text) returns test.enum_menagerie_type as $$
@@ -480,19 +481,19 @@ returns table(char_ char, char_arr char[]) as $$
 $$ language sql;
 
 create function returns_record() returns record as $$
-select * from projects limit 1;
+select * from test.projects limit 1;
 $$ language sql;
 
 create function returns_record_params(id int, name text) returns record as $$
-select * from projects p where p.id = $1 and p.name like $2;
+select * from test.projects p where p.id = $1 and p.name like $2;
 $$ language sql;
 
 create function returns_setof_record() returns setof record as $$
-select * from projects limit 2;
+select * from test.projects limit 2;
 $$ language sql;
 
 create function returns_setof_record_params(id int, name text) returns setof record as $$
-select * from projects p where p.id >= $1 and p.name like $2;
+select * from test.projects p where p.id >= $1 and p.name like $2;
 $$ language sql;
 
 create function raise_sqlstate_test1() returns void
