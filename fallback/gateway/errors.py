@@ -192,12 +192,12 @@ def status_for_sqlstate(sqlstate: str, message: str, authed: bool) -> int:
         return 403 if authed else 401
     if sqlstate == "21000":
         return 400 if message.endswith("requires a WHERE clause") else 500
+    if sqlstate == "42883" and message.startswith("function xmlagg("):
+        return 406
     if sqlstate in _EXACT:
         return _EXACT[sqlstate]
     if sqlstate.startswith("PT"):
         return int(sqlstate[2:]) if sqlstate[2:].isdigit() else 500
-    if sqlstate == "42883" and message.startswith("function xmlagg("):
-        return 406
     return _PREFIX.get(sqlstate[:2], 400)
 
 
