@@ -23,6 +23,8 @@ class Case(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     it: str
+    spec: str = "RpcSpec.hs"
+    """The PostgREST spec file the case is ported from."""
     method: str
     path: str
     headers: dict[str, str] = Field(default_factory=dict)

@@ -1,4 +1,4 @@
-"""PostgREST's RpcSpec.hs cases (rpc.yaml) against the real gateway on a real PostgreSQL.
+"""PostgREST's RPC cases (rpc.yaml: RpcSpec.hs, and SingularSpec.hs on functions) against the real gateway on a real PostgreSQL.
 
 Each case is one test; a case this gateway knowingly answers differently is an xfail with its reason
 (strict: it fails the run once it starts to pass, so the mark is removed with the fix). The summary
@@ -14,7 +14,6 @@ from ..conftest import Source
 from .cases import Case, load
 from .conftest import record
 
-SPEC = "RpcSpec.hs"
 CASES = load("rpc.yaml")
 
 
@@ -29,5 +28,5 @@ def test_rpc_case(spec_source: Source, case: Case) -> None:
     with httpx.Client(base_url=spec_source.rest_url, timeout=15) as client:
         response = client.request(case.method, case.path, headers=headers, content=case.content())
     mismatches = case.mismatches(response)
-    record(SPEC, "xfail" if case.xfail else ("failed" if mismatches else "passed"))
+    record(case.spec, "xfail" if case.xfail else ("failed" if mismatches else "passed"))
     assert not mismatches, "\n".join(mismatches)
