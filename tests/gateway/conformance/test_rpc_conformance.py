@@ -1,4 +1,5 @@
-"""PostgREST's RPC cases (rpc.yaml: RpcSpec.hs, and SingularSpec.hs on functions) against the real gateway on a real PostgreSQL.
+"""PostgREST's RPC cases (rpc.yaml: RpcSpec.hs, SingularSpec.hs and OptionsSpec.hs on functions) against
+the real gateway on a real PostgreSQL.
 
 Each case is one test; a case this gateway knowingly answers differently is an xfail with its reason
 (strict: it fails the run once it starts to pass, so the mark is removed with the fix). The summary
