@@ -1,6 +1,6 @@
 """Functions at `/rest/v1/rpc/{fn}`: PostgREST 12.2's RPC, one thin handler.
 
-    POST     named arguments from a JSON object (or the first object of an array), or an HTML form;
+    POST     named arguments from a JSON object (or the first object of an array), a form or CSV (rpc_body.py);
              `Prefer: params=single-object` or a single unnamed json/jsonb parameter takes the whole body
     GET/HEAD arguments from the query string (repeat a VARIADIC one); a query value that reads as a
              filter (`id=gt.2`) filters the result instead. Runs READ ONLY, so a function that writes
@@ -18,16 +18,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors, rpc_resolve, rpc_sql
+from . import errors, rpc_body, rpc_resolve, rpc_sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8, GatewayError
-from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import OBJECT_MEDIA, parse_prefer, parse_range, wants_object
 from .query import ParsedQuery, parse_query
 from .routines import Returns, Routine
@@ -74,23 +72,6 @@ def _query_arguments(routine_params: Sequence[tuple[str, str]], variadic: frozen
     return json.dumps(found, separators=(",", ":"))
 
 
-async def _json_body(request: Request) -> tuple[str, object]:
-    raw = await request.body()
-    if not raw.strip():
-        return "{}", {}
-    if json_deeper_than(raw, MAX_JSON_DEPTH):
-        raise errors.json_too_deep(MAX_JSON_DEPTH)
-    try:
-        return raw.decode(), json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise errors.invalid_body() from None
-
-
-def _keys(payload: object) -> frozenset[str]:
-    first = payload[0] if isinstance(payload, list) and payload else payload
-    return frozenset(first) if isinstance(first, dict) else frozenset()
-
-
 def allow(routine: Routine) -> str:
     return "OPTIONS,POST" if routine.volatility == "volatile" else "OPTIONS,GET,HEAD,POST"
 
@@ -106,34 +87,24 @@ async def handle(db: Database, request: Request, principal: Principal, cache: Sc
     items = request.query_params.multi_items()
     query_args = [(k, v) for k, v in items if read and _is_argument(k, v)]
     query = parse_query([(k, v) for k, v in items if not (read and _is_argument(k, v))])
-    body: str | bytes = "{}"
-    pairs: list[tuple[str, str]] = query_args
     if read:
-        keys = frozenset(k for k, _ in query_args)
-    elif content == "form":
-        pairs = parse_qsl((await request.body()).decode(), keep_blank_values=True)
-        keys = frozenset(k for k, _ in pairs)
-    elif content in ("text", "xml", "bytea"):
-        raw = await request.body()
-        body, keys = (raw if content == "bytea" else raw.decode()), frozenset()
-    elif content == "json":
-        body, payload = await _json_body(request)
-        keys = _keys(payload)
+        body = rpc_body.Body("{}", frozenset(k for k, _ in query_args), tuple(query_args))
     else:
-        raise errors.unsupported_content_type(request.headers.get("content-type", ""))
-    if not read and query.columns is not None:
-        keys = frozenset(query.columns)
+        content_type = request.headers.get("content-type", "")
+        body = rpc_body.read(await request.body(), content, content_type, query.columns)
+    keys = body.keys
     routine = rpc_resolve.find(
         cache.functions, schema, name, keys, single_object=single_object, content=content, post=not read
     )
     if method == "OPTIONS":
         return Response(b"", 200, {"Allow": allow(routine), "Access-Control-Allow-Origin": "*"})
-    if read or content == "form":
-        body = _query_arguments(pairs, frozenset(p.name for p in routine.params if p.variadic))
+    payload = body.payload
+    if body.pairs is not None:
+        payload = _query_arguments(body.pairs, frozenset(p.name for p in routine.params if p.variadic))
     if routine.params and (single_object or (len(routine.params) == 1 and not routine.params[0].name)):
-        arguments = rpc_sql.Arguments(body, positional=routine.params[0])
+        arguments = rpc_sql.Arguments(payload, positional=routine.params[0])
     else:
-        arguments = rpc_sql.Arguments(body, named=tuple(p for p in routine.params if p.name in keys))
+        arguments = rpc_sql.Arguments(payload, named=tuple(p for p in routine.params if p.name in keys))
     return await _run(db, request, principal, routine, arguments, query, single_object)
 
 

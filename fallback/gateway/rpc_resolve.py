@@ -15,7 +15,7 @@ from .errors import GatewayError
 from .fuzzy import closest
 from .routines import Routine
 
-Content = Literal["json", "form", "text", "xml", "bytea", "other"]
+Content = Literal["json", "form", "csv", "text", "xml", "bytea", "other"]
 """The request body's media type as findProc distinguishes it."""
 _UNNAMED_FOR: dict[Content, frozenset[str]] = {
     "json": frozenset({"json", "jsonb"}), "text": frozenset({"text"}),
@@ -31,7 +31,7 @@ _OVERLOAD_HINT = (
 def content_kind(content_type: str | None) -> Content:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return {
-        "application/json": "json", "": "json", "application/x-www-form-urlencoded": "form",
+        "application/json": "json", "": "json", "application/x-www-form-urlencoded": "form", "text/csv": "csv",
         "text/plain": "text", "text/xml": "xml", "application/octet-stream": "bytea",
     }.get(media, "other")  # type: ignore[return-value]
 

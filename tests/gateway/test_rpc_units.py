@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fallback.gateway import errors, rpc, rpc_resolve, rpc_sql
+from fallback.gateway import errors, rpc, rpc_body, rpc_resolve, rpc_sql
 from fallback.gateway.errors import GatewayError
 from fallback.gateway.fuzzy import closest, levenshtein
 from fallback.gateway.query import Filter, SelectItem
@@ -137,7 +137,34 @@ def test_content_kinds() -> None:
     assert rpc_resolve.content_kind(None) == "json"
     assert rpc_resolve.content_kind("application/json; charset=utf-8") == "json"
     assert rpc_resolve.content_kind("application/x-www-form-urlencoded") == "form"
-    assert rpc_resolve.content_kind("text/csv") == "other"
+    assert rpc_resolve.content_kind("text/csv") == "csv"
+    assert rpc_resolve.content_kind("application/yaml") == "other"
+
+
+# --- request bodies (PostgREST's getPayload) ----------------------------------------------------------
+def test_bodies_name_the_arguments_as_postgrest_reads_them() -> None:
+    assert rpc_body.read(b"", "json", "", None) == rpc_body.Body("{}", frozenset())
+    assert rpc_body.read(b'{"a": 1}', "json", "", None).keys == {"a"}
+    assert rpc_body.read(b'[{"a": 1}, {"a": 2}]', "json", "", None).keys == {"a"}
+    assert rpc_body.read(b"5", "json", "", None) == rpc_body.Body("[]", frozenset())
+    assert rpc_body.read(b'{"a": 1, "b": 2}', "json", "", ("a",)).keys == {"a"}  # ?columns= names them
+    form = rpc_body.read(b"v=1&v=2&x=", "form", "", None)
+    assert form.keys == {"v", "x"} and form.pairs == (("v", "1"), ("v", "2"), ("x", ""))
+    table = rpc_body.read(b"a,b\n1,NULL\n", "csv", "text/csv", None)
+    assert table.keys == {"a", "b"} and table.payload == '[{"a":"1","b":null}]'
+    assert rpc_body.read(b"\x89PNG", "bytea", "", None).payload == b"\x89PNG"
+
+
+@pytest.mark.parametrize(
+    ("raw", "content", "message"),
+    [(b'[{"a": 1}, {"b": 2}]', "json", "All object keys must match"), (b"[1, 2]", "json", "All object keys must match"),
+     (b"{", "json", "Empty or invalid json"), (b"a,b\n1\n", "csv", "All lines must have same number of fields"),
+     (b"x", "other", "Content-Type not acceptable: application/yaml")],
+)
+def test_bad_bodies_are_400_pgrst102(raw: bytes, content: rpc_resolve.Content, message: str) -> None:
+    with pytest.raises(GatewayError) as raised:
+        rpc_body.read(raw, content, "application/yaml", None)
+    assert (raised.value.status, raised.value.code, raised.value.message) == (400, "PGRST102", message)
 
 
 # --- GET: arguments and filters ----------------------------------------------------------------------
