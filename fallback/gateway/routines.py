@@ -88,6 +88,9 @@ class Routine:
     """The columns of a composite result (a table's row type, a composite type, OUT/TABLE parameters)."""
     composite_alias: bool = False
     """The result type is a domain over a composite type."""
+    return_type: tuple[str, str] = ("pg_catalog", "void")
+    """(schema, name) of the result type (a domain's base type): for a table's row type, the table whose
+    relationships PostgREST embeds from (`funcTableName`)."""
 
     @property
     def variadic(self) -> bool:
@@ -140,10 +143,9 @@ def routine_from_row(row: Sequence[object]) -> Routine | None:
         returns = Returns.SETOF_COMPOSITE if composite else Returns.SETOF_SCALAR
     else:
         returns = Returns.COMPOSITE if composite else Returns.SCALAR
-    del type_schema, type_name  # kept in the query for readability of its output when debugging
     return Routine(
         str(schema), str(name), params, returns, _VOLATILITY.get(str(volatility), "volatile"),
-        columns, bool(alias) and composite,
+        columns, bool(alias) and composite, (str(type_schema), str(type_name)),
     )
 
 

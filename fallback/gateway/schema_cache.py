@@ -1,4 +1,5 @@
-"""The schema cache: tables, columns, column types and primary keys of the exposed schemas.
+"""The schema cache: tables, columns, column types and primary keys of the exposed schemas, and their
+functions (routines.py).
 
 Loaded from the catalog at start and after every reconnect, like PostgREST's. Every identifier
 the gateway puts into SQL comes from here, quoted; nothing a client sends is interpolated.

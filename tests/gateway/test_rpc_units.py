@@ -51,6 +51,7 @@ def test_rows_become_routines_like_postgrest_reads_them() -> None:
     assert char is not None and char.params[0].input_type == "character varying"
     table = routine_from_row(row("t", [], [], retset=True, typtype="c", attrs=(["id", "name"], ["integer", "text"])))
     assert table is not None and table.returns is Returns.SETOF_COMPOSITE and not table.single
+    assert table.return_type == ("pg_catalog", "t") and [c.name for c in table.columns] == ["id", "name"]
     assert routine_from_row(row("void", [], [], void=True, typtype="p")).returns is Returns.VOID  # type: ignore[union-attr]
     assert routine_from_row(row("s", [], [], retset=True)).returns is Returns.SETOF_SCALAR  # type: ignore[union-attr]
 
