@@ -13,8 +13,11 @@ Conventions the engine follows so the checker can map database rows back to oper
 * every update / assign_mt5 puts `op_token(op_id)` (`op-<id>`) in at least one changed text
   field (assign_mt5: `mt5_login`), so its values can be recognised in any source.
 
-Times are monotonic seconds since the workload started. Error kinds are the client's
-(`refused`, `timeout`, `reset`, `http_503:PGRST001`, `source_unavailable`, `all_failed`, ...).
+Times are monotonic seconds since the workload started. A call's `kind` is the client's
+(`fallback.client.errors.CallKind`, with `status` and `code` for an HTTP error); an operation's
+`error` is an `ErrorKind` (a call's failure kind, `all_failed`, `indeterminate`, ...: all in
+`fallback.client.errors`). Reports show a kind with its status and code as one label,
+`http_503:PGRST001` (`fallback.client.errors.label`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from fallback.client.errors import CallKind, ErrorKind, label
 
 EventType = Literal["invoke", "ok", "fail", "indeterminate", "resolve"]
 HistoryOp = Literal["load", "create", "update", "assign_mt5"]
@@ -56,11 +61,6 @@ def marker_op_id(email: object) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def error_kind(kind: str, code: str | None = None) -> str:
-    """`http_503` + `PGRST001` -> `http_503:PGRST001`."""
-    return f"{kind}:{code}" if code else kind
-
-
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -69,13 +69,22 @@ class SourceCall(_Record):
     """One call the client made to one source during an operation."""
 
     source: str
-    kind: str
-    """`ok` or an error kind."""
+    kind: CallKind
+    """`ok` or a failure kind."""
+    status: int | None = None
+    """The HTTP status of an `http` failure."""
+    code: str | None = None
+    """The PostgREST code of an `http` failure, when the source gave one."""
     latency_ms: float = 0.0
     ambiguous: bool = False
     """A write that may or may not have committed."""
     row_ids: tuple[str, ...] | None = None
     """Loads: the ids this source returned (None when not recorded)."""
+
+    @property
+    def label(self) -> str:
+        """`ok`, `refused`, `http_503:PGRST001`."""
+        return label(self.kind, self.status, self.code)
 
 
 class Event(_Record):
@@ -107,12 +116,23 @@ class Event(_Record):
     """Load completion: ids of the merged rows per `_db_source` tag."""
     degraded: bool | None = None
     stale: bool | None = None
-    error: str | None = None
+    error: ErrorKind | None = None
+    """Completions other than `ok`: why."""
+    error_status: int | None = None
+    """The HTTP status when `error` is `http`."""
+    error_code: str | None = None
+    """The PostgREST code when `error` is `http` and the source gave one."""
     message: str = ""
+    """Completions: the client's own words about an error, when it gave some."""
     outcome: Literal["ok", "indeterminate"] | None = None
     """Resolve: `ok` when the row now lives in exactly one source."""
     found_in: tuple[str, ...] = ()
     deleted_from: tuple[str, ...] = ()
+
+    @property
+    def error_label(self) -> str | None:
+        """`error` as reports show it: `all_failed`, `hung`, `http_503:PGRST001`."""
+        return None if self.error is None else label(self.error, self.error_status, self.error_code)
 
     def failed_sources(self) -> tuple[str, ...]:
         return tuple(call.source for call in self.calls if call.kind != "ok")
@@ -137,7 +157,7 @@ class Event(_Record):
             if failed:
                 parts.append("failed " + ",".join(failed))
             if self.error:
-                parts.append(f"error={self.error}")
+                parts.append(f"error={self.error_label}")
             if self.type == "resolve":
                 parts.append(f"found_in={','.join(self.found_in) or '-'}")
         return " ".join(parts)

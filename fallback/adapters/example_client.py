@@ -40,7 +40,7 @@ class SingleSourceClient:
             return Attempt(name, op, failure.kind, ms, row_id, ambiguous=failure.ambiguous and op != "select"), []
         ms = (time.perf_counter() - start) * 1000
         if response.is_error:
-            return Attempt(name, op, f"http_{response.status_code}", ms, row_id, status=response.status_code), []
+            return Attempt(name, op, "http", ms, row_id, status=response.status_code), []
         rows = [{**r, "_db_source": name} for r in response.json()]
         return Attempt(name, op, "ok", ms, row_id, count=len(rows), status=response.status_code), rows
 

@@ -56,9 +56,12 @@ Results (fields marked ? may be omitted; defaults in brackets)::
                  "kind": "ok" | failure kind, "latency_ms": n, "row_id"?: str|null, "count"?: int|null,
                  "ambiguous"?: bool [false], "status"?: int|null, "code"?: str|null, "message"?: str [""]}
 
-Rows in `rows`, `row` carry `_db_source`. Failure kinds are those of `fallback.client.errors`
-(`refused`, `timeout`, `hung`, `reset`, `http_<NNN>`, `not_found`, `error`, ...). Keys sent in
-`configure` are secrets: a client must not print them.
+Rows in `rows`, `row` carry `_db_source`. An attempt's `kind` is `ok` or a failure kind of
+`fallback.client.errors` (`refused`, `connect_error`, `timeout`, `hung`, `reset`, `not_found`,
+`error`, ...); an error status is `http` with `status`, or written `http_<NNN>` (`status` then
+defaults to NNN; `http_503:PGRST001` also sets `code`). A kind the harness does not know is
+recorded as `error`, the client's word kept at the head of `message`: protocol 1 never
+rejected one. Keys sent in `configure` are secrets: a client must not print them.
 """
 
 from __future__ import annotations
@@ -69,7 +72,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, cast, get_args
 
 from fallback.client.config import SourceConfig
-from fallback.client.errors import ClientError
+from fallback.client.errors import CallKind, ClientError, call_kind
 from fallback.client.results import (
     Attempt,
     Duplicate,
@@ -142,17 +145,27 @@ def attempt(data: Any) -> Attempt:
     if op not in _OPS:
         raise ProtocolError(f"unknown attempt op {op!r} (known: {', '.join(sorted(_OPS))})")
     row_id = data.get("row_id")
+    said: str = _get(data, "kind", str)
+    message: str = _get(data, "message", str, "")
+    status: int | None = _get(data, "status", int, None)
+    code: str | None = _get(data, "code", str, None)
+    known = call_kind(said)
+    kind: CallKind = "error"
+    if known is None:
+        message = f"{said}: {message}" if message else said
+    else:
+        kind, status, code = known[0], status if status is not None else known[1], code or known[2]
     return Attempt(
         source=_get(data, "source", str),
         op=cast(Op, op),
-        kind=_get(data, "kind", str),
+        kind=kind,
         latency_ms=float(_get(data, "latency_ms", (int, float))),
         row_id=None if row_id is None else str(row_id),
         count=_get(data, "count", int, None),
         ambiguous=_get(data, "ambiguous", bool, False),
-        status=_get(data, "status", int, None),
-        code=_get(data, "code", str, None),
-        message=_get(data, "message", str, ""),
+        status=status,
+        code=code,
+        message=message,
     )
 
 

@@ -32,20 +32,21 @@ from typing import Any, Literal
 from fallback.adapters import protocol_messages as wire
 from fallback.adapters.process import ClientProcess, ConsoleLine, ProcessGone
 from fallback.client.config import SourceConfig
-from fallback.client.errors import ConfigError
+from fallback.client.errors import ConfigError, FailureKind
 from fallback.client.merge import SOURCE_TAG
 from fallback.client.metrics import Metrics
 from fallback.client.results import Attempt, LoadResult, Op, Resolution, Row, UpdateResult, WriteResult
 
 log = logging.getLogger("fallback.adapters")
-DEFINITE = frozenset({"unsupported", "unavailable"})
+DEFINITE: frozenset[FailureKind] = frozenset({"unsupported", "unavailable"})
 """Failure kinds after which nothing was sent to the client: a write definitely did not happen."""
 
 
 class CallFailed(Exception):
-    """A call got no usable reply; `kind` is `hung`, `crashed`, `unavailable`, `protocol_error`..."""
+    """A call got no usable reply; `kind` is `hung`, `crashed`, `unavailable`, `protocol_error`,
+    `unsupported` or `client_error` (the client answered `ok: false`)."""
 
-    def __init__(self, kind: str, message: str) -> None:
+    def __init__(self, kind: FailureKind, message: str) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
@@ -130,7 +131,10 @@ class SubprocessClient:
     def _check(reply: dict[str, Any], op: str) -> dict[str, Any]:
         if reply.get("ok") is not True:
             error: dict[str, Any] = reply["error"] if isinstance(reply.get("error"), dict) else {}
-            raise CallFailed(str(error.get("kind") or "client_error"), f"{op}: {error.get('message') or reply}")
+            said = str(error.get("kind") or "client_error")  # the wire's own kinds: unsupported, bad_request, ...
+            kind: FailureKind = "unsupported" if said == "unsupported" else "client_error"
+            prefix = "" if said in ("unsupported", "client_error") else f"{said}: "
+            raise CallFailed(kind, f"{prefix}{op}: {error.get('message') or reply}")
         result = reply.get("result", {})
         if not isinstance(result, dict):
             raise CallFailed("protocol_error", f"{op}: `result` must be an object")

@@ -2,7 +2,7 @@
 
 The suite itself lives in `benchmarks/` (pytest-benchmark, on the real stack); this package runs
 it (`run`), reads its JSON into figures and ratios (`figures`), judges the spec's claims
-(`claims`), measures the harness's own cost (`cost`) and renders the report (`render`, `svg`).
+(`claims`), measures the harness's own cost (`cost`) and renders the report (`render`; charts from `fallback.svg`).
 """
 
 from fallback.bench.claims import Claim, judge

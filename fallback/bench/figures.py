@@ -8,25 +8,15 @@ and so the ratio too (shown as ">=").
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from fallback.bench.labels import SCENARIO_ORDER, Label
+from fallback.stats import percentile, quartiles
 
 GroupKey = tuple[str, int | None, int | None]
 """(scenario, injected latency in ms, rows): the variants of one key are compared with one floor."""
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated percentile (q in 0..100); with few rounds, p95 is close to the maximum."""
-    if not values:
-        raise ValueError("no values")
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low, high = math.floor(position), math.ceil(position)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @dataclass(frozen=True)
@@ -69,14 +59,17 @@ def figure_from_benchmark(entry: Mapping[str, Any]) -> Figure:
     info = dict(entry.get("extra_info") or {})
     data = [float(x) for x in stats.get("data") or []]
     outcomes = info.get("outcomes") or {}
+    # Our one percentile definition (fallback.stats) when the rounds are there; pytest-benchmark's
+    # quartiles use another method, its median is the same.
+    q1, median, q3 = quartiles(data) if data else (float(stats["q1"]), float(stats["median"]), float(stats["q3"]))
     return Figure(
         label=Label.from_extra_info(info) if "scenario" in info else Label(entry.get("group") or "?", entry["name"]),
         name=str(entry.get("fullname") or entry["name"]),
         rounds=int(stats["rounds"]),
-        median_s=float(stats["median"]),
+        median_s=median,
         p95_s=percentile(data, 95) if data else float(stats["max"]),
-        q1_s=float(stats["q1"]),
-        q3_s=float(stats["q3"]),
+        q1_s=q1,
+        q3_s=q3,
         min_s=float(stats["min"]),
         max_s=float(stats["max"]),
         hit_bound=bool(info.get("hit_bound", False)),

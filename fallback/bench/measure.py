@@ -48,7 +48,7 @@ def describe(result: object) -> str:
     if isinstance(result, WriteResult):
         return f"{result.outcome}:{result.source or result.pending_source or '-'}"
     if isinstance(result, tuple) and result and isinstance(result[0], Attempt):
-        return result[0].kind
+        return result[0].label
     return "ok"
 
 

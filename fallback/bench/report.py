@@ -10,7 +10,7 @@ from fallback.bench.claims import FAILOVER_VARIANTS, Claim, judge
 from fallback.bench.cost import HarnessCost, harness_cost
 from fallback.bench.figures import Figure, Ratio, find, floor_of, load_figures, ratios
 from fallback.bench.labels import LATENCIES_MS, READ, READ_REFUSED, WRITE
-from fallback.bench.svg import Bar, Point, Series, bar_chart, line_chart
+from fallback.svg import Bar, Point, Series, line_chart, log_bar_chart
 
 LoadAverage = tuple[float, float, float]
 
@@ -103,7 +103,7 @@ def failover_chart(figures: Sequence[Figure]) -> str:
                 if figure.all_outcomes_start("indeterminate"):
                     label += " [indeterminate]"
                 bars.append(Bar(label, figure.median_s * 1000, figure.hit_bound))
-    return bar_chart(bars, "Time to failover, PRIMARY failing (median, log scale; hatched = bounded)")
+    return log_bar_chart(bars, "Time to failover, PRIMARY failing (median, log scale; hatched = bounded)")
 
 
 def charts(report: BenchReport) -> dict[str, str]:

@@ -16,7 +16,7 @@ def check_load(op: Operation) -> list[Violation]:
         rows = done.rows_by_source.get(source, ())
         if not rows:
             continue
-        kind = next(call.kind for call in done.calls if call.source == source)
+        kind = next(call.label for call in done.calls if call.source == source)
         violations.append(
             Violation(
                 kind="read_from_failed_source",

@@ -1,14 +1,18 @@
 """Clients for multi-database Supabase fallback: the reference one and the spec's own.
 
-Both implement `FallbackClient` (see `protocol`); results are frozen records (`results`).
+Both implement `FallbackClient` (see `protocol`); results are frozen records (`results`); how a
+call or an operation failed is a `FailureKind` / `ErrorKind` (`errors`, with the one classifier).
 """
 
 from fallback.client.breaker import CircuitBreaker, State, Transition
 from fallback.client.config import Deadline, SourceConfig, sources_from_env, sources_from_stack
 from fallback.client.errors import (
     AllSourcesFailed,
+    CallKind,
     ClientError,
     ConfigError,
+    ErrorKind,
+    FailureKind,
     OperationFailed,
     RoutingError,
     SourceUnavailable,
@@ -32,12 +36,15 @@ from fallback.client.writes import WritePolicy
 __all__ = [
     "AllSourcesFailed",
     "Attempt",
+    "CallKind",
     "CircuitBreaker",
     "ClientError",
     "Concat",
     "ConfigError",
     "Deadline",
     "Duplicate",
+    "ErrorKind",
+    "FailureKind",
     "FallbackClient",
     "LoadResult",
     "MergePolicy",

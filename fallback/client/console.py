@@ -28,7 +28,7 @@ def source_answer(table: str, attempt: Attempt) -> None:
     if attempt.ok:
         log.info("✅ %s Database: Found %d %s", attempt.source, attempt.count or 0, noun(table))
     else:
-        reason = attempt.kind if not attempt.message else f"{attempt.kind} ({attempt.message})"
+        reason = attempt.label if not attempt.message else f"{attempt.label} ({attempt.message})"
         log.warning("⚠ %s Database unavailable: %s", attempt.source, reason)
 
 

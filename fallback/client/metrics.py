@@ -18,6 +18,7 @@ class Metrics:
         self.calls_failed: Counter[str] = Counter()
         self.short_circuited: Counter[str] = Counter()
         self.failure_kinds: Counter[tuple[str, str]] = Counter()
+        """(source, failure label such as `http_503`): calls."""
         self.loads = 0
         self.loads_primary_failed = 0
         """Loads where the highest-priority source failed but another answered."""
@@ -37,7 +38,7 @@ class Metrics:
                 self.short_circuited[attempt.source] += 1
             else:
                 self.calls_failed[attempt.source] += 1
-                self.failure_kinds[(attempt.source, attempt.kind)] += 1
+                self.failure_kinds[(attempt.source, attempt.label)] += 1
 
     def record_load(self, result: LoadResult) -> None:
         self._attempts(result)

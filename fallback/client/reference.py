@@ -224,7 +224,7 @@ class ReferenceClient:
         changes = {"mt5_login": login, "mt5_password": password, "mt5_server": server}
         result = await self.update(row, changes)
         last = result.attempts[-1] if result.attempts else None
-        console.assigned(source.name, result.outcome == "ok", last.kind if last else "")
+        console.assigned(source.name, result.outcome == "ok", last.label if last else "")
         return result
 
     def metrics(self) -> dict[str, Any]:

@@ -14,9 +14,11 @@ from typing import Any, Literal
 
 from fallback.client.errors import (
     AllSourcesFailed,
+    CallKind,
     OperationFailed,
     SourceUnavailable,
     WriteIndeterminate,
+    label,
 )
 
 Row = Mapping[str, Any]
@@ -30,20 +32,27 @@ class Attempt:
 
     source: str
     op: Op
-    kind: str
-    """`ok`, or a failure kind from `fallback.client.errors`."""
+    kind: CallKind
+    """`ok`, or a failure kind from `fallback.client.errors` (`http`: see `status` and `code`)."""
     latency_ms: float
     row_id: str | None = None
     count: int | None = None
     """Rows returned (for selects) or written."""
     ambiguous: bool = False
     status: int | None = None
+    """The HTTP status, when there was a response."""
     code: str | None = None
+    """The PostgREST error code (`PGRST001`, `42501`), when the source gave one."""
     message: str = ""
 
     @property
     def ok(self) -> bool:
         return self.kind == "ok"
+
+    @property
+    def label(self) -> str:
+        """The kind as reports show it: `ok`, `refused`, `http_503:PGRST001`."""
+        return label(self.kind, self.status, self.code) if self.kind != "ok" else "ok"
 
 
 @dataclass(frozen=True)
@@ -127,7 +136,7 @@ class WriteResult:
         if self.outcome == "indeterminate":
             raise WriteIndeterminate(f"row {self.row_id} may or may not be in {self.pending_source}", self)
         if self.outcome == "fail":
-            tried = ", ".join(f"{a.source}: {a.kind}" for a in self.attempts)
+            tried = ", ".join(f"{a.source}: {a.label}" for a in self.attempts)
             raise AllSourcesFailed(f"no source took the row ({tried})", self)
         return self
 
@@ -154,7 +163,7 @@ class UpdateResult:
     def raise_for_outcome(self) -> UpdateResult:
         if self.outcome != "ok":
             last = self.attempts[-1] if self.attempts else None
-            why = f"{last.kind}: {last.message}" if last else "not attempted"
+            why = f"{last.label}: {last.message}" if last else "not attempted"
             raise SourceUnavailable(
                 f"{self.source} did not take the update of {self.row_id} ({why}); "
                 "nothing was written to any other source",

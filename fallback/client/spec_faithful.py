@@ -131,7 +131,7 @@ class SpecFaithfulClient:
         console.assigning(source.name)
         changes = {"mt5_login": login, "mt5_password": password, "mt5_server": server}
         result = await self.update(row, changes)
-        console.assigned(source.name, result.outcome == "ok", result.attempts[-1].kind)
+        console.assigned(source.name, result.outcome == "ok", result.attempts[-1].label)
         return result
 
     async def resolve_pending(self) -> tuple[Resolution, ...]:

@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fallback.checker import EXPECTATION_KINDS, CheckResult
-from fallback.engine.observe import Observation, counts_of, percentile
+from fallback.engine.observe import Observation, counts_of
 from fallback.scenario import Expect
+from fallback.stats import percentile
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,7 @@ def _merged_count(expected: int, seen: Observation, _: CheckResult) -> list[Chec
 
 
 def _source_counts(expected: dict[str, int], seen: Observation, _: CheckResult) -> list[CheckOutcome]:
-    return _last_load(
-        "source_counts", dict(expected), lambda e: {s: counts_of(e).get(s, 0) for s in expected}, seen
-    )
+    return _last_load("source_counts", dict(expected), lambda e: {s: counts_of(e).get(s, 0) for s in expected}, seen)
 
 
 def _degraded(expected: bool, seen: Observation, _: CheckResult) -> list[CheckOutcome]:
@@ -78,8 +77,11 @@ def _checker(name: str) -> Callable[[bool, Observation, CheckResult], list[Check
     def evaluate_one(expected: bool, seen: Observation, checked: CheckResult) -> list[CheckOutcome]:
         holds = checked.passes(name)
         violations = checked.of_kind(*EXPECTATION_KINDS[name])
-        observed = "holds" if holds else "; ".join(v.message for v in violations[:3]) + (
-            f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+        observed = (
+            "holds"
+            if holds
+            else "; ".join(v.message for v in violations[:3])
+            + (f" (+{len(violations) - 3} more)" if len(violations) > 3 else "")
         )
         return [CheckOutcome(name, "holds" if expected else "violated", observed, holds == expected)]
 
@@ -89,9 +91,10 @@ def _checker(name: str) -> Callable[[bool, Observation, CheckResult], list[Check
 def _error(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> list[CheckOutcome]:
     outcomes = []
     for item in expected:
-        errors = [e.error for e in seen.of_op(item.op) if e.type != "ok" and e.error]
-        hit = next((err for err in errors if err == item.kind or err.startswith(item.kind + ":")), None)
-        observed = hit or (", ".join(sorted(set(errors))) if errors else f"no {item.op} failed")
+        failed = [e for e in seen.of_op(item.op) if e.type != "ok" and e.error]
+        hit = next((e.error_label for e in failed if item.matches(e.error, e.error_status, e.error_code)), None)
+        errors = sorted({str(e.error_label) for e in failed})
+        observed = hit or (", ".join(errors) if errors else f"no {item.op} failed")
         outcomes.append(CheckOutcome(f"error: {item.op}", item.kind, observed, hit is not None))
     return outcomes
 
@@ -105,9 +108,10 @@ def _latency(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> li
             if not latencies:
                 outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"no {item.op} completed", False))
                 continue
-            value = percentile(latencies, float(name[1:]))
-            outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})",
-                                         value <= bound))  # fmt: skip
+            value = percentile(latencies, int(name[1:]))
+            outcomes.append(
+                CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})", value <= bound)
+            )
     return outcomes
 
 
@@ -120,8 +124,11 @@ def _availability(expected: tuple[Any, ...], seen: Observation, _: CheckResult) 
             outcomes.append(CheckOutcome(label, f">= {item.min:.2%}", f"no {item.op} completed", False))
             continue
         ok = sum(e.type == "ok" for e in done)
-        outcomes.append(CheckOutcome(label, f">= {item.min:.2%}", f"{ok / len(done):.2%} ({ok}/{len(done)})",
-                                     ok / len(done) >= item.min))  # fmt: skip
+        outcomes.append(
+            CheckOutcome(
+                label, f">= {item.min:.2%}", f"{ok / len(done):.2%} ({ok}/{len(done)})", ok / len(done) >= item.min
+            )
+        )
     return outcomes
 
 

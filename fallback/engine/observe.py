@@ -1,17 +1,21 @@
 """What a run observed, derived from the history and the databases (never from the client's
-own account of itself, so every client is measured the same way)."""
+own account of itself, so every client is measured the same way): the run's clock, the client's
+console lines, the tables, and the report record built from them (`client_run`)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 
 from fallback.history import Event, History
+from fallback.report import ClientRun, FaultSpan, LatencyPoint
 from fallback.stack.seed import TABLES
 from fallback.stack.state import StackState
 
@@ -55,8 +59,10 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def ids(rows: Rows) -> dict[str, dict[str, list[str]]]:
-    return {source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
-            for source, tables in rows.items()}  # fmt: skip
+    return {
+        source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
+        for source, tables in rows.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ class Observation:
         made: Counter[str] = Counter()
         for event in self.completions:
             for call in event.calls:
-                if call.kind.startswith("breaker_open"):
+                if call.kind == "breaker_open":
                     continue
                 made[call.source] += 1
                 ok[call.source] += call.kind == "ok"
@@ -113,8 +119,9 @@ class Observation:
             result[f"writes_to_{source}"] = (sum(e.source == source for e in writes) / len(writes)) if writes else None
         result["loads_without_" + primary] = (
             sum(primary in e.failed_sources() or primary not in e.rows_by_source for e in loads) / len(loads)
-            if loads else None
-        )  # fmt: skip
+            if loads
+            else None
+        )
         return result
 
     def distribution(self) -> dict[str, dict[str, int]]:
@@ -122,12 +129,65 @@ class Observation:
         return {source: {table: len(rows) for table, rows in tables.items()} for source, tables in self.final.items()}
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty sequence."""
-    ordered = sorted(values)
-    rank = max(1, min(len(ordered), -(-len(ordered) * q // 100)))
-    return ordered[int(rank) - 1]
-
-
 def counts_of(event: Event) -> Mapping[str, int]:
     return {source: len(ids) for source, ids in event.rows_by_source.items()}
+
+
+CLIENT_LOGGER = "fallback.client"
+
+
+class _LogCapture(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@contextmanager
+def captured_client_logs() -> Iterator[list[str]]:
+    """The client's console lines (logger `fallback.client` and its children) during the block."""
+    logger = logging.getLogger(CLIENT_LOGGER)
+    capture = _LogCapture()
+    previous = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(capture)
+    try:
+        yield capture.lines
+    finally:
+        logger.removeHandler(capture)
+        logger.setLevel(previous)
+
+
+class Clock:
+    """Seconds since the workload started (the time base of the history and the fault timeline)."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.t0 = self.loop.time()
+
+    def start(self) -> float:
+        self.t0 = self.loop.time()
+        return self.t0
+
+    def __call__(self) -> float:
+        return self.loop.time() - self.t0
+
+
+def client_run(client: str, seen: Observation, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
+    """The report record of one client's run: what was observed (latency, success rate per source,
+    fallback frequency, data distribution, console), the fault windows, and `judged` (verdict,
+    expectations, checker, ... as `ClientRun` names them). Scenario runs and drills both build it here."""
+    return ClientRun(
+        client=client,
+        latency=tuple(
+            LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome) for p in seen.samples()
+        ),
+        faults=tuple(faults),
+        success_rate=seen.source_success_rate(),
+        fallback_frequency=seen.fallback_frequency(),
+        distribution=seen.distribution(),
+        logs=seen.logs,
+        **judged,
+    )

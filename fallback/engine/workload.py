@@ -14,12 +14,13 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
+from fallback.client.errors import ErrorKind
 from fallback.client.protocol import FallbackClient
-from fallback.client.results import LoadResult, Resolution, UpdateResult, WriteResult
+from fallback.client.results import Attempt, LoadResult, Resolution, UpdateResult, WriteResult
 from fallback.history import Event, History, SourceCall, op_marker, op_token
 from fallback.scenario import Group, Step, Workload
 
@@ -130,14 +131,21 @@ class WorkloadRunner:
         by_source: dict[str, list[str]] = {}
         for row in result.rows:
             by_source.setdefault(str(row.get("_db_source")), []).append(str(row.get("id")))
-        calls = tuple(SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms)
-                      for a in result.attempts)
         ok = result.outcome == "ok"
+        error = OpError(None) if ok else _load_error(result.attempts)
         self.history.complete(
-            invoke, "ok" if ok else "fail", time_s=self.clock(), calls=calls,
+            invoke,
+            "ok" if ok else "fail",
+            time_s=self.clock(),
+            calls=_calls(result.attempts, ambiguous=False),
             rows_by_source={s: tuple(ids) for s, ids in by_source.items()},
-            degraded=result.degraded, stale=result.stale, error=None if ok else (result.error or "all_failed"),
-        )  # fmt: skip
+            degraded=result.degraded,
+            stale=result.stale,
+            message="" if ok else result.error or "",
+            error=error.kind,
+            error_status=error.status,
+            error_code=error.code,
+        )
         self.state.last_load[step.table] = result
         if result.rows:
             self.state.rows[step.table] = list(result.rows)
@@ -157,18 +165,23 @@ class WorkloadRunner:
     async def _create(self, step: Step, process: int) -> None:
         op_id = self.history.new_op_id()
         row = self._new_row(step.table, op_id)
-        invoke = self.history.append(Event(
-            type="invoke", op_id=op_id, process=process, client=self.client.name, op="create",
-            table=step.table, time_s=self.clock(), marker=row["email"],
-        ))  # fmt: skip
+        invoke = self.history.append(
+            Event(
+                type="invoke",
+                op_id=op_id,
+                process=process,
+                client=self.client.name,
+                op="create",
+                table=step.table,
+                time_s=self.clock(),
+                marker=row["email"],
+            )
+        )
         result: WriteResult | None = await self._bounded(self.client.create(step.table, row))
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        calls = tuple(
-            SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms, ambiguous=a.ambiguous)
-            for a in result.attempts
-        )
+        calls = _calls(result.attempts)
         if result.outcome == "ok":
             completion = self.history.complete(
                 invoke, "ok", time_s=self.clock(), source=result.source, row_id=result.row_id, calls=calls
@@ -178,9 +191,14 @@ class WorkloadRunner:
                 self.state.rows.setdefault(step.table, []).append(tagged)
         elif result.outcome == "indeterminate":
             completion = self.history.complete(
-                invoke, "indeterminate", time_s=self.clock(), source=result.pending_source,
-                row_id=result.row_id, calls=calls, error="indeterminate",
-            )  # fmt: skip
+                invoke,
+                "indeterminate",
+                time_s=self.clock(),
+                source=result.pending_source,
+                row_id=result.row_id,
+                calls=calls,
+                error="indeterminate",
+            )
         else:
             completion = self.history.complete(
                 invoke, "fail", time_s=self.clock(), row_id=result.row_id, calls=calls, error="all_failed"
@@ -210,13 +228,20 @@ class WorkloadRunner:
             changes = {"full_name": token}
         else:
             changes = {"status": token}
-        invoke = self.history.append(Event(
-            type="invoke", op_id=op_id, process=process, client=self.client.name,
-            op="assign_mt5" if step.op == "assign_mt5" else "update", table=step.table, time_s=self.clock(),
-            row_id=str(row.get("id")) if row else None,
-            row_source=str(row.get("_db_source")) if row else None,
-            changes={k: v for k, v in changes.items() if k != "mt5_password"},
-        ))  # fmt: skip
+        invoke = self.history.append(
+            Event(
+                type="invoke",
+                op_id=op_id,
+                process=process,
+                client=self.client.name,
+                op="assign_mt5" if step.op == "assign_mt5" else "update",
+                table=step.table,
+                time_s=self.clock(),
+                row_id=str(row.get("id")) if row else None,
+                row_source=str(row.get("_db_source")) if row else None,
+                changes={k: v for k, v in changes.items() if k != "mt5_password"},
+            )
+        )
         if row is None:
             self.history.complete(invoke, "fail", time_s=self.clock(), error="no_row")
             return
@@ -229,16 +254,21 @@ class WorkloadRunner:
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        calls = tuple(SourceCall(source=a.source, kind=_kind(a.kind, a.code), latency_ms=a.latency_ms,
-                                 ambiguous=a.ambiguous) for a in result.attempts)  # fmt: skip
-        error = None
+        error = OpError(None)
         if result.outcome != "ok":
             last = result.attempts[-1] if result.attempts else None
-            error = "source_unavailable" if last is None else _kind(last.kind, last.code)
+            error = OpError("source_unavailable") if last is None else _error_of(last)
         self.history.complete(
-            invoke, result.outcome, time_s=self.clock(), source=result.source, row_id=result.row_id,
-            calls=calls, error=error,
-        )  # fmt: skip
+            invoke,
+            result.outcome,
+            time_s=self.clock(),
+            source=result.source,
+            row_id=result.row_id,
+            calls=_calls(result.attempts),
+            error=error.kind,
+            error_status=error.status,
+            error_code=error.code,
+        )
 
     # --- resolve_pending ----------------------------------------------------------------------------
     async def resolve_pending(self) -> None:
@@ -248,10 +278,50 @@ class WorkloadRunner:
             if origin is None:
                 continue
             self.history.complete(
-                origin, "resolve", time_s=self.clock(), outcome=resolution.outcome, source=resolution.source,
-                row_id=resolution.pending.row_id, found_in=resolution.found_in, deleted_from=resolution.deleted_from,
-            )  # fmt: skip
+                origin,
+                "resolve",
+                time_s=self.clock(),
+                outcome=resolution.outcome,
+                source=resolution.source,
+                row_id=resolution.pending.row_id,
+                found_in=resolution.found_in,
+                deleted_from=resolution.deleted_from,
+            )
 
 
-def _kind(kind: str, code: str | None) -> str:
-    return f"{kind}:{code}" if code and code not in kind else kind
+def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceCall, ...]:
+    """The history's record of the client's attempts (loads keep no `ambiguous`: a read changes nothing)."""
+    return tuple(
+        SourceCall(
+            source=a.source,
+            kind=a.kind,
+            status=a.status,
+            code=a.code,
+            latency_ms=a.latency_ms,
+            ambiguous=a.ambiguous and ambiguous,
+        )
+        for a in attempts
+    )
+
+
+class OpError(NamedTuple):
+    """How an operation ended, for its completion event (`kind` None: it did not fail)."""
+
+    kind: ErrorKind | None
+    status: int | None = None
+    code: str | None = None
+
+
+def _error_of(attempt: Attempt) -> OpError:
+    """The error of an operation decided by this (failed) attempt."""
+    return OpError("error" if attempt.kind == "ok" else attempt.kind, attempt.status, attempt.code)
+
+
+def _load_error(attempts: Sequence[Attempt]) -> OpError:
+    """A failed load (every source failed): their common failure, or `all_failed` when they differ."""
+    failed = [a for a in attempts if not a.ok]
+    if failed and len({(a.kind, a.status, a.code) for a in failed}) == 1:
+        return _error_of(failed[0])
+    if failed and len({a.kind for a in failed}) == 1:
+        return _error_of(failed[0])._replace(status=None, code=None)
+    return OpError("all_failed")

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 from types import TracebackType
 
-from fallback.engine.run import run_client_observed
+from fallback.engine.run import check_scenario, run_client_observed
 from fallback.explore.invariants import Limits, judge
 from fallback.explore.outcomes import Judged
 from fallback.explore.profiles import ClientProfile
 from fallback.report import ClientRun
 from fallback.scenario import Scenario
+from fallback.stack.external import WritesNotAllowed
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -31,9 +32,18 @@ class StackRunner:
         self.state = state
         self.client = client
         self.profile = profile
+        self.refused: list[str] = []
+        """Why schedules were refused (writes on read-only external projects): shown, never hidden."""
         self._loop = asyncio.Runner()
 
+    def _note_refusal(self, scenario: Scenario) -> None:
+        try:
+            check_scenario(scenario, self.state)
+        except WritesNotAllowed as exc:
+            self.refused.append(str(exc))  # the run itself is refused the same way: an `error`, not judged
+
     def __call__(self, scenario: Scenario) -> Judged:
+        self._note_refusal(scenario)
         observed = self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED))
         run, seen = observed.run, observed.observation
         if run.verdict == "error" or seen is None or run.checker is None:
@@ -43,6 +53,7 @@ class StackRunner:
 
     def replay(self, scenario: Scenario) -> ClientRun:
         """The scenario judged by its own `expect`, exactly as `fallback-harness run FILE` judges it."""
+        self._note_refusal(scenario)
         return self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED)).run
 
     def close(self) -> None:

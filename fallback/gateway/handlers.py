@@ -84,15 +84,23 @@ async def read(db: Database, call: Call) -> Response:
     counting = call.prefer.count is not None
     statement = sql.read(call.table, q.select, q.where, q.order, limit=limit, offset=offset, count=counting)
     outcome = await execute(
-        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
-        read_only=True, rows=True, check=_single if call.singular else None,
+        db,
+        call.principal,
+        statement,
+        method=call.request.method,
+        path=_api_path(call.request),
+        read_only=True,
+        rows=True,
+        check=_single if call.singular else None,
     )
     lower = offset or 0
     upper = lower + outcome.page_total - 1
     total = outcome.total
     if total is not None and lower > total and not (lower == 0 and total == 0):
         raise errors.GatewayError(
-            416, "PGRST103", "Requested range not satisfiable",
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
             f"An offset of {lower} was requested, but there are only {total} rows.",
             headers={"Content-Range": f"*/{total}"},
         )
@@ -150,8 +158,14 @@ def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Respon
 async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
     representation = call.prefer.return_ == "representation"
     return await execute(
-        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
-        read_only=False, rows=representation, check=_single if call.singular and representation else None,
+        db,
+        call.principal,
+        statement,
+        method=call.request.method,
+        path=_api_path(call.request),
+        read_only=False,
+        rows=representation,
+        check=_single if call.singular and representation else None,
     )
 
 
@@ -183,9 +197,13 @@ async def insert(db: Database, call: Call) -> Response:
             raise errors.parse_error(f"on_conflict is required: '{call.table.name}' has no primary key")
         conflict = [call.table.column(name) for name in names]
     statement = sql.insert(
-        call.table, columns, json.dumps(rows, separators=(",", ":")),
-        missing_default=call.prefer.missing == "default", on_conflict=conflict,
-        resolution=resolution, returning=_returning(call),
+        call.table,
+        columns,
+        json.dumps(rows, separators=(",", ":")),
+        missing_default=call.prefer.missing == "default",
+        on_conflict=conflict,
+        resolution=resolution,
+        returning=_returning(call),
     )
     return _mutation_response(call, await _run_mutation(db, call, statement), created=True)
 
@@ -199,7 +217,10 @@ async def update(db: Database, call: Call) -> Response:
     if not columns:
         return _mutation_response(call, Outcome(0, "[]"), created=False)
     statement = sql.update(
-        call.table, columns, json.dumps(payload, separators=(",", ":")), call.query.where,
+        call.table,
+        columns,
+        json.dumps(payload, separators=(",", ":")),
+        call.query.where,
         returning=_returning(call),
     )
     return _mutation_response(call, await _run_mutation(db, call, statement), created=False)

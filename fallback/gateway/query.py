@@ -22,7 +22,10 @@ IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unk
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
 LogicOp = Literal["and", "or"]
 _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
-    "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
+    "or": ("or", False),
+    "and": ("and", False),
+    "not.or": ("or", True),
+    "not.and": ("and", True),
 }
 _GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
 
@@ -249,8 +252,8 @@ def _split_column(item: str) -> tuple[str, str, str]:
         end = item.find('"', 1)
         while end > 0 and item[end - 1] == "\\":
             end = item.find('"', end + 1)
-        if end > 0 and item[end + 1: end + 2] == ".":
-            return unquote(item[: end + 1]), ".", item[end + 2:]
+        if end > 0 and item[end + 1 : end + 2] == ".":
+            return unquote(item[: end + 1]), ".", item[end + 2 :]
     column, sep, rest = item.partition(".")
     return column, sep, rest
 

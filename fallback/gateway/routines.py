@@ -16,8 +16,12 @@ from typing import Literal, Protocol
 Volatility = Literal["volatile", "stable", "immutable"]
 _VOLATILITY: dict[str, Volatility] = {"v": "volatile", "s": "stable", "i": "immutable"}
 _SINGLE_UNNAMED_TYPES = frozenset({"bytea", "json", "jsonb", "text", "xml"})
-_TYPE_FOR_INPUT = {"bit": "bit varying", "bit[]": "bit varying[]", "character": "character varying",
-                   "character[]": "character varying[]"}
+_TYPE_FOR_INPUT = {
+    "bit": "bit varying",
+    "bit[]": "bit varying[]",
+    "character": "character varying",
+    "character[]": "character varying[]",
+}
 """PostgREST's `ppTypeMaxLength`: types whose length would be cut are read as their varying kin."""
 
 FUNCTIONS_SQL = """
@@ -115,8 +119,23 @@ def _strings(value: object) -> list[str]:
 
 def routine_from_row(row: Sequence[object]) -> Routine | None:
     """One row of FUNCTIONS_SQL; None for a function PostgREST does not expose."""
-    (schema, name, volatility, retset, n_defaults, names, types, modes,
-     is_void, typtype, type_schema, type_name, attnames, atttypes, alias) = row
+    (
+        schema,
+        name,
+        volatility,
+        retset,
+        n_defaults,
+        names,
+        types,
+        modes,
+        is_void,
+        typtype,
+        type_schema,
+        type_name,
+        attnames,
+        atttypes,
+        alias,
+    ) = row
     arg_names, arg_types, arg_modes = _strings(names), _strings(types), _strings(modes)
     arg_modes = arg_modes or ["i"] * len(arg_types)
     arg_names = arg_names + [""] * (len(arg_types) - len(arg_names))
@@ -127,8 +146,7 @@ def routine_from_row(row: Sequence[object]) -> Routine | None:
         return None
     n_required = len(inputs) - int(str(n_defaults))
     params = tuple(
-        Param(n, t, _TYPE_FOR_INPUT.get(t, t), index < n_required, m == "v")
-        for index, (n, t, m) in enumerate(inputs)
+        Param(n, t, _TYPE_FOR_INPUT.get(t, t), index < n_required, m == "v") for index, (n, t, m) in enumerate(inputs)
     )
     composite = typtype == "c" or bool(outputs)
     if outputs:
@@ -144,8 +162,14 @@ def routine_from_row(row: Sequence[object]) -> Routine | None:
     else:
         returns = Returns.COMPOSITE if composite else Returns.SCALAR
     return Routine(
-        str(schema), str(name), params, returns, _VOLATILITY.get(str(volatility), "volatile"),
-        columns, bool(alias) and composite, (str(type_schema), str(type_name)),
+        str(schema),
+        str(name),
+        params,
+        returns,
+        _VOLATILITY.get(str(volatility), "volatile"),
+        columns,
+        bool(alias) and composite,
+        (str(type_schema), str(type_name)),
     )
 
 

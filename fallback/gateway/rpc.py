@@ -34,10 +34,35 @@ from .transaction import Outcome, execute
 
 READ_METHODS = ("GET", "HEAD")
 _NOT_ARGUMENTS = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey", "or", "and"})
-_OPERATORS = frozenset({
-    "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch", "in", "is", "isdistinct",
-    "fts", "plfts", "phfts", "wfts", "cs", "cd", "ov", "sl", "sr", "nxl", "nxr", "adj",
-})
+_OPERATORS = frozenset(
+    {
+        "eq",
+        "neq",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "like",
+        "ilike",
+        "match",
+        "imatch",
+        "in",
+        "is",
+        "isdistinct",
+        "fts",
+        "plfts",
+        "phfts",
+        "wfts",
+        "cs",
+        "cd",
+        "ov",
+        "sl",
+        "sr",
+        "nxl",
+        "nxr",
+        "adj",
+    }
+)
 """Every PostgREST filter operator: a GET value starting with one of these (or `not.`) is a filter."""
 
 
@@ -134,8 +159,15 @@ async def _run(
     counting = prefer.count is not None
     offset, limit = _span(request, query.limit, query.offset)
     statement = rpc_sql.call(
-        routine, arguments, query.select, query.where, query.order,
-        limit=max(limit, 0) if limit is not None else None, offset=offset, count=counting, singular=singular,
+        routine,
+        arguments,
+        query.select,
+        query.where,
+        query.order,
+        limit=max(limit, 0) if limit is not None else None,
+        offset=offset,
+        count=counting,
+        singular=singular,
     )
 
     def check(outcome: Outcome) -> None:
@@ -144,14 +176,22 @@ async def _run(
 
     read_only = request.method in READ_METHODS or routine.volatility != "volatile"
     outcome = await execute(
-        db, principal, statement, method=request.method, path=request.url.path.removeprefix("/rest/v1"),
-        read_only=read_only, rows=True, check=check,
+        db,
+        principal,
+        statement,
+        method=request.method,
+        path=request.url.path.removeprefix("/rest/v1"),
+        read_only=read_only,
+        rows=True,
+        check=check,
     )
     total = outcome.total
     upper = offset + outcome.page_total - 1
     if total is not None and offset > total:
         raise GatewayError(
-            416, "PGRST103", "Requested range not satisfiable",
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
             f"An offset of {offset} was requested, but there are only {total} rows.",
             headers={"Content-Range": f"*/{total}"},
         )

@@ -1,13 +1,13 @@
 """A function call's request body, read as PostgREST 12.2 reads it (ApiRequest.hs `getPayload`).
 
-    application/json                   an object (its keys name the arguments), an array of objects with
-                                       the same keys (the first one is used), anything else counts as `[]`;
-                                       empty means `{}`; with `?columns=` the body is passed on unread
-    application/x-www-form-urlencoded  name=value pairs (a repeated VARIADIC name collects its values)
-    text/csv                           a header line and rows, as an array of objects (`NULL` is null)
-    text/plain, text/xml, application/octet-stream
-                                       the whole body, for a single unnamed text / xml / bytea parameter
-    anything else                      400 PGRST102 "Content-Type not acceptable"
+application/json                   an object (its keys name the arguments), an array of objects with
+                                   the same keys (the first one is used), anything else counts as `[]`;
+                                   empty means `{}`; with `?columns=` the body is passed on unread
+application/x-www-form-urlencoded  name=value pairs (a repeated VARIADIC name collects its values)
+text/csv                           a header line and rows, as an array of objects (`NULL` is null)
+text/plain, text/xml, application/octet-stream
+                                   the whole body, for a single unnamed text / xml / bytea parameter
+anything else                      400 PGRST102 "Content-Type not acceptable"
 """
 
 from __future__ import annotations

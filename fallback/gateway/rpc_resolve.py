@@ -18,8 +18,10 @@ from .routines import Routine
 Content = Literal["json", "form", "csv", "text", "xml", "bytea", "other"]
 """The request body's media type as findProc distinguishes it."""
 _UNNAMED_FOR: dict[Content, frozenset[str]] = {
-    "json": frozenset({"json", "jsonb"}), "text": frozenset({"text"}),
-    "xml": frozenset({"xml"}), "bytea": frozenset({"bytea"}),
+    "json": frozenset({"json", "jsonb"}),
+    "text": frozenset({"text"}),
+    "xml": frozenset({"xml"}),
+    "bytea": frozenset({"bytea"}),
 }
 _RAW_CONTENT: frozenset[Content] = frozenset({"text", "xml", "bytea"})
 """Bodies that can only go whole into a single unnamed parameter."""
@@ -31,8 +33,13 @@ _OVERLOAD_HINT = (
 def content_kind(content_type: str | None) -> Content:
     media = (content_type or "application/json").split(";")[0].strip().lower()
     return {
-        "application/json": "json", "": "json", "application/x-www-form-urlencoded": "form", "text/csv": "csv",
-        "text/plain": "text", "text/xml": "xml", "application/octet-stream": "bytea",
+        "application/json": "json",
+        "": "json",
+        "application/x-www-form-urlencoded": "form",
+        "text/csv": "csv",
+        "text/plain": "text",
+        "text/xml": "xml",
+        "application/octet-stream": "bytea",
     }.get(media, "other")  # type: ignore[return-value]
 
 
@@ -82,7 +89,9 @@ def ambiguous(candidates: Iterable[Routine]) -> GatewayError:
         f"{r.schema}.{r.name}(" + ", ".join(f"{p.name} => {p.type}" for p in r.params) + ")" for r in candidates
     )
     return GatewayError(
-        300, "PGRST203", f"Could not choose the best candidate function between: {listed}",
+        300,
+        "PGRST203",
+        f"Could not choose the best candidate function between: {listed}",
         hint=_OVERLOAD_HINT,
     )
 

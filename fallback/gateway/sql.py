@@ -190,9 +190,7 @@ def update(
     return Statement(_representation(mutation, table, returning), tuple(params.values))
 
 
-def delete(
-    table: Table, where: Sequence[Condition], *, returning: Sequence[SelectItem] | None = None
-) -> Statement:
+def delete(table: Table, where: Sequence[Condition], *, returning: Sequence[SelectItem] | None = None) -> Statement:
     params = _Params()
     mutation = f"DELETE FROM {table.sql}{where_clause(where, table, table.sql, params)}"
     return Statement(_representation(mutation, table, returning), tuple(params.values))

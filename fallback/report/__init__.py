@@ -28,7 +28,7 @@ from fallback.report.model import (
     worst,
 )
 from fallback.report.schema import report_schema, schema_text
-from fallback.report.write import FILES, load_report, write_report
+from fallback.report.write import FILES, ReportWriteError, check_report_dir, load_report, write_atomic, write_report
 
 __all__ = [
     "FILES",
@@ -42,9 +42,11 @@ __all__ = [
     "InvariantSummary",
     "LatencyPoint",
     "MachineInfo",
+    "ReportWriteError",
     "RunRecord",
     "ScenarioRun",
     "Verdict",
+    "check_report_dir",
     "git_commit",
     "load_report",
     "machine_info",
@@ -55,5 +57,6 @@ __all__ = [
     "report_schema",
     "schema_text",
     "worst",
+    "write_atomic",
     "write_report",
 ]

@@ -91,3 +91,7 @@ class ExploreSummary(_Record):
     flaky: tuple[FlakyViolation, ...] = ()
     errors: tuple[str, ...] = ()
     """Runs that broke (not judged), first few."""
+    refused: int = 0
+    """Runs refused before they started: writes asked of external projects that do not allow them."""
+    refusal: str | None = None
+    """Why, for the first of them."""

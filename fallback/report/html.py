@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from html import escape
 
+from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_html
 from fallback.report.markdown import ICONS, verdict_cell
 from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
-from fallback.report.svg import availability, bar_chart, distribution, latency_plot
+from fallback.svg import availability, bar_chart, distribution, latency_plot
 
 CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1600px;padding:16px 24px;color:#222}
@@ -129,7 +130,14 @@ def _drill(client: ClientRun) -> str:
         f"{' · interrupted' if drill.interrupted else ''}</h4>"
         "<table><tr><th>fault</th><th>window</th><th>origin</th><th>time to detect</th><th>time to fail over</th>"
         f"<th>time to recover</th></tr>{rows}</table><p>errors by kind: {errors}</p>"
-        f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
+        f"<p>generator: {_e(generator_line(drill))}</p>"
+        + (
+            f'<p class="fail"><strong>{_e(saturation_line(drill))}.</strong> Saturated seconds: '
+            f"{', '.join(f'{t}s' for t in drill.saturated_seconds)}.</p>"
+            if drill.harness_saturated
+            else ""
+        )
+        + f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
     )
 
 

@@ -1,8 +1,17 @@
 """`report.md`: a summary fit for `$GITHUB_STEP_SUMMARY`: one verdict table with the clients
-side by side, then every failed expectation (expected vs observed) and checker violation."""
+side by side, then every failed expectation (expected vs observed) and checker violation.
+
+Text that comes from a scenario, a client or an error is escaped (`_cell`: HTML, table pipes) or
+fenced (`_fenced`: a fence longer than any run of backticks in it): GitHub renders raw HTML in
+Markdown, and report.html and junit.xml escape the same text.
+"""
 
 from __future__ import annotations
 
+import re
+from html import escape
+
+from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_markdown
 from fallback.report.model import ClientRun, RunRecord, ScenarioRun
 
@@ -11,7 +20,15 @@ MAX_VIOLATIONS = 5
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", "<br>")
+    """`text` as inline Markdown: HTML escaped, `|` escaped for tables, line breaks kept."""
+    return escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>")
+
+
+def _fenced(lines: list[str]) -> list[str]:
+    """`lines` in a code block whose fence no backtick run inside can close."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return [fence, *lines, fence]
 
 
 def verdict_cell(run: ClientRun | None) -> str:
@@ -43,7 +60,7 @@ def _header(run: RunRecord) -> list[str]:
 
 def _table(run: RunRecord) -> list[str]:
     clients = run.client_names()
-    lines = ["| scenario | " + " | ".join(clients) + " |", "|---|" + "---|" * len(clients)]
+    lines = ["| scenario | " + " | ".join(_cell(c) for c in clients) + " |", "|---|" + "---|" * len(clients)]
     for scenario in run.scenarios:
         cells = [verdict_cell(scenario.client(name)) for name in clients]
         lines.append(f"| {_cell(scenario.name)} | " + " | ".join(cells) + " |")
@@ -51,9 +68,9 @@ def _table(run: RunRecord) -> list[str]:
 
 
 def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
-    lines = [f"### {ICONS[client.verdict]} {scenario.name} · {client.client}", ""]
+    lines = [f"### {ICONS[client.verdict]} {_cell(scenario.name)} · {_cell(client.client)}", ""]
     if client.error:
-        lines += ["The run itself failed:", "", "```", client.error, "```", ""]
+        lines += ["The run itself failed:", "", *_fenced([client.error]), ""]
     failed = client.failed()
     if failed:
         lines += ["| check | expected | observed |", "|---|---|---|"]
@@ -63,11 +80,11 @@ def _failures(scenario: ScenarioRun, client: ClientRun) -> list[str]:
     if checker is not None and not checker.valid:
         shown = checker.violations[:MAX_VIOLATIONS]
         more = len(checker.violations) - len(shown)
-        lines += [f"<details><summary>{_cell(checker.summary())}</summary>", "", "```"]
-        lines += [v.replay() + "\n" for v in shown]
+        lines += [f"<details><summary>{_cell(checker.summary())}</summary>", ""]
+        replays = [v.replay() + "\n" for v in shown]
         if more:
-            lines.append(f"... and {more} more (see report.json)")
-        lines += ["```", "", "</details>", ""]
+            replays.append(f"... and {more} more (see report.json)")
+        lines += [*_fenced(replays), "", "</details>", ""]
     return lines
 
 
@@ -76,10 +93,16 @@ def _claims(run: RunRecord) -> list[str]:
     rows = [(s, c, e) for s in run.scenarios for c in s.clients for e in c.broken_claims()]
     if not rows:
         return []
-    lines = ["## Promises broken by the spec-faithful client", "", "| scenario | client | promise | observed |",
-             "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {_cell(s.name)} | {c.client} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
-              for s, c, e in rows]  # fmt: skip
+    lines = [
+        "## Promises broken by the spec-faithful client",
+        "",
+        "| scenario | client | promise | observed |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_cell(s.name)} | {_cell(c.client)} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
+        for s, c, e in rows
+    ]
     return [*lines, ""]
 
 
@@ -92,15 +115,25 @@ def _drills(run: RunRecord) -> list[str]:
             if drill is None:
                 continue
             share = "–" if drill.availability is None else f"{drill.availability:.2%}"
-            lines += [f"## Drill: {_cell(scenario.name)} · {client.client}", "",
-                      f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
-                      f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
-                      f"misrouted {drill.misrouted}", "",
-                      "| fault | window | detect | fail over | recover |", "|---|---|---|---|---|"]  # fmt: skip
+            lines += [
+                f"## Drill: {_cell(scenario.name)} · {client.client}",
+                "",
+                f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
+                f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
+                f"misrouted {drill.misrouted}",
+                "",
+                f"Generator: {generator_line(drill)}.",
+                "",
+                *([f"**{saturation_line(drill)}.**", ""] if drill.harness_saturated else []),
+                "| fault | window | detect | fail over | recover |",
+                "|---|---|---|---|---|",
+            ]
             for f in drill.faults:
                 end = "end" if f.end_s is None else f"{f.end_s:.2f}s"
-                lines.append(f"| {_cell(f.target)} {f.toxic} | {f.start_s:.2f}s–{end} | {_secs(f.time_to_detect_s)} "
-                             f"| {_secs(f.time_to_fail_over_s)} | {_secs(f.time_to_recover_s)} |")  # fmt: skip
+                lines.append(
+                    f"| {_cell(f.target)} {f.toxic} | {f.start_s:.2f}s–{end} | {_secs(f.time_to_detect_s)} "
+                    f"| {_secs(f.time_to_fail_over_s)} | {_secs(f.time_to_recover_s)} |"
+                )
             lines.append("")
     return lines
 

@@ -1,7 +1,7 @@
 """Scenario files: the model, the loader (file:line: field errors) and the YAML writer.
 
-from fallback.scenario import load_scenarios
-for scenario in load_scenarios(sorted(Path("scenarios").glob("*.yaml"))):
+from fallback.scenario import load_scenarios, scenario_files
+for scenario in load_scenarios(scenario_files(["scenarios"])):   # directories expanded, each file once
     for window in scenario.fault_windows(): ...
 """
 
@@ -10,7 +10,7 @@ from fallback.scenario.dump import dump_scenario, scenario_data
 from fallback.scenario.errors import Problem, ScenarioError
 from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
 from fallback.scenario.faults import Fault, FaultWindow, Flap
-from fallback.scenario.loader import load_scenario, load_scenarios
+from fallback.scenario.loader import load_scenario, load_scenarios, scenario_files
 from fallback.scenario.model import SPEC_SEED, Scenario
 from fallback.scenario.units import format_duration, format_rate, parse_duration, parse_rate
 from fallback.scenario.workload import Group, Step, Workload
@@ -44,4 +44,5 @@ __all__ = [
     "parse_duration",
     "parse_rate",
     "scenario_data",
+    "scenario_files",
 ]

@@ -4,6 +4,10 @@ PyYAML's node tree (`compose`) keeps the line of every key and list item; pydant
 locations are mapped back to those lines, so each problem reads
 `scenarios/x.yaml:14: faults[1].toxic: unknown toxic 'lag' (known: down, latency, ...)`.
 All problems of all files are collected and raised together as one `ScenarioError`.
+
+YAML anchors and aliases are refused while the file is parsed, before anything is built: a few
+hundred bytes of nested aliases (a "billion laughs") otherwise expand to gigabytes. Files larger
+than `limits.MAX_FILE_BYTES` are not read.
 """
 
 from __future__ import annotations
@@ -18,11 +22,31 @@ from pydantic import BaseModel, ValidationError
 
 from fallback.scenario._types import unknown
 from fallback.scenario.errors import Problem, ScenarioError
+from fallback.scenario.limits import MAX_FILE_BYTES
 from fallback.scenario.model import Loc, Scenario, cross_check, format_loc
 
 _TAGS = ("Step", "Group")
 """Discriminator tags pydantic puts in error locations (see `workload.StepOrGroup`)."""
 Lines = dict[Loc, int]
+SUFFIXES = (".yaml", ".yml")
+"""What a directory's scenario files end with, in any case (`.YAML` too)."""
+
+
+class _AliasFound(yaml.MarkedYAMLError):
+    """An anchor (`&name`) or alias (`*name`) in a scenario file."""
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing anchors and aliases as soon as the parser meets one.
+
+    The check runs on parser events, before any node is composed, so an alias bomb costs nothing.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AliasFound(problem="anchor or alias", problem_mark=event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[arg-type]
 
 
 def _index_lines(node: yaml.Node, path: Loc, lines: Lines, file: str, problems: list[Problem]) -> None:
@@ -111,14 +135,26 @@ def _clean(loc: Iterable[str | int]) -> Loc:
     return tuple(p for p in loc if p not in _TAGS and p != "[key]")
 
 
-def _parse(path: Path, problems: list[Problem]) -> tuple[Any, Lines] | None:
+def _read(path: Path, problems: list[Problem]) -> str | None:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as stream:
+            raw = stream.read(MAX_FILE_BYTES + 1)
+        if len(raw) > MAX_FILE_BYTES:
+            problems.append(Problem(file, None, "", f"larger than {MAX_FILE_BYTES} bytes: not a scenario file"))
+            return None
+        return raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         problems.append(Problem(file, None, "", f"cannot read: {exc}"))
         return None
-    loader = yaml.SafeLoader(text)
+
+
+def _parse(path: Path, problems: list[Problem]) -> tuple[Any, Lines] | None:
+    file = str(path)
+    text = _read(path, problems)
+    if text is None:
+        return None
+    loader = _NoAliasLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -127,6 +163,14 @@ def _parse(path: Path, problems: list[Problem]) -> tuple[Any, Lines] | None:
         lines: Lines = {(): 1}
         _index_lines(node, (), lines, file, problems)
         data = loader.construct_document(node)
+    except _AliasFound as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark is not None else None
+        message = "YAML anchors and aliases (&name, *name) are not allowed: write the value out in full"
+        problems.append(Problem(file, line, "", message))
+        return None
+    except RecursionError:
+        problems.append(Problem(file, None, "", "nested too deeply: not a scenario file"))
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -161,6 +205,37 @@ def _load(path: Path, problems: list[Problem]) -> tuple[Scenario, Lines] | None:
     return None if found else (scenario.model_copy(update={"file": file}), lines)
 
 
+def scenario_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Files as given, directories expanded to their `*.yaml` / `*.yml` (any case), each file once.
+
+    A file named twice, or both directly and through its directory, appears once, where first
+    named. A directory holding no scenario file is a problem (a mistyped path must not pass);
+    raises `ScenarioError` naming every such directory.
+    """
+    found: dict[Path, Path] = {}
+    problems: list[Problem] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            inside = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and not p.is_dir())
+            if not inside:
+                problems.append(Problem(str(path), None, "", f"no scenarios found in {path} (no *.yaml or *.yml)"))
+        else:
+            inside = [path]
+        for file in inside:
+            found.setdefault(_identity(file), file)
+    if problems:
+        raise ScenarioError(problems)
+    return list(found.values())
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop: the loader reports it when it reads the file
+        return path.absolute()
+
+
 def load_scenario(path: str | Path) -> Scenario:
     """Read and validate one file; raises `ScenarioError` listing every problem in it."""
     return load_scenarios([path])[0]
@@ -169,13 +244,16 @@ def load_scenario(path: str | Path) -> Scenario:
 def load_scenarios(paths: Iterable[str | Path]) -> list[Scenario]:
     """Read and validate every file; raises one `ScenarioError` listing the problems of all of them.
 
-    Scenario names must be unique across the files (they name report entries).
+    Scenario names must be unique across the files (they name report entries); a file given
+    twice is read once.
     """
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
     first_file: dict[str, str] = {}
+    unique: dict[Path, Path] = {}
     for raw in paths:
-        path = Path(raw)
+        unique.setdefault(_identity(Path(raw)), Path(raw))
+    for path in unique.values():
         loaded = _load(path, problems)
         if loaded is None:
             continue

@@ -8,6 +8,7 @@ code runs the same rules and raises pydantic's `ValidationError`.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Annotated, cast
@@ -17,6 +18,15 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from fallback.scenario._types import SOURCES, Duration, Record, Source, SourceName, Table, TableName
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
+from fallback.scenario.limits import (
+    MAX_ATTRIBUTE,
+    MAX_DURATION_S,
+    MAX_FAULT_WINDOWS,
+    MAX_FAULTS,
+    MAX_NAME_CHARS,
+    MAX_OP_DEADLINE_S,
+    MAX_SEED_ROWS,
+)
 from fallback.scenario.workload import Workload
 
 Loc = tuple[str | int, ...]
@@ -35,13 +45,15 @@ def _spec_seed() -> dict[TableName, dict[SourceName, int]]:
 
 
 class Scenario(Record):
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     description: str
-    seed: dict[Table, dict[Source, Annotated[int, Field(ge=0)]]] = Field(default_factory=lambda: _spec_seed())
+    seed: dict[Table, dict[Source, Annotated[int, Field(ge=0, le=MAX_SEED_ROWS)]]] = Field(
+        default_factory=lambda: _spec_seed()
+    )
     """Rows per table per source before the workload starts; a source left out gets none."""
     client: str = "both"
     """`reference`, `spec`, `both`, or an import path `package.module:factory`."""
-    faults: tuple[Fault, ...] = ()
+    faults: tuple[Fault, ...] = Field(default=(), max_length=MAX_FAULTS)
     workload: Workload
     expect: Expect = Field(default_factory=Expect)
     """Checked against the reference client (or the imported one)."""
@@ -51,7 +63,7 @@ class Scenario(Record):
     """Who the client is: `service_role` (the admin panel's view: every row), `anon` (the anon key alone),
     or `user:<SOURCE>:<n>`: the anon key plus the access token of seeded user n of SOURCE, signed in
     there and sent to every source, as the spec's browser app would."""
-    op_deadline: Duration = Field(default=10.0, gt=0)
+    op_deadline: Duration = Field(default=10.0, gt=0, le=MAX_OP_DEADLINE_S)
     """The engine's own bound on every client call: a call not answered by then is recorded as
     `hung` (a write as indeterminate). Clients have their own deadlines; this one is the harness's."""
     file: str | None = Field(default=None, exclude=True)
@@ -120,11 +132,51 @@ def format_loc(loc: Loc) -> str:
     return text
 
 
+def seeded_users(scenario: Scenario, source: str) -> int:
+    """How many users of `source` the seed creates: one per profile; user 0 owns the challenges
+    when there are challenges but no profiles (see `fallback.stack.seed.seed_source`)."""
+    profiles = scenario.seed_count("profiles", source)
+    return profiles if profiles else (1 if scenario.seed_count("user_challenges", source) else 0)
+
+
+def _auth_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    if not scenario.auth.startswith("user:"):
+        return []
+    _, source, index = scenario.auth.split(":")
+    users = seeded_users(scenario, source)
+    if int(index) < users:
+        return []
+    seeded = f"users 0..{users - 1}" if users else "no user"
+    message = f"user {int(index)} of {source} is not seeded: the seed gives {source} {seeded} (one per profile)"
+    return [(("auth",), message)]
+
+
+def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list[tuple[Loc, str]], int]:
+    """Problems with `fault`'s sizes, and how many windows it expands to."""
+    problems: list[tuple[Loc, str]] = []
+    for name in ("at", "until"):
+        value = getattr(fault, name)
+        if value is not None and value > MAX_DURATION_S:
+            problems.append((("faults", index, name), f"{value:g} s: at most {MAX_DURATION_S:g} s"))
+    for name, value in fault.attributes.items():
+        if value > MAX_ATTRIBUTE:
+            problems.append((("faults", index, "attributes", name), f"{value}: at most {MAX_ATTRIBUTE}"))
+    stop = fault.until if fault.until is not None else planned
+    if fault.flap is None or stop is None:
+        return problems, 1
+    count = max(0.0, (stop - fault.at) / fault.flap.period)  # a fault may start after the planned end
+    return problems, max(1, math.ceil(count)) if count <= MAX_FAULT_WINDOWS else MAX_FAULT_WINDOWS + 1
+
+
 def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix."""
-    problems: list[tuple[Loc, str]] = []
+    problems: list[tuple[Loc, str]] = _auth_problems(scenario)
     planned = scenario.workload.planned_duration_s()
+    total_windows = 0
     for index, fault in enumerate(scenario.faults):
+        found, count = _fault_limits(index, fault, planned)
+        problems += found
+        total_windows += count
         if fault.flap is not None and fault.until is None and planned is None:
             problems.append(
                 (("faults", index, "flap"), "needs `until`: the workload has count-only steps, its length is unknown")
@@ -138,6 +190,9 @@ def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
         problems.append(
             (("faults", index), f"overlaps faults[{other}] ({fault.toxic} on {fault.target}): merge the two windows")
         )
+    if total_windows > MAX_FAULT_WINDOWS:
+        message = f"expand to {total_windows} windows (flaps included): at most {MAX_FAULT_WINDOWS}"
+        problems.append((("faults",), message))
     if scenario.spec_expect is not None and "spec" not in scenario.clients():
         problems.append((("spec_expect",), f"given, but client {scenario.client!r} does not include `spec`"))
     return problems

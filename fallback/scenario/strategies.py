@@ -30,8 +30,9 @@ Draw = Any
 
 durations = st.one_of(
     st.integers(0, 120_000).map(lambda ms: ms / 1000),
-    st.floats(0, 10_000, allow_nan=False, allow_infinity=False),
+    st.floats(0, 600, allow_nan=False, allow_infinity=False),
 )
+"""Within `limits.MAX_DURATION_S` however four steps add up."""
 positive_durations = durations.filter(lambda s: s > 0)
 rates = st.one_of(st.integers(1, 500).map(float), st.floats(0.01, 1000, allow_nan=False))
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
@@ -69,6 +70,14 @@ def steps(draw: Draw) -> Step:
         return Step(op=op)
     table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(TABLES))
     amount = draw(st.sampled_from(("count", "duration")))
+    try:
+        return _step(draw, op, table, amount)
+    except ValidationError:  # rate × duration over `limits.MAX_COUNT`: draw again
+        assume(False)
+        raise
+
+
+def _step(draw: Draw, op: str, table: str, amount: str) -> Step:
     return Step.model_validate(
         {
             "op": op,
@@ -82,13 +91,16 @@ def steps(draw: Draw) -> Step:
     )
 
 
-workloads = st.builds(
-    Workload,
-    parallel=st.booleans(),
-    steps=st.lists(
-        steps() | st.builds(Group, parallel=st.lists(steps(), min_size=1, max_size=3)), min_size=1, max_size=4
-    ),
-)
+@st.composite
+def workloads(draw: Draw) -> Workload:
+    items = st.lists(steps() | st.builds(Group, parallel=st.lists(steps(), min_size=1, max_size=3)), max_size=4)
+    try:
+        return Workload(parallel=draw(st.booleans()), steps=draw(items.filter(bool)))
+    except ValidationError:  # over a limit (workers, planned length): draw again
+        assume(False)
+        raise
+
+
 source_names = st.sampled_from(SOURCES)
 ops = st.sampled_from(CLIENT_OPS)
 bounds = st.none() | st.builds(Bound, max=st.floats(0.1, 1e6))
@@ -123,7 +135,7 @@ def scenarios(draw: Draw) -> Scenario:
         "seed": draw(st.dictionaries(st.sampled_from(TABLES), st.dictionaries(source_names, st.integers(0, 500)))),
         "client": client,
         "faults": draw(st.lists(faults(), max_size=4)),
-        "workload": draw(workloads),
+        "workload": draw(workloads()),
         "expect": draw(expects),
         "spec_expect": draw(st.none() | expects) if client in ("both", "spec") else None,
     }

@@ -23,15 +23,23 @@ from typing import Annotated, Any
 from pydantic import Discriminator, Field, Tag, ValidationInfo, field_validator, model_validator
 
 from fallback.scenario._types import STEP_OPS, Duration, Rate, Record, Source, StepOp, Table, one_of
+from fallback.scenario.limits import (
+    MAX_CONCURRENCY,
+    MAX_COUNT,
+    MAX_DURATION_S,
+    MAX_RATE_PER_S,
+    MAX_STEPS,
+    MAX_WORKERS,
+)
 
 
 class Step(Record):
     op: Annotated[StepOp, one_of("op", STEP_OPS)]
     table: Table = "user_challenges"
-    count: int | None = Field(default=None, ge=1)
-    duration: Duration | None = Field(default=None, gt=0)
-    rate: Rate | None = None
-    concurrency: int = Field(default=1, ge=1)
+    count: int | None = Field(default=None, ge=1, le=MAX_COUNT)
+    duration: Duration | None = Field(default=None, gt=0, le=MAX_DURATION_S)
+    rate: Rate | None = Field(default=None, le=MAX_RATE_PER_S)
+    concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY)
     source: Source | None = None
     """`update` / `assign_mt5` only: change a row of this source (the spec's Test 3 picks a BOLT row)."""
 
@@ -60,6 +68,10 @@ class Step(Record):
             return self
         if (self.count is None) == (self.duration is None):
             raise ValueError("give either `count: N` or `duration: 10s` (not both)")
+        if self.rate is not None and self.duration is not None and self.rate * self.duration > MAX_COUNT:
+            raise ValueError(
+                f"rate × duration plans {self.rate * self.duration:.0f} operations: at most {MAX_COUNT} per step"
+            )
         return self
 
     def planned_duration_s(self) -> float | None:
@@ -92,6 +104,10 @@ class Group(Record):
         durations = [step.planned_duration_s() for step in self.parallel]
         return None if None in durations else max(d for d in durations if d is not None)
 
+    def workers(self) -> int:
+        """Workers running at the same time while the group runs."""
+        return sum(step.concurrency for step in self.parallel)
+
 
 def _step_kind(value: Any) -> str:
     if isinstance(value, Group) or (isinstance(value, dict) and "parallel" in value):
@@ -113,6 +129,23 @@ class Workload(Record):
         if not steps:
             raise ValueError("a workload needs at least one step")
         return steps
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Workload:
+        steps = len(self.all_steps())
+        if steps > MAX_STEPS:
+            raise ValueError(f"{steps} steps (groups' steps included): at most {MAX_STEPS}")
+        if self.workers() > MAX_WORKERS:
+            raise ValueError(f"{self.workers()} workers would run at the same time: at most {MAX_WORKERS}")
+        planned = self.planned_duration_s()
+        if planned is not None and planned > MAX_DURATION_S:
+            raise ValueError(f"planned to take {planned:g} s: at most {MAX_DURATION_S:g} s")
+        return self
+
+    def workers(self) -> int:
+        """The most workers running at the same time (`concurrency` of steps that run together, summed)."""
+        each = [item.workers() if isinstance(item, Group) else item.concurrency for item in self.steps]
+        return sum(each) if self.parallel else max(each, default=0)
 
     def planned_duration_s(self) -> float | None:
         durations = [step.planned_duration_s() for step in self.steps]

@@ -68,6 +68,23 @@ def test_attempt_defaults_and_strictness() -> None:
         attempt({"source": "BOLT", "op": "select", "kind": "ok", "latency_ms": True})
 
 
+def test_attempt_kinds_keep_protocol_1_labels() -> None:
+    """Protocol 1 spells an error status `http_<NNN>` (spec-js does): it becomes kind `http` with the
+    status as its own field; `http` with a `status` field is the same; an unknown kind is kept, as `error`."""
+
+    def parsed(**fields: object) -> tuple[object, ...]:
+        a = attempt({"source": "BOLT", "op": "insert", "latency_ms": 3, **fields})
+        return a.kind, a.status, a.code, a.label, a.message
+
+    assert parsed(kind="http_503") == ("http", 503, None, "http_503", "")
+    assert parsed(kind="http_503:PGRST001") == ("http", 503, "PGRST001", "http_503:PGRST001", "")
+    assert parsed(kind="http", status=409, code="23505") == ("http", 409, "23505", "http_409:23505", "")
+    assert parsed(kind="http_500", status=503) == ("http", 503, None, "http_503", "")  # the field wins
+    assert parsed(kind="refused") == ("refused", None, None, "refused", "")
+    assert parsed(kind="teapot", message="short and stout") == ("error", None, None, "error", "teapot: short and stout")
+    assert parsed(kind="refused_503")[0] == "error"  # only `http` carries a status
+
+
 def test_results() -> None:
     loaded = load_result(
         "t", {"rows": [{"id": 1, "_db_source": "OLD"}], "attempts": [], "latency_ms": 1, "stale": True}

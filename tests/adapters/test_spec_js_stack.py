@@ -172,7 +172,7 @@ async def test_primary_database_down_503_is_retried_back_to_back(client: Subproc
     before = dict(client.metrics()["client_reported"]["requests"])
     result = await client.load("user_challenges")
     primary = result.attempts[0]
-    assert primary.kind == "http_503" and primary.code in {"PGRST000", "PGRST001", "PGRST002"}
+    assert (primary.kind, primary.status) == ("http", 503) and primary.code in {"PGRST000", "PGRST001", "PGRST002"}
     assert primary.latency_ms < 2000, primary.latency_ms  # Retry-After: 0 -> no backoff
     assert result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
     after = (await client.refresh_metrics())["requests"]

@@ -87,7 +87,7 @@ async def test_create_update_assign_and_metrics(make: Make) -> None:
     client = make("ok")
     created = await client.create("user_challenges", {"email": "a@b.c"})
     assert (created.outcome, created.source, created.row_id) == ("ok", "BOLT", "new-1")
-    assert [a.kind for a in created.attempts] == ["http_503", "ok"]
+    assert [(a.kind, a.status) for a in created.attempts] == [("http", 503), ("ok", None)]
     assert created.attempts[0].code == "PGRST000" and created.attempts[0].status == 503
     row = {"id": "BOLT-1", "_db_source": "BOLT"}
     updated = await client.update(row, {"status": "active"})

@@ -5,8 +5,8 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
-from fallback.bench.figures import percentile
 from fallback.bench.labels import Label
+from fallback.stats import percentile
 
 
 def entry(label: Label, median_ms: float, *, rounds: int = 5, spread: float = 0.1, **info: Any) -> dict[str, Any]:

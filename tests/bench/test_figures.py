@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from fallback.bench.figures import find, fmt_figure, fmt_ratio, fmt_time, load_figures, percentile, ratios
+from fallback.bench.figures import find, fmt_figure, fmt_ratio, fmt_time, load_figures, ratios
 from fallback.bench.labels import SCENARIO_ORDER, Label
 
 from .synthetic import document, entry, suite
-
-
-def test_percentile_interpolates_and_handles_one_value() -> None:
-    assert percentile([1, 2, 3, 4, 5], 50) == 3
-    assert percentile([1, 2, 3, 4, 5], 95) == pytest.approx(4.8)
-    assert percentile([7.0], 95) == 7.0
-    with pytest.raises(ValueError):
-        percentile([], 50)
 
 
 def test_figures_keep_label_rounds_spread_and_p95() -> None:

@@ -7,7 +7,6 @@ from fallback.history import (
     History,
     SourceCall,
     carries_token,
-    error_kind,
     marker_op_id,
     op_marker,
     op_token,
@@ -50,7 +49,7 @@ def test_json_round_trip() -> None:
         "ok",
         time_s=0.1,
         calls=(
-            SourceCall(source="PRIMARY", kind="http_503:PGRST001", latency_ms=3.5),
+            SourceCall(source="PRIMARY", kind="http", status=503, code="PGRST001", latency_ms=3.5),
             SourceCall(source="BOLT", kind="ok"),
         ),
         rows_by_source={"BOLT": ("a", "b")},
@@ -95,15 +94,20 @@ def test_markers_and_tokens() -> None:
     assert marker_op_id(op_marker(42)) == 42
     assert marker_op_id("user1@primary.example") is None and marker_op_id(None) is None
     assert carries_token(op_token(7), 7) and not carries_token("op-71", 7) and not carries_token("op-7-1", 7)
-    assert error_kind("http_503", "PGRST001") == "http_503:PGRST001" and error_kind("refused") == "refused"
 
 
 def test_describe_is_one_readable_line() -> None:
     history = History()
     invoke = history.invoke(
-        process=2, client="r", op="assign_mt5", table="user_challenges", time_s=1.5, row_id="abc", row_source="BOLT",
+        process=2,
+        client="r",
+        op="assign_mt5",
+        table="user_challenges",
+        time_s=1.5,
+        row_id="abc",
+        row_source="BOLT",
         changes={"mt5_login": "op-1"},
-    )  # fmt: skip
+    )
     done = history.complete(
         invoke, "fail", time_s=2, error="source_unavailable", calls=(SourceCall(source="BOLT", kind="refused"),)
     )
@@ -112,3 +116,15 @@ def test_describe_is_one_readable_line() -> None:
         == "#0 t=1.500s p2 invoke        assign_mt5 user_challenges op=1 row=abc@BOLT set mt5_login='op-1'"
     )
     assert "failed BOLT" in done.describe() and "error=source_unavailable" in done.describe()
+
+
+def test_a_call_kind_is_a_kind_its_status_and_code_are_fields() -> None:
+    """The engine glued the PostgREST code onto the kind (`http_503:PGRST001`): now three fields, and a
+    glued label is refused, not stored as a kind no reader knows."""
+    call = SourceCall(source="PRIMARY", kind="http", status=503, code="PGRST001")
+    assert call.label == "http_503:PGRST001"
+    for glued in ("http_503:PGRST001", "http_503", "teapot"):
+        with pytest.raises(ValueError):
+            SourceCall(source="PRIMARY", kind=glued)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Event(type="fail", op_id=1, process=0, client="c", op="load", table="t", time_s=1, error="no source answered")  # type: ignore[arg-type]

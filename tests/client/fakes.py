@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from fallback.client.errors import CallKind
 from fallback.client.results import Attempt, Op, Row
 
 # What a call does: apply it or not, and what the caller sees.
@@ -25,11 +26,9 @@ class FakeSource:
         return self.script.pop(0) if self.script else "ok"
 
     def _fail(self, op: Op, behaviour: str, row_id: str | None) -> Attempt:
-        kind = {"refused": "refused", "lost_reply": "reset", "lost_request": "timeout"}.get(behaviour, "http_503")
+        kind: CallKind = {"refused": "refused", "lost_reply": "reset", "lost_request": "timeout"}.get(behaviour, "http")
         ambiguous = behaviour in ("lost_reply", "lost_request") and op != "probe"
-        return Attempt(
-            self.name, op, kind, 1.0, row_id, ambiguous=ambiguous, status=503 if kind == "http_503" else None
-        )
+        return Attempt(self.name, op, kind, 1.0, row_id, ambiguous=ambiguous, status=503 if kind == "http" else None)
 
     async def upsert(self, table: str, row: Row) -> tuple[Attempt, list[dict[str, Any]]]:
         self.calls.append("upsert")

@@ -10,7 +10,7 @@ from postgrest.exceptions import APIError
 
 from fallback.client.cache import SnapshotCache
 from fallback.client.config import Deadline, SourceConfig, sources_from_env
-from fallback.client.errors import ConfigError, classify, redact
+from fallback.client.errors import ConfigError, call_kind, classify, error_kind, label, redact
 from fallback.client.metrics import Metrics
 from fallback.client.results import Attempt, LoadResult, PendingWrite, WriteResult
 
@@ -112,8 +112,21 @@ def test_classify_transport_failures(exc: BaseException, kind: str, ambiguous: b
 
 def test_classify_api_errors_keeps_status_and_pgrst_code() -> None:
     failure = classify(APIError({"code": "PGRST000", "message": "Database connection error"}), status=503)
-    assert (failure.kind, failure.status, failure.code, failure.ambiguous) == ("http_503", 503, "PGRST000", False)
-    assert classify(APIError({"code": "404", "message": "Not Found"})).kind == "http_404"
+    assert (failure.kind, failure.status, failure.code, failure.ambiguous) == ("http", 503, "PGRST000", False)
+    not_found = classify(APIError({"code": "404", "message": "Not Found"}))
+    assert (not_found.kind, not_found.status) == ("http", 404)
+    assert label(not_found.kind, not_found.status, not_found.code) == "http_404"  # the status is not repeated
+
+
+def test_labels_read_back_as_kinds() -> None:
+    """The kind's one spelling in reports, scenario files and the wire: `kind[_status][:code]`."""
+    assert label("http", 503, "PGRST001") == "http_503:PGRST001" and label("refused") == "refused"
+    assert call_kind("http_503:PGRST001") == ("http", 503, "PGRST001")
+    assert call_kind("breaker_open") == ("breaker_open", None, None) and call_kind("ok") == ("ok", None, None)
+    for unknown in ("connect-error", "teapot", "timeout_504", "HTTP_503", ""):
+        assert call_kind(unknown) is None, unknown
+    assert error_kind("http_503:PGRST001") == ("http", 503, "PGRST001")
+    assert error_kind("all_failed") == ("all_failed", None, None) and error_kind("ok") is None
 
 
 def test_secrets_never_survive_classification() -> None:

@@ -42,7 +42,7 @@ async def test_definite_failures_fall_through_to_old_then_error() -> None:
     s = sources(["refused"], ["http_503"], [])
     result = await create(s, "t", {"email": "a"}, POLICY)
     assert (result.outcome, result.source) == ("ok", "OLD")
-    assert [a.kind for a in result.attempts] == ["refused", "http_503", "ok"]
+    assert [a.label for a in result.attempts] == ["refused", "http_503", "ok"]
     assert len({a.row_id for a in result.attempts}) == 1  # the same id throughout
     s = sources(["refused"], ["refused"], ["refused"])
     failed = await create(s, "t", {"email": "a"}, POLICY)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Mapping
 from typing import Any
 
+from memory_client import MemoryClient
+
 from fallback.checker import check
-from fallback.client.results import Attempt, LoadResult, Resolution, Row, UpdateResult, WriteResult
 from fallback.engine.observe import Observation, Rows
 from fallback.engine.workload import WorkloadRunner
 from fallback.explore.invariants import BASE, Limits, judge
@@ -25,50 +25,12 @@ from fallback.scenario import SOURCES, Scenario
 CUTTING = ("down", "timeout", "reset_peer", "limit_data")
 
 
-class PlantedClient:
+class PlantedClient(MemoryClient):
     name = "planted"
 
-    def __init__(self, db: Rows, cut: Callable[[str], bool]) -> None:
-        self.db = db
-        self.cut = cut
-
-    async def load(self, table: str) -> LoadResult:
-        rows: list[Row] = []
-        attempts = []
-        for source in SOURCES:
-            if self.cut(source):
-                attempts.append(Attempt(source, "select", "refused", 1.0))
-                continue
-            attempts.append(Attempt(source, "select", "ok", 1.0, count=len(self.db[source][table])))
-            rows += [{**r, "_db_source": source} for r in self.db[source][table]]
-        return LoadResult(table, tuple(rows), tuple(attempts), 1.0)
-
-    async def create(self, table: str, row: Row) -> WriteResult:
-        saved = {**row, "id": str(uuid.uuid4())}
+    def keep(self, source: str, table: str, row: dict[str, Any]) -> None:
         if not self.cut("BOLT"):  # the planted bug: with BOLT cut, the write is acknowledged and dropped
-            self.db["PRIMARY"][table].append(saved)
-        attempt = Attempt("PRIMARY", "insert", "ok", 1.0, saved["id"])
-        return WriteResult(table, saved["id"], "PRIMARY", "ok", (attempt,), 1.0, {**saved, "_db_source": "PRIMARY"})
-
-    async def update(self, row: Row, changes: Mapping[str, Any], table: str = "user_challenges") -> UpdateResult:
-        source, row_id = str(row["_db_source"]), str(row["id"])
-        for stored in self.db[source][table]:
-            if str(stored["id"]) == row_id:
-                stored.update(changes)
-                return UpdateResult(table, row_id, source, "ok", (Attempt(source, "update", "ok", 1.0, row_id),), 1.0)
-        return UpdateResult(table, row_id, source, "fail", (Attempt(source, "update", "not_found", 1.0, row_id),), 1.0)
-
-    async def assign_mt5(self, row: Row, login: str, password: str, server: str) -> UpdateResult:
-        return await self.update(row, {"mt5_login": login, "mt5_password": password, "mt5_server": server})
-
-    async def resolve_pending(self) -> tuple[Resolution, ...]:
-        return ()
-
-    def metrics(self) -> dict[str, Any]:
-        return {}
-
-    async def aclose(self) -> None:
-        return None
+            super().keep(source, table, row)
 
 
 def _seeded(scenario: Scenario) -> Rows:

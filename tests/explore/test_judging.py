@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from fallback.checker import CheckResult
+from fallback.engine.expect import evaluate
 from fallback.engine.observe import Observation
 from fallback.explore.invariants import INVARIANTS, Broken, Limits, judge
 from fallback.explore.outcomes import Found, Judged
@@ -84,10 +85,13 @@ class Wrong:
 
 def _schedule(faults: int, creates: int) -> Scenario:
     return Scenario(
-        name="explore", description="", client="spec", op_deadline=4.0,
+        name="explore",
+        description="",
+        client="spec",
+        op_deadline=4.0,
         faults=tuple(Fault(target=t, toxic="down") for t in ("PRIMARY.api", "BOLT.api", "OLD.api")[:faults]),
         workload=Workload(steps=(Step(op="create", count=creates), Step(op="load", count=1))),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("invariant", ["no_duplicates", "load_within_deadline", "load_always_answers"])
@@ -104,3 +108,14 @@ def test_a_counterexample_file_states_the_broken_invariant(tmp_path: Path, invar
     assert loaded.expect == Expect.model_validate(INVARIANTS[invariant].expect(limits))
     again, _ = save(found, "spec", limits, seed=1234, runs=3, save_dir=tmp_path / "found")
     assert again == path  # named by what it breaks and its content: saving twice overwrites
+
+
+def test_a_saved_latency_counterexample_fails_on_a_single_slow_load() -> None:
+    """The replayed `expect` used p99, equal to the slowest load only under nearest rank: with the
+    interpolated percentile (fallback.stats) one slow load in ten would pass it. It is now p100."""
+    limits = Limits(op_deadline_s=4.0, load_deadline_s=2.5)
+    fast = ({"latency_ms": 10.0, "calls": _calls()} for _ in range(9))
+    seen = _observed(*fast, {"latency_ms": 3600, "calls": _calls()})
+    assert _names(judge(("load_within_deadline",), seen, CheckResult(), limits)) == ["load_within_deadline"]
+    expect = Expect.model_validate(INVARIANTS["load_within_deadline"].expect(limits))
+    assert [o.passed for o in evaluate(expect, seen, CheckResult())] == [False]

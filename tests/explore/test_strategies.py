@@ -40,7 +40,7 @@ def test_schedules_are_short_and_replayable(scenario: Scenario) -> None:
         assert fault.until is not None or fault.flap is None
     for step in scenario.workload.all_steps():
         assert step.op == "pause" or (step.count is not None and step.count <= MAX_COUNT and step.duration is None)
-    assert sum(size(scenario)) <= MAX_FAULTS + MAX_STEPS * 2 * MAX_COUNT  # well under 100 loads: p99 is the max
+    assert sum(size(scenario)) <= MAX_FAULTS + MAX_STEPS * 2 * MAX_COUNT  # a short replay
     assert scenario.op_deadline == 4.0 and not scenario.expect.checks()
 
 

@@ -114,7 +114,10 @@ def main(argv: list[str] | None = None) -> None:
         secret = secrets.token_urlsafe(32)
         key = mint(secret, "service_role", exp_in=86400)
         config: dict[str, object] = {
-            "name": "BENCH", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [key],
+            "name": "BENCH",
+            "db_dsn": pg.authenticator_dsn,
+            "jwt_secret": secret,
+            "api_keys": [key],
         }
         gateway = GatewayProcess(pg.root, free_port(26300, 26399), config)
         gateway.start()

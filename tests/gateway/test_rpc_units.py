@@ -26,8 +26,23 @@ def row(
     attrs: tuple[list[str], list[str]] = ([], []),
 ) -> tuple[object, ...]:
     """A row as routines.FUNCTIONS_SQL returns it."""
-    return ("test", name, volatility, retset, defaults, names, types, modes or [], void, typtype, "pg_catalog",
-            "t", attrs[0], attrs[1], False)
+    return (
+        "test",
+        name,
+        volatility,
+        retset,
+        defaults,
+        names,
+        types,
+        modes or [],
+        void,
+        typtype,
+        "pg_catalog",
+        "t",
+        attrs[0],
+        attrs[1],
+        False,
+    )
 
 
 def routine(name: str, *params: Param, returns: Returns = Returns.SCALAR) -> Routine:
@@ -105,13 +120,31 @@ def test_ambiguous_overloads_are_300_pgrst203() -> None:
     ("name", "keys", "options", "message", "details", "hint"),
     [
         ("sayhell", (), {}, "test.sayhell without parameters", "test.sayhell without parameters", "test.same"),
-        ("overloaded", ("a", "b", "wrong"), {}, "test.overloaded(a, b, wrong)",
-         "test.overloaded with parameters a, b, wrong", "test.overloaded(a, b, c)"),
-        ("defaults", ("zzz",), {"post": True}, "test.defaults(zzz)",
-         "test.defaults with parameter zzz or with a single unnamed json/jsonb parameter", None),
+        (
+            "overloaded",
+            ("a", "b", "wrong"),
+            {},
+            "test.overloaded(a, b, wrong)",
+            "test.overloaded with parameters a, b, wrong",
+            "test.overloaded(a, b, c)",
+        ),
+        (
+            "defaults",
+            ("zzz",),
+            {"post": True},
+            "test.defaults(zzz)",
+            "test.defaults with parameter zzz or with a single unnamed json/jsonb parameter",
+            None,
+        ),
         ("defaults", (), {"single": True}, "test.defaults", "test.defaults with a single json/jsonb parameter", None),
-        ("same", (), {"post": True, "content": "text"}, "test.same",
-         "test.same with a single unnamed text parameter", None),
+        (
+            "same",
+            (),
+            {"post": True, "content": "text"},
+            "test.same",
+            "test.same with a single unnamed text parameter",
+            None,
+        ),
     ],
 )
 def test_no_function_is_404_pgrst202_in_postgrest_words(
@@ -158,9 +191,13 @@ def test_bodies_name_the_arguments_as_postgrest_reads_them() -> None:
 
 @pytest.mark.parametrize(
     ("raw", "content", "message"),
-    [(b'[{"a": 1}, {"b": 2}]', "json", "All object keys must match"), (b"[1, 2]", "json", "All object keys must match"),
-     (b"{", "json", "Empty or invalid json"), (b"a,b\n1\n", "csv", "All lines must have same number of fields"),
-     (b"x", "other", "Content-Type not acceptable: application/yaml")],
+    [
+        (b'[{"a": 1}, {"b": 2}]', "json", "All object keys must match"),
+        (b"[1, 2]", "json", "All object keys must match"),
+        (b"{", "json", "Empty or invalid json"),
+        (b"a,b\n1\n", "csv", "All lines must have same number of fields"),
+        (b"x", "other", "Content-Type not acceptable: application/yaml"),
+    ],
 )
 def test_bad_bodies_are_400_pgrst102(raw: bytes, content: rpc_resolve.Content, message: str) -> None:
     with pytest.raises(GatewayError) as raised:
@@ -171,9 +208,19 @@ def test_bad_bodies_are_400_pgrst102(raw: bytes, content: rpc_resolve.Content, m
 # --- GET: arguments and filters ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("key", "value", "argument"),
-    [("id", "5", True), ("id", "gt.2", False), ("id", "not.in.(1,3)", False), ("t", "fts(english).x", False),
-     ("date", "20190101", True), ("double", "3.1", True), ("name", "Michael Scott", True),
-     ("select", "id", False), ("order", "id", False), ("tasks.order", "id", False), ("arr", "{a,b}", True)],
+    [
+        ("id", "5", True),
+        ("id", "gt.2", False),
+        ("id", "not.in.(1,3)", False),
+        ("t", "fts(english).x", False),
+        ("date", "20190101", True),
+        ("double", "3.1", True),
+        ("name", "Michael Scott", True),
+        ("select", "id", False),
+        ("order", "id", False),
+        ("tasks.order", "id", False),
+        ("arr", "{a,b}", True),
+    ],
 )
 def test_get_values_are_arguments_unless_they_read_as_filters(key: str, value: str, argument: bool) -> None:
     assert rpc._is_argument(key, value) is argument
@@ -189,8 +236,15 @@ def test_query_arguments_last_wins_variadic_collects() -> None:
 def test_call_sql_passes_only_named_arguments_and_runs_the_function_once() -> None:
     fn = Routine("test", "f", (p("a"), p("v", "text[]", required=False, variadic=True)), Returns.SCALAR, "stable")
     statement = rpc_sql.call(
-        fn, rpc_sql.Arguments('{"v":["x"]}', named=(fn.params[1],)), (SelectItem("*"),), (), (),
-        limit=None, offset=0, count=True, singular=False,
+        fn,
+        rpc_sql.Arguments('{"v":["x"]}', named=(fn.params[1],)),
+        (SelectItem("*"),),
+        (),
+        (),
+        limit=None,
+        offset=0,
+        count=True,
+        singular=False,
     )
     assert statement.params == ('{"v":["x"]}',)
     assert 'VARIADIC "v" := pgrst_body."v"' in statement.sql and '"a" :=' not in statement.sql
@@ -201,15 +255,31 @@ def test_call_sql_passes_only_named_arguments_and_runs_the_function_once() -> No
 def test_call_sql_filters_orders_and_pages_the_result_relation() -> None:
     fn = Routine("test", "rows", (), Returns.SETOF_COMPOSITE, "volatile", (ResultColumn("id", "integer"),))
     statement = rpc_sql.call(
-        fn, rpc_sql.Arguments(None), (SelectItem("id"),), (Filter("id", "gt", "1"),), (),
-        limit=2, offset=1, count=False, singular=False,
+        fn,
+        rpc_sql.Arguments(None),
+        (SelectItem("id"),),
+        (Filter("id", "gt", "1"),),
+        (),
+        limit=2,
+        offset=1,
+        count=False,
+        singular=False,
     )
     assert statement.params == ("1", 2, 1)
     assert 'FROM "test"."rows"() pgrst_call' in statement.sql
     assert 'FROM pgrst_source WHERE pgrst_source."id" > CAST($1::text AS integer)' in statement.sql
     with pytest.raises(GatewayError) as unknown:
-        rpc_sql.call(fn, rpc_sql.Arguments(None), (SelectItem("nope"),), (), (), limit=None, offset=0,
-                     count=False, singular=False)
+        rpc_sql.call(
+            fn,
+            rpc_sql.Arguments(None),
+            (SelectItem("nope"),),
+            (),
+            (),
+            limit=None,
+            offset=0,
+            count=False,
+            singular=False,
+        )
     assert unknown.value.code == "42703"
 
 
@@ -224,17 +294,23 @@ def test_pt_sqlstates_map_to_their_status_and_500_otherwise() -> None:
 
 def test_raise_sqlstate_pgrst_controls_the_response() -> None:
     error = errors.from_postgres(
-        "PGRST", '{"code":"123","message":"ABC","hint":"XYZ"}', '{"status":332,"headers":{"X-Header":"str"}}',
-        None, authed=False,
+        "PGRST",
+        '{"code":"123","message":"ABC","hint":"XYZ"}',
+        '{"status":332,"headers":{"X-Header":"str"}}',
+        None,
+        authed=False,
     )
     assert (error.status, error.code, error.message, error.details, error.hint) == (332, "123", "ABC", None, "XYZ")
     assert error.response_headers()["X-Header"] == "str"
     for message, detail, details in [
         ("INVALID", "{}", "Invalid JSON value for MESSAGE: 'INVALID'"),
-        ('{"code":1,"message":"m"}', "{}", "Invalid JSON value for MESSAGE: '{\"code\":1,\"message\":\"m\"}'"),
+        ('{"code":1,"message":"m"}', "{}", 'Invalid JSON value for MESSAGE: \'{"code":1,"message":"m"}\''),
         ('{"code":"1","message":"m"}', None, "DETAIL is missing in the RAISE statement"),
-        ('{"code":"1","message":"m"}', '{"status":"404","headers":{}}',
-         "Invalid JSON value for DETAIL: '{\"status\":\"404\",\"headers\":{}}'"),
+        (
+            '{"code":"1","message":"m"}',
+            '{"status":"404","headers":{}}',
+            'Invalid JSON value for DETAIL: \'{"status":"404","headers":{}}\'',
+        ),
     ]:
         bad = errors.from_postgres("PGRST", message, detail, None, authed=False)
         assert (bad.status, bad.code, bad.details) == (500, "PGRST121", details)

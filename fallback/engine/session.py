@@ -1,0 +1,283 @@
+"""One run on the stack: the sequence a scenario run (`engine.run`), a drill (`drill.run`) and an
+exploration (through `engine.run`) share, every step and every cleanup in one place.
+
+    plan = SessionPlan(client="reference", op_deadline_s=5, windows=scenario.fault_windows(), seed_rows=...)
+    async with RunSession(state, plan) as session:
+        await session.drive(session.runner.run(scenario.workload))
+    run = session.client_run(session.applied_faults(), verdict=..., checker=session.checked())
+
+Entering: writes refused on read-only external projects; a dead process of an embedded stack named at
+once (no wait for a stack that cannot become healthy); a fresh stack (Toxiproxy reset, every gateway
+ready, tables truncated and reseeded: `stack.make_fresh`); the initial tables; a temp cache dir, the
+client's console lines captured, the client, the clock, the workload runner.
+`drive`: the first faults, then the fault timeline and a watch on the stack's processes beside the
+work, until it ends, is stopped, the timeline fails or a process dies (then the run is an `error`
+naming it, and what was observed until then is kept); the timeline cancelled and every toxic cleared
+(Toxiproxy `/reset`) in `finally`.
+Leaving: the stack healthy again and the client's undecided writes settled (`resolve_pending`; skipped
+when a process died: that stack will not recover), the client closed, the final tables read.
+Each step is undone in `finally`, also on an error or a Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+import time
+from collections.abc import Callable, Coroutine, Iterable
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from fallback.checker import CheckResult, check
+from fallback.engine.clients import make_client
+from fallback.engine.faults import FaultTimeline
+from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
+from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
+from fallback.engine.workload import WorkloadRunner
+from fallback.history import History
+from fallback.report import ClientRun, FaultSpan
+from fallback.scenario import FaultWindow
+from fallback.stack import stack as stack_lib
+from fallback.stack.errors import StackNotRunning
+from fallback.stack.external import WritesNotAllowed, writes_allowed
+from fallback.stack.state import StackState
+from fallback.toxics import Toxiproxy
+
+STOP_GRACE_S = 3.0
+"""After a stop (Ctrl-C in a drill), in-flight operations get this long to finish before they are cut off."""
+DEAD_GRACE_S = 1.0
+"""After a process died, in-flight operations get this long (a dead gateway refuses at once)."""
+HEALTH_POLL_S = 0.1
+WRITE_OPS = ("create", "update", "assign_mt5")
+"""The operations that write: refused on external projects whose config does not allow writes."""
+
+
+@dataclass(frozen=True)
+class SessionPlan:
+    client: str
+    op_deadline_s: float
+    windows: tuple[FaultWindow, ...] = ()
+    seed_rows: stack_lib.Seed | None = None
+    """Truncate and reseed every source first (never on external projects); None keeps the data."""
+    writes: tuple[str, ...] = ()
+    """The writing operations the run will do: refused on external projects that do not allow writes."""
+    label: str = "this run"
+    """What the run is, for a refusal: `scenario primary-down`, `the drill's mix`."""
+    auth: str = "service_role"
+    workload_seed: int = 0
+    read_tables: bool = True
+    """Read every table before and after, for the history checker (needs each source's `db_dsn`)."""
+    cache_prefix: str = "fallback-cache-"
+
+
+def refuse_writes(state: StackState, writes: Iterable[str], label: str) -> None:
+    """Refuse writing operations on external projects whose config does not say `allow_writes: true`."""
+    ops = sorted(set(writes))
+    if ops and not writes_allowed(state):
+        raise WritesNotAllowed(
+            f"{label} has {', '.join(ops)} steps, and the external projects' config does not say "
+            "`allow_writes: true`: run read-only or allow writes in the config"
+        )
+
+
+class RunSession:
+    """`async with RunSession(state, plan) as session: await session.drive(work)`; see the module docstring."""
+
+    def __init__(self, state: StackState, plan: SessionPlan) -> None:
+        if not state.toxiproxy_url and plan.windows:
+            raise ValueError("this stack has no Toxiproxy: a run against it cannot apply faults")
+        self.state = state
+        self.plan = plan
+        self.started = time.monotonic()
+        self.history = History()
+        self.sources = tuple(s.name for s in state.sources)
+        self.toxiproxy = Toxiproxy(state.toxiproxy_url) if state.toxiproxy_url else None
+        self.timeline = FaultTimeline(self.toxiproxy, plan.windows) if self.toxiproxy else None
+        self.initial: Rows | None = None
+        self.final: Rows | None = None
+        self.logs: tuple[str, ...] = ()
+        self.error: str | None = None
+        """Why the run broke (a timeline or workload failure, a dead process), with its history kept."""
+        self.dead: DeadProcess | None = None
+        self._lines: list[str] = []
+        self._cleanup = AsyncExitStack()
+        self._faults_may_be_on = False
+
+    async def __aenter__(self) -> RunSession:
+        plan = self.plan
+        try:
+            refuse_writes(self.state, plan.writes, plan.label)
+            ensure_alive(self.state)
+            await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, plan.seed_rows)
+            if plan.read_tables:
+                self.initial = await read_tables(self.state)
+            cache = self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=plan.cache_prefix))
+            self._lines = self._cleanup.enter_context(captured_client_logs())
+            self.client = make_client(plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth)
+            self._cleanup.push_async_callback(self.client.aclose)
+            self.clock = Clock()
+            self.runner = WorkloadRunner(
+                self.client, self.history, seed=plan.workload_seed, op_deadline_s=plan.op_deadline_s, clock=self.clock
+            )
+            self.watch = ProcessWatch(self.state, self.clock)
+        except BaseException:
+            await self._close()
+            raise
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if kind is None and self.dead is None:
+                await self._settle()
+        finally:
+            await self._close()
+        if kind is None and self.plan.read_tables:
+            self.final = await self._read_final()
+
+    async def drive(
+        self,
+        work: Coroutine[Any, Any, None],
+        *,
+        wind_down: Callable[[], None] | None = None,
+        stop: asyncio.Event | None = None,
+        tick: Callable[[], None] | None = None,
+        refresh_s: float = 0.25,
+        on_start: Callable[[], None] | None = None,
+    ) -> float:
+        """Run `work` with the fault timeline and the process watch beside it; every fault cleared at the end.
+
+        The work ends by itself, or early: `stop` set (it gets `wind_down()` and `STOP_GRACE_S`), the
+        timeline failed or a process died (`wind_down()` and `DEAD_GRACE_S`; cancelled at once when there
+        is no `wind_down`). `tick` runs every `refresh_s` (a dashboard). Returns how long the work ran (s)."""
+        faults: asyncio.Task[None] | None = None
+        task: asyncio.Task[None] | None = None
+        waits: list[asyncio.Task[Any]] = []
+        try:
+            self._faults_may_be_on = True
+            if self.timeline is not None:
+                await self.timeline.apply_initial()
+            self.clock.start()
+            self.watch.start()
+            if on_start is not None:
+                on_start()
+            if self.timeline is not None:
+                faults = asyncio.create_task(self.timeline.run(self.clock.loop, self.clock.t0))
+            task = asyncio.create_task(work)
+            waits = [asyncio.create_task(e.wait()) for e in (self.watch.died, stop) if e is not None]
+            while not task.done() and not any(w.done() for w in waits) and not _failed(faults):
+                if tick is not None:
+                    tick()
+                running = {task, *waits, *([faults] if faults is not None and not faults.done() else [])}
+                await asyncio.wait(running, timeout=refresh_s if tick else None, return_when=asyncio.FIRST_COMPLETED)
+            duration = self.clock()
+            self.dead = self.watch.dead
+            if faults is not None and _failed(faults):
+                self.error = f"fault timeline failed: {faults.exception()}"
+            elif self.dead is not None:
+                self.error = self.dead.message()
+            elif task.done() and not task.cancelled() and task.exception() is not None:
+                self.error = f"workload failed: {task.exception()!r}"
+            return duration
+        finally:
+            for wait in waits:
+                wait.cancel()
+            if task is not None and not task.done() and wind_down is not None:
+                wind_down()  # no new operations; those in flight get a grace below
+            elif task is not None and not task.done():
+                task.cancel()
+            await self.watch.stop()
+            if faults is not None:
+                faults.cancel()
+                await asyncio.gather(faults, return_exceptions=True)
+            await self._clear_faults()
+            if task is not None:
+                await _end(task, DEAD_GRACE_S if self.watch.dead else STOP_GRACE_S)
+
+    def applied_faults(self) -> list[FaultSpan]:
+        """The planned windows as applied (`drive` closes the ones still open)."""
+        applied = self.timeline.applied if self.timeline is not None else []
+        return [
+            FaultSpan(start_s=a.applied_s, end_s=a.cleared_s, target=a.window.target, toxic=a.window.toxic)
+            for a in applied
+        ]
+
+    def observation(self) -> Observation:
+        return Observation(self.history, self.final or {}, self.logs, self.sources)
+
+    def checked(self) -> CheckResult | None:
+        """The history checker's findings; None when the tables were not (or could not be) read."""
+        if self.final is None or self.initial is None:
+            return None
+        return check(self.history, self.final, ids(self.initial))
+
+    def client_run(self, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
+        """The report record of this run: `client_run` with the session's observation, error and duration."""
+        judged.setdefault("error", self.error)
+        judged.setdefault("duration_s", time.monotonic() - self.started)
+        return client_run(self.plan.client, self.observation(), faults, **judged)
+
+    # --- the steps after the work -------------------------------------------------------------------
+    async def _settle(self) -> None:
+        """The faults are gone: give the client its chance to settle what it left undecided."""
+        if self.state.kind != "external":  # hosted projects are not ours to wait on
+            try:
+                await self._until_healthy()
+            except ProcessDied as exc:
+                self.error = self.error or str(exc)
+                return
+        await self.runner.resolve_pending()
+
+    async def _until_healthy(self, timeout_s: float = stack_lib.RECOVERY_TIMEOUT_S) -> None:
+        """`stack.wait_until_healthy`, but a dead process ends the wait at once (it would never end well)."""
+        deadline = time.monotonic() + timeout_s
+        while not await asyncio.to_thread(stack_lib.is_healthy, self.state):
+            ensure_alive(self.state)
+            if time.monotonic() > deadline:
+                raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
+            await asyncio.sleep(HEALTH_POLL_S)
+
+    async def _clear_faults(self) -> None:
+        if self.timeline is not None:
+            await asyncio.to_thread(self.timeline.clear_all, self.clock())
+        elif self.toxiproxy is not None:
+            await asyncio.to_thread(self.toxiproxy.reset)  # faults typed by hand during a drill
+        self._faults_may_be_on = False
+
+    async def _close(self) -> None:
+        """Close the client, stop capturing its lines, remove the cache; make sure no fault stays on."""
+        try:
+            await self._cleanup.aclose()
+        finally:
+            self.logs = tuple(self._lines)
+            if self.toxiproxy is not None:
+                if self._faults_may_be_on:
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(self.toxiproxy.reset)
+                self.toxiproxy.close()
+
+    async def _read_final(self) -> Rows | None:
+        if self.dead is None:
+            return await read_tables(self.state)
+        try:  # a dead postmaster's tables cannot be read: keep the history, skip the checker
+            return await read_tables(self.state)
+        except Exception:
+            return None
+
+
+async def _end(task: asyncio.Task[None], grace_s: float) -> None:
+    """Let a wound-down task finish its in-flight operations for up to `grace_s`, then cut it off."""
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(asyncio.shield(task), grace_s)
+    if not task.done():
+        task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+def _failed(task: asyncio.Task[None] | None) -> bool:
+    return task is not None and task.done() and not task.cancelled() and task.exception() is not None
