@@ -1,5 +1,9 @@
 """Functions of the exposed schemas, as PostgREST's schema cache holds them (its `Routine`).
 
+The catalog query follows a domain to its base type only for the result types of these functions:
+PostgREST's version walks every type, which PostgreSQL estimates so high that it JIT-compiles the
+query (about a second on this machine, at every reconnect).
+
 Loaded with the tables (schema_cache.load). Like PostgREST 12.2 this keeps plain functions only
 (`prokind = 'f'`: no procedures, aggregates or window functions), never trigger functions, and
 drops functions that cannot be called with named arguments: an unnamed parameter is allowed only
@@ -25,12 +29,16 @@ _TYPE_FOR_INPUT = {
 """PostgREST's `ppTypeMaxLength`: types whose length would be cut are read as their varying kin."""
 
 FUNCTIONS_SQL = """
-WITH RECURSIVE base(oid, base) AS (
-  SELECT oid, oid FROM pg_catalog.pg_type WHERE typbasetype = 0
+WITH RECURSIVE fn AS (
+  SELECT p.*, n.nspname FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
+  WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND p.prorettype <> 'pg_catalog.trigger'::regtype
+),
+base(start, oid, basetype) AS (
+  SELECT t.oid, t.oid, t.typbasetype FROM pg_catalog.pg_type t WHERE t.oid IN (SELECT prorettype FROM fn)
   UNION ALL
-  SELECT t.oid, b.base FROM pg_catalog.pg_type t JOIN base b ON t.typbasetype = b.oid
+  SELECT b.start, t.oid, t.typbasetype FROM base b JOIN pg_catalog.pg_type t ON t.oid = b.basetype
 )
-SELECT n.nspname, p.proname, p.provolatile::text, p.proretset, p.pronargdefaults,
+SELECT p.nspname, p.proname, p.provolatile::text, p.proretset, p.pronargdefaults,
        coalesce(p.proargnames, '{}'::text[]),
        array(SELECT format_type(t, NULL)
              FROM unnest(coalesce(p.proallargtypes, p.proargtypes::oid[])) WITH ORDINALITY u(t, i) ORDER BY i),
@@ -42,14 +50,12 @@ SELECT n.nspname, p.proname, p.provolatile::text, p.proretset, p.pronargdefaults
        coalesce(array(SELECT format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
                       WHERE a.attrelid = rt.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
                 '{}'::text[]),
-       b.oid <> b.base
-FROM pg_catalog.pg_proc p
-JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace
-JOIN base b ON b.oid = p.prorettype
-JOIN pg_catalog.pg_type rt ON rt.oid = b.base
+       b.oid <> p.prorettype
+FROM fn p
+JOIN base b ON b.start = p.prorettype AND b.basetype = 0
+JOIN pg_catalog.pg_type rt ON rt.oid = b.oid
 JOIN pg_catalog.pg_namespace rtn ON rtn.oid = rt.typnamespace
-WHERE n.nspname = ANY($1::text[]) AND p.prokind = 'f' AND p.prorettype <> 'pg_catalog.trigger'::regtype
-ORDER BY n.nspname, p.proname, p.oid
+ORDER BY p.nspname, p.proname, p.oid
 """
 
 

@@ -6,6 +6,7 @@ rollback, the outage answers, and the real supabase-py client's `rpc(...)`.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ import httpx
 import pytest
 from postgrest.exceptions import APIError
 from supabase import AsyncClientOptions, acreate_client
+
+from fallback.gateway import routines
 
 from ._cluster import run_sync
 from .conftest import Source, _source
@@ -168,3 +171,12 @@ async def test_supabase_client_rpc(fresh: Source) -> None:
     with pytest.raises(APIError) as raised:
         await alice.rpc("add_then_fail", {"email": "d@x"}).execute()
     assert (raised.value.code, raised.value.message) == ("PT409", "duplicate request")
+
+
+def test_functions_catalog_query_is_never_jit_compiled(rpc_source: Source) -> None:
+    """Regression: walking every type for domain bases made PostgreSQL estimate the query so high that it
+    JIT-compiled it, about a second added to every reconnect (outage recovery). Checked on the plan, not a clock."""
+    plan = rpc_source.sql(f"EXPLAIN (FORMAT JSON) {routines.FUNCTIONS_SQL}", ["public"])[0][0]
+    cost = json.loads(plan)[0]["Plan"]["Total Cost"]
+    jit_above = float(rpc_source.sql("SELECT current_setting('jit_above_cost')")[0][0])
+    assert cost < jit_above, f"planned cost {cost} reaches jit_above_cost {jit_above}"
