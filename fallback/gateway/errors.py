@@ -222,14 +222,71 @@ def status_for_sqlstate(sqlstate: str, message: str, authed: bool) -> int:
         return 403 if authed else 401
     if sqlstate == "21000":
         return 400 if message.endswith("requires a WHERE clause") else 500
+    if sqlstate == "42883" and message.startswith("function xmlagg("):
+        return 406
     if sqlstate in _EXACT:
         return _EXACT[sqlstate]
-    if sqlstate.startswith("PT") and sqlstate[2:].isdigit():
-        return int(sqlstate[2:])
+    if sqlstate.startswith("PT"):
+        return int(sqlstate[2:]) if sqlstate[2:].isdigit() else 500
     return _PREFIX.get(sqlstate[:2], 400)
 
 
 def from_postgres(sqlstate: str, message: str, details: str | None, hint: str | None, *, authed: bool) -> GatewayError:
+    if sqlstate == "PGRST":
+        return raised_pgrst(message, details)
     status = status_for_sqlstate(sqlstate, message, authed)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return GatewayError(status, sqlstate, message, details or None, hint or None, headers)
+
+
+# --- RAISE SQLSTATE 'PGRST' (PostgREST's full response control, Error.hs `parseRaisePGRST`) ------------
+_RAISE_UNPARSABLE = "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"
+_RAISE_MESSAGE_HINT = (
+    "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'."
+)
+_RAISE_DETAIL_HINT = (
+    "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'."
+)
+
+
+def _json_object(text: str) -> dict[str, object]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def raised_pgrst(message: str, detail: str | None) -> GatewayError:
+    """MESSAGE is the body (`code`, `message`, optional `details`, `hint`), DETAIL the status and headers.
+
+    PostgREST also sends DETAIL's optional `status_text` as the reason phrase; this gateway's HTTP server
+    (uvicorn) always sends the standard phrase."""
+    body = _json_object(message)
+    code, text, details, hint = (body.get(key) for key in ("code", "message", "details", "hint"))
+    if not (isinstance(code, str) and isinstance(text, str)) or not all(
+        v is None or isinstance(v, str) for v in (details, hint)
+    ):
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, f"Invalid JSON value for MESSAGE: '{message}'", _RAISE_MESSAGE_HINT
+        )
+    if detail is None:
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, "DETAIL is missing in the RAISE statement", _RAISE_DETAIL_HINT
+        )
+    control = _json_object(detail)
+    status, headers = control.get("status"), control.get("headers")
+    valid_headers = isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
+    if type(status) is not int or not valid_headers:
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, f"Invalid JSON value for DETAIL: '{detail}'", _RAISE_DETAIL_HINT
+        )
+    assert isinstance(headers, dict)
+    return GatewayError(
+        status,
+        code,
+        text,
+        details if isinstance(details, str) else None,
+        hint if isinstance(hint, str) else None,
+        {str(k): str(v) for k, v in headers.items()},
+    )

@@ -1,4 +1,5 @@
-"""The schema cache: tables, columns, column types and primary keys of the exposed schemas.
+"""The schema cache: tables, columns, column types and primary keys of the exposed schemas, and their
+functions (routines.py).
 
 Loaded from the catalog at start and after every reconnect, like PostgREST's. Every identifier
 the gateway puts into SQL comes from here, quoted; nothing a client sends is interpolated.
@@ -6,14 +7,16 @@ the gateway puts into SQL comes from here, quoted; nothing a client sends is int
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from . import errors
+from . import errors, routines
 from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
 from .embed_views import VIEW_COLUMNS_SQL, all_relationships
+from .routines import Routine
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
@@ -86,6 +89,8 @@ class SchemaCache:
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
     relationships: dict[Ident, tuple[Relationship, ...]] = field(default_factory=dict)
     """Each table's relationships (embed_schema.py), keyed by the origin table."""
+    functions: dict[tuple[str, str], tuple[Routine, ...]] = field(default_factory=dict)
+    """Overloads by (schema, name), see routines.py."""
 
     def table(self, schema: str, name: str) -> Table:
         found = self.tables.get((schema, name))
@@ -121,9 +126,10 @@ def build(
 
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
-    return build(
+    cache = build(
         await conn.fetch(COLUMNS_SQL, schemas),
         await conn.fetch(PRIMARY_KEYS_SQL, schemas),
         await conn.fetch(FOREIGN_KEYS_SQL),
         await conn.fetch(VIEW_COLUMNS_SQL, schemas),
     )
+    return dataclasses.replace(cache, functions=await routines.load(conn, schemas))
