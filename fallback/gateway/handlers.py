@@ -40,8 +40,17 @@ class Call:
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
-    write = request.method in ("POST", "PATCH", "PUT")
+    """PostgREST's getSchema: `Content-Profile` for POST/PATCH/PUT/DELETE, `Accept-Profile` otherwise."""
+    write = request.method in ("POST", "PATCH", "PUT", "DELETE")
     return choose_schema(request.headers.get("content-profile" if write else "accept-profile"), exposed)
+
+
+def with_profile(response: Response, request: Request, schema: str, exposed: list[str]) -> Response:
+    """PostgREST's profileHeader: a success names its schema in `Content-Profile` when it was negotiated,
+    i.e. a profile header was sent or more than one schema is exposed."""
+    if len(exposed) > 1 or "accept-profile" in request.headers or "content-profile" in request.headers:
+        response.headers["Content-Profile"] = schema
+    return response
 
 
 def build_call(request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None) -> Call:
