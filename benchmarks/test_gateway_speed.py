@@ -19,24 +19,22 @@ from fallback.stack.state import StackState
 
 
 @pytest.fixture(scope="module")
-def bare_url(bench_stack: StackState, runner: asyncio.Runner) -> Iterator[str]:
+def bare(bench_stack: StackState, runner: asyncio.Runner) -> Iterator[speed.Server]:
     runner.run(speed.install_fixture(bench_stack))
-    with speed.bare_endpoint(bench_stack, stack_location()[1] + speed.BARE_PORT_OFFSET) as url:
-        yield url
+    with speed.bare_endpoint(bench_stack, stack_location()[1] + speed.BARE_PORT_OFFSET) as server:
+        yield server
 
 
 @pytest.mark.parametrize("target", speed.TARGETS, ids=[t.name for t in speed.TARGETS])
 def test_gateway_vs_bare(
-    benchmark: Benchmark, bench_stack: StackState, bare_url: str, profile: Profile, target: speed.Target
+    benchmark: Benchmark, bench_stack: StackState, bare: speed.Server, profile: Profile, target: speed.Target
 ) -> None:
     label = Label(GATEWAY_SPEED, target.name, role="floor")
     results: list[speed.SpeedResult] = []
 
     def measure() -> None:
         results.append(
-            speed.measure_target(
-                bench_stack, bare_url, target, seconds=profile.speed_seconds, rounds=profile.speed_rounds
-            )
+            speed.measure_target(bench_stack, bare, target, seconds=profile.speed_seconds, rounds=profile.speed_rounds)
         )
 
     benchmark.group = label.group

@@ -51,6 +51,8 @@ class LoadRun:
     mean_ms: float
     errors: int
     """Socket errors, timeouts and non-2xx/3xx answers together."""
+    server_cpu_us: float | None = None
+    """The server process's own CPU time (user + system) per request: less sensitive to other load."""
 
     @property
     def rps(self) -> float:

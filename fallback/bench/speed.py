@@ -13,7 +13,9 @@ are of the medians over rounds. Measured and reported, never asserted.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
 import socket
 import statistics
 import subprocess
@@ -105,6 +107,10 @@ class SpeedResult:
     def bare_p50_ms(self) -> float:
         return statistics.median(r.p50_ms for r in self.bare)
 
+    def cpu_us(self, name: str) -> float | None:
+        values = [r.server_cpu_us for r in (self.gateway if name == "gateway" else self.bare)]
+        return statistics.median(v for v in values if v is not None) if all(v is not None for v in values) else None
+
     @property
     def rps_ratio(self) -> float:
         """Gateway throughput / bare throughput (goal: at least 0.8)."""
@@ -114,6 +120,29 @@ class SpeedResult:
     def p50_ratio(self) -> float:
         """Gateway p50 / bare p50 (goal: at most 1.2)."""
         return self.gateway_p50_ms / self.bare_p50_ms
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of `pid` from /proc (Linux; psutil is not a dependency for this one read)."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def timed_run(request: load.Request, pid: int, seconds: int) -> load.LoadRun:
+    before = _cpu_s(pid)
+    run = load.run(request, seconds=seconds, connections=CONNECTIONS)
+    return dataclasses.replace(run, server_cpu_us=(_cpu_s(pid) - before) * 1e6 / run.requests)
+
+
+def gateway_pid(state: StackState) -> int:
+    return next(p.pid for p in state.processes if p.kind.value == "gateway" and p.source == SOURCE)
 
 
 def _gateway_dsn(state: StackState) -> str:
@@ -149,7 +178,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes] | None = None, timeout_s:
 
 
 @contextmanager
-def bare_endpoint(state: StackState, port: int) -> Iterator[str]:
+def bare_endpoint(state: StackState, port: int) -> Iterator[Server]:
     """The bare endpoint as a child process for the block; its base URL. Stopped (and reaped) at the end."""
     with socket.socket() as probe:
         try:
@@ -161,7 +190,7 @@ def bare_endpoint(state: StackState, port: int) -> Iterator[str]:
     try:
         url = f"http://127.0.0.1:{port}"
         _wait_http(f"{url}/select", proc)
-        yield url
+        yield Server(url, proc.pid)
     finally:
         proc.terminate()
         try:
@@ -193,17 +222,18 @@ def check_same_answer(gateway: load.Request, bare: load.Request) -> None:
 
 
 def measure_target(
-    state: StackState, bare_url: str, target: Target, *, seconds: int, rounds: int, warmup_s: int = 1
+    state: StackState, bare_server: Server, target: Target, *, seconds: int, rounds: int, warmup_s: int = 1
 ) -> SpeedResult:
-    gateway, bare = requests_for(state, bare_url, target)
+    gateway, bare = requests_for(state, bare_server.url, target)
     check_same_answer(gateway, bare)
     for request in (gateway, bare):
         load.run(request, seconds=warmup_s, connections=CONNECTIONS)
     runs: dict[str, list[load.LoadRun]] = {"gateway": [], "bare": []}
+    pids = {"gateway": gateway_pid(state), "bare": bare_server.pid}
     for index in range(rounds):
         order = [("gateway", gateway), ("bare", bare)]
         for name, request in order if index % 2 == 0 else order[::-1]:
-            runs[name].append(load.run(request, seconds=seconds, connections=CONNECTIONS))
+            runs[name].append(timed_run(request, pids[name], seconds))
     return SpeedResult(target.name, tuple(runs["gateway"]), tuple(runs["bare"]))
 
 
@@ -218,6 +248,12 @@ def speed_results(data: Mapping[str, Any]) -> tuple[SpeedResult, ...]:
     return tuple(sorted(found, key=lambda r: order.index(r.target) if r.target in order else len(order)))
 
 
+def _cpu_cell(gateway: float | None, bare: float | None) -> str:
+    if gateway is None or bare is None:
+        return "n/a"
+    return f"{gateway:.0f} / {bare:.0f} ({gateway / bare:.2f}x)"
+
+
 def speed_rows(results: Sequence[SpeedResult]) -> list[tuple[str, ...]]:
     return [
         (
@@ -228,6 +264,7 @@ def speed_rows(results: Sequence[SpeedResult]) -> list[tuple[str, ...]]:
             f"{r.gateway_p50_ms:.2f}",
             f"{r.bare_p50_ms:.2f}",
             f"{r.p50_ratio:.2f}x",
+            _cpu_cell(r.cpu_us("gateway"), r.cpu_us("bare")),
             str(len(r.gateway)),
         )
         for r in results
@@ -246,5 +283,6 @@ SPEED_HEADER = (
     "gateway p50 ms",
     "bare p50 ms",
     "p50 ratio",
+    "server CPU us/req (gateway / bare)",
     "rounds",
 )
