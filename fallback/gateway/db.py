@@ -230,11 +230,14 @@ class Database:
         """Run `work` on a pooled connection; outage failures come back as GatewayErrors."""
         if self.schema is None:
             raise errors.schema_cache_missing()
-        try:
-            async with asyncio.timeout(self.config.pool_acquisition_timeout_s):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise errors.pool_timeout() from None
+        if self._slots.locked():  # a free slot is taken at once; only a wait needs the bound (and its timer)
+            try:
+                async with asyncio.timeout(self.config.pool_acquisition_timeout_s):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise errors.pool_timeout() from None
+        else:
+            await self._slots.acquire()
         self._busy += 1
         try:
             pooled = await self._take()
