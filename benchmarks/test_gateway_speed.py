@@ -29,12 +29,19 @@ def bare(bench_stack: StackState, runner: asyncio.Runner) -> Iterator[speed.Serv
 def test_gateway_vs_bare(
     benchmark: Benchmark, bench_stack: StackState, bare: speed.Server, profile: Profile, target: speed.Target
 ) -> None:
-    label = Label(GATEWAY_SPEED, target.name, role="floor")
+    label = Label(GATEWAY_SPEED, target.name)
     results: list[speed.SpeedResult] = []
 
     def measure() -> None:
         results.append(
-            speed.measure_target(bench_stack, bare, target, seconds=profile.speed_seconds, rounds=profile.speed_rounds)
+            speed.measure_target(
+                bench_stack,
+                bare,
+                target,
+                seconds=profile.speed_seconds,
+                rounds=profile.speed_rounds,
+                warmup_s=profile.speed_warmup_s,
+            )
         )
 
     benchmark.group = label.group

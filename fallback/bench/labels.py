@@ -109,6 +109,8 @@ class Profile:
     """Length of one wrk run of the gateway-vs-bare benchmark."""
     speed_rounds: int = 3
     """wrk runs per server and query, alternating gateway and bare endpoint."""
+    speed_warmup_s: int = 1
+    """An unrecorded wrk run per server and query first (0: none, the quick profile's few seconds)."""
 
     @classmethod
     def for_mode(cls, quick: bool) -> Profile:
@@ -122,6 +124,7 @@ class Profile:
                 throughput_batch=50,
                 speed_seconds=1,
                 speed_rounds=1,
+                speed_warmup_s=0,
             )
         return cls(quick=False, rounds=20, slow_rounds=3, bound_s=20.0, merge_rounds=10, throughput_batch=200)
 

@@ -226,7 +226,7 @@ def measure_target(
 ) -> SpeedResult:
     gateway, bare = requests_for(state, bare_server.url, target)
     check_same_answer(gateway, bare)
-    for request in (gateway, bare):
+    for request in (gateway, bare) if warmup_s else ():
         load.run(request, seconds=warmup_s, connections=CONNECTIONS)
     runs: dict[str, list[load.LoadRun]] = {"gateway": [], "bare": []}
     pids = {"gateway": gateway_pid(state), "bare": bare_server.pid}
