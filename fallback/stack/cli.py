@@ -38,16 +38,17 @@ def stack_up(
     ] = False,
     config: Annotated[Path | None, typer.Option(help="external: the projects' config file (YAML).")] = None,
     schemas: Annotated[
-        str,
+        str | None,
         typer.Option(
             help="embedded: the schemas each gateway exposes, comma-separated (PostgREST's db-schemas); "
-            "the first is the default, the others are chosen with Accept-Profile / Content-Profile."
+            "the first is the default, the others are chosen with Accept-Profile / Content-Profile. "
+            f"Default: {','.join(DEFAULT_SCHEMAS)}; without it a running stack is used whatever it exposes."
         ),
-    ] = ",".join(DEFAULT_SCHEMAS),
+    ] = None,
 ) -> None:
     """Start (or attach to) PRIMARY, BOLT and OLD; return once all are healthy."""
     try:
-        exposed = parse_schemas(schemas)
+        exposed = None if schemas is None else parse_schemas(schemas)
     except ValueError as exc:
         console.print(f"[red]--schemas {schemas!r}: {exc}[/red]")
         raise typer.Exit(2) from None
