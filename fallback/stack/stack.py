@@ -10,6 +10,7 @@ starting stops what was started, in reverse order, before the error propagates.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import secrets
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from fallback.faults import Controls, reset_all
 from fallback.stack import gateway_process, keys, postgres, process, toxiproxy_server, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.binaries import toxiproxy_server as toxiproxy_binary
@@ -260,6 +262,8 @@ def down(state_dir: Path, purge: bool = False) -> list[ProcessRecord]:
     stopped: list[ProcessRecord] = []
     if state is not None:
         stopped = [p for p in state.processes if process.is_alive(p)]
+        with contextlib.suppress(Exception), Toxiproxy(state.toxiproxy_url) as toxiproxy:  # nothing left read-only
+            reset_all(Controls.of_stack(toxiproxy, state))
         _stop_records(state.processes)
         state_path(state_dir).unlink(missing_ok=True)
     if purge:
