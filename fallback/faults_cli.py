@@ -35,7 +35,9 @@ _VALUES = ", ".join(f"{k.name} {k.main} ({a.unit})" for k in KINDS.values() if (
 
 
 def fault(
-    target: Annotated[str, typer.Argument(help="A link (PRIMARY.api, BOLT.db), a source (PRIMARY: database kinds); `all` with `clear`.")],
+    target: Annotated[
+        str, typer.Argument(help="A link (PRIMARY.api, BOLT.db), a source (PRIMARY, database kinds); `all`+`clear`.")
+    ],
     kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | {' | '.join(VERBS)}")],
     value: Annotated[float | None, typer.Argument(help=f"The kind's main attribute: {_VALUES}.")] = None,
     stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",

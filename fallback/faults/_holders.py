@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 from fallback.faults._database import HOLDER_APP, DatabaseFamily, sql, terminate_api_sessions
-from fallback.faults._hold import HoldSpec
+from fallback.faults._hold import FILL_POLL_S, HoldSpec
 from fallback.faults._registry import Controls, FaultConflict, FaultError
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ def start_holder(spec: HoldSpec) -> int:
         [sys.executable, "-m", "fallback.faults._hold"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,  # it reports on stdout; an inherited stderr would keep a caller's pipe open
         text=True,
         start_new_session=True,  # a Ctrl-C in the terminal is for the harness, which clears the fault
     )
@@ -130,6 +131,21 @@ class ConnectionsExhausted(_Holding):
         parts = urlsplit(dsn)
         login = parts._replace(netloc=f"{HOLDER_ROLE}:{password}@{parts.hostname}:{parts.port}")
         spec = HoldSpec(dsn=urlunsplit(login), application_name=_tag(fault), fill=True)
-        start_holder(spec)
+        held = start_holder(spec)
         if fault.resolved_attributes["sessions"] == "drop":
-            terminate_api_sessions(dsn)
+            _drop_api_sessions(dsn, held)
+
+
+def _drop_api_sessions(dsn: str, held: int) -> None:
+    """End the API's sessions and let the holder take their slots before the gateway reconnects.
+
+    The gateway reconnects within milliseconds, faster than the holder's poll: for that moment its
+    login is refused by a connection limit (the same SQLSTATE 53300), then the slots are the holder's."""
+    sql(dsn, "ALTER ROLE authenticator CONNECTION LIMIT 0")
+    try:
+        freed = terminate_api_sessions(dsn)
+        deadline = time.monotonic() + 2.0
+        while _count(dsn, f"{HOLDER_APP} connections_exhausted %") < held + freed and time.monotonic() < deadline:
+            time.sleep(FILL_POLL_S)
+    finally:
+        sql(dsn, "ALTER ROLE authenticator CONNECTION LIMIT -1")
