@@ -44,13 +44,15 @@ def left_behind(stack: StackState) -> dict[str, int]:
     found: dict[str, int] = {}
     for source in stack.sources:
         checks = {
-            "read_only": "SELECT count(*) FROM pg_db_role_setting WHERE 'default_transaction_read_only=on' = ANY(setconfig)",
+            "read_only": "SELECT count(*) FROM pg_db_role_setting "
+            "WHERE 'default_transaction_read_only=on' = ANY(setconfig)",
             "holders": "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'fallback-fault %'",
             "holder_role": "SELECT count(*) FROM pg_roles WHERE rolname = 'fallback_fault_holder'",
             "slow_policies": "SELECT count(*) FROM pg_policies WHERE policyname LIKE 'fallback_faults%'",
             "service_role_without_bypassrls": "SELECT count(*) FROM pg_roles WHERE rolname = 'service_role' "
             "AND NOT rolbypassrls",
-            "authenticator_limited": "SELECT count(*) FROM pg_roles WHERE rolname = 'authenticator' AND rolconnlimit <> -1",
+            "authenticator_limited": "SELECT count(*) FROM pg_roles WHERE rolname = 'authenticator' "
+            "AND rolconnlimit <> -1",
             "locks_waited_on": "SELECT count(*) FROM pg_locks WHERE NOT granted",
         }
         for name, query in checks.items():
