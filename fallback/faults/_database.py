@@ -53,6 +53,10 @@ _PROBE = (
 """Which database faults are on: (holder connections + holder role, slow policies, read-only roles)."""
 
 
+class DatabaseUnreachable(FaultError):
+    """The source's PostgreSQL does not take connections (stopped, killed): nothing can be applied or undone."""
+
+
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro` from sync code, also when called from a thread that runs an event loop."""
     try:
@@ -67,7 +71,7 @@ async def _execute(dsn: str, statements: tuple[tuple[str, tuple[object, ...]], .
     try:
         conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S, server_settings={"application_name": "fallback"})
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise FaultError(f"cannot reach the database to play a fault: {exc}") from exc
+        raise DatabaseUnreachable(f"cannot reach the database to play a fault: {exc}") from exc
     try:
         return [await conn.fetchval(sql, *args) for sql, args in statements]
     finally:
@@ -112,8 +116,13 @@ class DatabaseFamily:
             _leave_read_only(dsn)
 
     def reset(self, controls: Controls) -> None:
+        """Undo every database fault on every source that can be reached; a dead PostgreSQL is passed over
+        (its process died mid-run: the run reports that, not a failed cleanup)."""
         for name, _ in controls.databases:
-            self.clear_target(name, controls)
+            try:
+                self.clear_target(name, controls)
+            except DatabaseUnreachable:
+                continue
 
 
 def _leave_read_only(dsn: str) -> None:
