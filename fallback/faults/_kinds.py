@@ -101,7 +101,7 @@ _ENTRIES: tuple[FaultKind, ...] = (
         "slow_queries",
         "delays every API statement by `delay` ms inside PostgreSQL",
         SlowQueries(),
-        (Attribute("delay", "ms", maximum=600_000, search=(300, 1000, 10_000)),),
+        (Attribute("delay", "ms", maximum=600_000, search=(300, 1000)),),
         main="delay",
         targets=frozenset({"source"}),
         exclusive=True,
