@@ -164,8 +164,10 @@ class Attribute:
     def check(self, value: object) -> Value:
         """`value` as this attribute's type, or a ValueError saying what is wrong with it."""
         if self.choices:
-            if not isinstance(value, str) or value not in self.choices:
-                raise ValueError(unknown(self.name, str(value), self.choices))
+            if not isinstance(value, str):
+                raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+            if value not in self.choices:
+                raise ValueError(unknown(self.name, value, self.choices))
             return value
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"{self.name} must be a number of {self.unit}, got {value!r}")
