@@ -12,8 +12,8 @@ ready, tables truncated and reseeded: `stack.make_fresh`); the initial tables; a
 client's console lines captured, the client, the clock, the workload runner.
 `drive`: the first faults, then the fault timeline and a watch on the stack's processes beside the
 work, until it ends, is stopped, the timeline fails or a process dies (then the run is an `error`
-naming it, and what was observed until then is kept); the timeline cancelled and every toxic cleared
-(Toxiproxy `/reset`) in `finally`.
+naming it, and what was observed until then is kept); the timeline cancelled and every fault undone
+(`faults.reset_all`: Toxiproxy's `/reset` and the database kinds' undo) in `finally`.
 Leaving: the stack healthy again and the client's undecided writes settled (`resolve_pending`; skipped
 when a process died: that stack will not recover), the client closed, the final tables read.
 Each step is undone in `finally`, also on an error or a Ctrl-C.
