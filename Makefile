@@ -9,7 +9,7 @@ TOOLS := $(CURDIR)/.tools/bin
 TOXIPROXY_VERSION := v2.12.0
 PG_BINDIR := /usr/lib/postgresql/15/bin
 
-.PHONY: setup postgres toxiproxy venv spec-js run test lint bench clean
+.PHONY: setup postgres toxiproxy venv spec-js run test lint format bench clean
 
 SPEC_JS := clients/spec-js
 
@@ -47,15 +47,20 @@ run: setup
 	$(BIN)/fallback-harness run
 
 test: setup
-	$(BIN)/ruff check fallback tests
+	$(BIN)/ruff check fallback tests scripts
+	$(BIN)/ruff format --check fallback tests scripts
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 	$(BIN)/fallback-harness run --report-dir reports
 	$(BIN)/fallback-harness bench --quick --report-dir reports
 
 lint: venv
-	$(BIN)/ruff check fallback tests
+	$(BIN)/ruff check fallback tests scripts
+	$(BIN)/ruff format --check fallback tests scripts
 	$(BIN)/mypy
+
+format: venv
+	$(BIN)/ruff format fallback tests scripts
 
 bench: setup
 	$(BIN)/fallback-harness bench

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from fallback.bench.cli import bench
-from fallback.cli_common import OP_DEADLINE, StateDir, check_clients, console, exit_on_sigterm
+from fallback.cli_common import OP_DEADLINE, BasePort, StateDir, check_clients, console, exit_on_sigterm
 from fallback.drill.cli import drill
 from fallback.engine.suite import Progress, SuiteInterrupted, clients_for, run_suite
 from fallback.explore.cli import explore_command
@@ -72,7 +72,7 @@ def run(
         ),
     ] = None,
     state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Run scenarios against the stack (started if needed), write reports, exit 0 only if every verdict passes."""
     scenarios = _load_or_exit(paths or [])
@@ -89,8 +89,9 @@ def run(
     exit_on_sigterm()
     options = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port)
     try:
-        record = run_suite(scenarios, options, clients=clients or None, progress=_show_progress,
-                           op_deadline_s=op_deadline)  # fmt: skip
+        record = run_suite(
+            scenarios, options, clients=clients or None, progress=_show_progress, op_deadline_s=op_deadline
+        )
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc

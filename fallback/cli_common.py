@@ -1,5 +1,5 @@
-"""What every `fallback-harness` command shares: the console, the state-dir option, SIGTERM handling,
-and the checks of options that must fail before anything starts (durations, counts, client names)."""
+"""What every `fallback-harness` command shares: the console, the state-dir and base-port options, SIGTERM
+handling, and the checks of options that must fail before anything starts (durations, counts, client names)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from rich.console import Console
 from fallback.adapters.loader import BUILTIN
 from fallback.scenario import parse_duration
 from fallback.scenario.limits import MAX_OP_DEADLINE_S
+from fallback.stack.ports import check_base_port
 from fallback.stack.seed import SPEC_SEED
 
 console = Console(stderr=True, soft_wrap=True)
@@ -28,6 +29,20 @@ StateDir = Annotated[
     Path, typer.Option("--state-dir", envvar="FALLBACK_STATE_DIR", help="Where the stack keeps its state.")
 ]
 SEEDS = {"spec": SPEC_SEED, "none": None}
+
+
+def _base_port(value: int) -> int:
+    try:
+        return check_base_port(value)
+    except ValueError as exc:  # typer prints it as a usage error and exits 2, before anything starts
+        raise typer.BadParameter(str(exc)) from exc
+
+
+BasePort = Annotated[
+    int,
+    typer.Option("--base-port", callback=_base_port, help="First port of the stack's layout (base..base+99)."),
+]
+"""`--base-port`, checked before anything starts; give it DEFAULT_BASE_PORT (25400) as its default."""
 
 
 def exit_on_sigterm() -> None:

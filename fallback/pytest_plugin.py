@@ -35,6 +35,7 @@ import pytest
 from fallback.faults import MAIN_ATTRIBUTE, Controls, Fault, reset_all
 from fallback.stack import keys
 from fallback.stack import stack as stack_lib
+from fallback.stack.ports import check_base_port
 from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, ToxiproxyError
@@ -58,6 +59,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    try:
+        check_base_port(config.getoption("--fallback-base-port"))
+    except ValueError as exc:  # before any test, and before any server starts
+        raise pytest.UsageError(f"--fallback-base-port (or FALLBACK_TEST_BASE_PORT): {exc}") from exc
     config.addinivalue_line("markers", "stack: needs the local Supabase-like stack")
     config.addinivalue_line("markers", "resilience: a resilience test that injects faults (gets clean toxics)")
     config.addinivalue_line(

@@ -1,6 +1,6 @@
 """How long a run takes to notice a `kill -9` of a gateway or a postmaster (issue 12, defect 10).
 
-    .venv/bin/python scripts/time_dead_process.py [--tries 5] [--base-port 30300]
+    .venv/bin/python scripts/time_dead_process.py [--tries 5] [--base-port 26000]
 
 A measurement, not a test: per try, a fresh dedicated stack (state dir `.stack-time-dead-process`),
 a 20 s scenario's workload through a `RunSession`, the process killed 3 s into the workload. Printed
@@ -23,11 +23,22 @@ from fallback.stack import stack as stack_lib
 
 STATE_DIR = Path(__file__).resolve().parents[1] / ".stack-time-dead-process"
 KILL_AT_S = 3.0
-SCENARIO = Scenario.model_validate({
-    "name": "long-run", "description": "steady reads and writes for 20 s",
-    "workload": {"steps": [{"parallel": [{"op": "load", "rate": "10/s", "duration": "20s"},
-                                         {"op": "create", "rate": "5/s", "duration": "20s"}]}]},
-})  # fmt: skip
+SCENARIO = Scenario.model_validate(
+    {
+        "name": "long-run",
+        "description": "steady reads and writes for 20 s",
+        "workload": {
+            "steps": [
+                {
+                    "parallel": [
+                        {"op": "load", "rate": "10/s", "duration": "20s"},
+                        {"op": "create", "rate": "5/s", "duration": "20s"},
+                    ]
+                }
+            ]
+        },
+    }
+)
 
 
 async def one_try(role: str, base_port: int) -> tuple[float, float]:
@@ -62,7 +73,7 @@ async def one_try(role: str, base_port: int) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tries", type=int, default=5)
-    parser.add_argument("--base-port", type=int, default=30300)
+    parser.add_argument("--base-port", type=int, default=26000)
     args = parser.parse_args()
     for role in ("gateway:BOLT", "postgres:PRIMARY"):
         noticed, ended = [], []

@@ -1,15 +1,16 @@
 """`fallback-harness drill`: a thin shell over `fallback.drill.run` (registered in `fallback.cli`).
 
-Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed and
-the report is written. Twice: the drill is cancelled at once (toxics are still removed).
+Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed, the
+partial report is written and the exit status is 130. Twice: the drill is cancelled at once (toxics
+are still removed, no report). Whenever it comes, a stack the drill started is stopped; further
+Ctrl-Cs never interrupt that, they print the `stack down` command (`fallback.drill.interrupts`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,13 +18,16 @@ import typer
 from rich.console import Console
 from rich.live import Live
 
+from fallback.cli_common import OP_DEADLINE, BasePort, at_least_one, client_problem
+from fallback.drill.interrupts import Interrupts
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
 from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
 from fallback.report import write_report
-from fallback.scenario import ScenarioError, parse_duration, parse_rate
+from fallback.scenario import FaultWindow, ScenarioError, parse_duration, parse_rate
+from fallback.stack import process
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 from fallback.stack.external import WritesNotAllowed, ensure_writes_allowed
@@ -31,6 +35,8 @@ from fallback.stack.seed import SPEC_SEED
 from fallback.stack.state import StackState, load_state
 
 console = Console(stderr=True, soft_wrap=True)
+INTERRUPTED = 130
+"""Exit status after Ctrl-C, as shells report a process ended by SIGINT."""
 DEFAULT_MIX_TEXT = ",".join(f"{op}={weight:g}" for op, weight in DEFAULT_MIX.items())
 
 
@@ -38,20 +44,20 @@ def drill(
     client: Annotated[str, typer.Option(help="reference | spec | package.module:factory")] = "reference",
     rate: Annotated[str, typer.Option(help="Operations per second, e.g. 50/s.")] = "50/s",
     duration: Annotated[str, typer.Option(help="How long traffic runs, e.g. 60s or 2m.")] = "60s",
-    max_ops: Annotated[int | None, typer.Option(help="Stop after this many operations.")] = None,
+    max_ops: Annotated[int | None, typer.Option(callback=at_least_one, help="Stop after this many operations.")] = None,
     mix: Annotated[str, typer.Option(help="Operation weights.")] = DEFAULT_MIX_TEXT,
     scenario: Annotated[Path | None, typer.Option(help="Take the fault timeline (only) from this file.")] = None,
     fail: Annotated[
         list[str] | None, typer.Option(help="TARGET[:TOXIC[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s.")
     ] = None,
-    op_deadline: Annotated[str, typer.Option(help="The engine's bound on each call.")] = "10s",
+    op_deadline: Annotated[float, typer.Option(parser=OP_DEADLINE, help="The engine's bound on each call.")] = 10.0,
     seed: Annotated[
         str, typer.Option(help="`spec` (reseed 50/30/20, 45/25/15) or `none` (keep data); external: always none.")
     ] = "spec",
     dashboard: Annotated[bool, typer.Option(help="Live dashboard (off: one line per second).")] = True,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR")] = stack_lib.DEFAULT_STATE_DIR,
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Rehearse an outage: steady traffic through one client while faults hit the stack, with a live dashboard.
 
@@ -59,61 +65,111 @@ def drill(
     down`): Toxiproxy is polled every 100 ms and every change is measured. Writes reports/<run-id>/ (report.json
     with the drill figures, drill.md, report.md, report.html, junit.xml).
     """
+    deadline = op_deadline
     try:
-        plan = TrafficPlan(rate_per_s=parse_rate(rate), duration_s=parse_duration(duration), max_ops=max_ops,
-                           mix=parse_mix(mix))  # fmt: skip
+        problem = "a drill runs one client: --client reference or spec" if client == "both" else client_problem(client)
+        if problem is not None:
+            raise ValueError(problem)
+        rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)
+        plan = TrafficPlan(
+            rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix), drain_s=deadline + 1
+        )
         windows = planned_windows(fail or [], scenario, plan.duration_s)
-        deadline = parse_duration(op_deadline)
     except (ValueError, TimelineError, ScenarioError) as exc:
         console.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
     if seed not in ("spec", "none"):
         console.print(f"[red]unknown --seed {seed!r}[/red] (spec or none)")
         raise typer.Exit(2)
+    interrupts = Interrupts(state_dir, lambda text: console.print(text, markup=False))
+    with interrupts.installed(ignore_after=True):
+        code = _drill(plan, windows, deadline, client, seed, dashboard, report_dir, state_dir, base_port, interrupts)
+    raise typer.Exit(code)
+
+
+def _drill(
+    plan: TrafficPlan,
+    windows: tuple[FaultWindow, ...],
+    deadline: float,
+    client: str,
+    seed: str,
+    dashboard: bool,
+    report_dir: Path,
+    state_dir: Path,
+    base_port: int,
+    interrupts: Interrupts,
+) -> int:
+    """The drill once its flags are checked; returns the exit status."""
     try:
-        with _stack(state_dir, base_port) as state:
+        with _stack(state_dir, base_port, interrupts) as state:
             ensure_writes_allowed(state, writes=plan.writes())
             reseed = seed == "spec" and state.kind != "external"  # never truncate someone's staging project
-            options = DrillOptions(plan=plan, client=client, windows=windows, op_deadline_s=deadline,
-                                   seed_rows=SPEC_SEED if reseed else None,
-                                   check=all(s.db_dsn for s in state.sources))  # fmt: skip
-            result = asyncio.run(_run(options, state, dashboard))
+            options = DrillOptions(
+                plan=plan,
+                client=client,
+                windows=windows,
+                op_deadline_s=deadline,
+                seed_rows=SPEC_SEED if reseed else None,
+                check=all(s.db_dsn for s in state.sources),
+            )
+            result = asyncio.run(_run(options, state, dashboard, interrupts))
+    except (KeyboardInterrupt, asyncio.CancelledError) as exc:
+        what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
+        console.print(f"drill interrupted {what}: no report written; what it started is stopped")
+        return INTERRUPTED
     except (StackError, WritesNotAllowed, ValueError) as exc:
         console.print(f"[red]drill not run:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        return 1
     run_dir = write_report(result.record, report_dir)
     text = drill_markdown(result.run)
     (run_dir / "drill.md").write_text(text, encoding="utf-8")
     print(text)
     console.print(f"reports: {run_dir}/ (drill.md, report.json, report.md, report.html, junit.xml)")
-    raise typer.Exit(0 if result.run.verdict == "pass" else 1)
+    if interrupts.count:
+        console.print("drill interrupted: the report covers the traffic until Ctrl-C")
+        return INTERRUPTED
+    return 0 if result.run.verdict == "pass" else 1
+
+
+def _flag(flag: str, parse: Callable[[str], float], text: str) -> float:
+    try:
+        return parse(text)
+    except ValueError as exc:
+        raise ValueError(f"{flag}: {exc}") from exc
 
 
 @contextlib.contextmanager
-def _stack(state_dir: Path, base_port: int) -> Iterator[StackState]:
-    """A compose or external stack as it is; the embedded one started if needed (and stopped after)."""
+def _stack(state_dir: Path, base_port: int, interrupts: Interrupts) -> Iterator[StackState]:
+    """A compose or external stack as it is; the embedded one started if needed, and then always stopped.
+
+    "Always": also when the start or the drill is interrupted, whenever the signal lands (the stack
+    module stops what a failed start started; this is the second net, by the state file)."""
     existing = load_state(state_dir.resolve())
     if existing is not None and existing.kind != "embedded":
         yield existing
         return
-    with stack_lib.running_stack(stack_lib.StackOptions(state_dir=state_dir, base_port=base_port)) as state:
+    was_running = existing is not None and stack_lib.is_healthy(existing)
+    started_here: bool | None = None
+    try:
+        state, started_here = stack_lib.up(stack_lib.StackOptions(state_dir=state_dir, base_port=base_port))
         yield state
+    finally:
+        interrupts.cleanup()
+        if started_here or (started_here is None and not was_running):
+            stopped = stack_lib.down(state_dir)
+            left = [p for p in stopped if process.is_alive(p)]
+            if left:
+                console.print(f"[red]{len(left)} processes of the stack still run[/red]: {interrupts.hint}")
 
 
-async def _run(options: DrillOptions, state: StackState, dashboard: bool) -> DrillResult:
+async def _run(options: DrillOptions, state: StackState, dashboard: bool, interrupts: Interrupts) -> DrillResult:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     main = asyncio.current_task()
-
-    def interrupt() -> None:
-        if stop.is_set() and main is not None:
-            main.cancel()  # a second Ctrl-C: do not wait for in-flight calls
-            return
-        console.print("stopping: removing toxics, finishing in-flight calls, writing the report…")
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, interrupt)
+    assert main is not None
+    interrupts.traffic(
+        on_stop=lambda: loop.call_soon_threadsafe(stop.set), on_cancel=lambda: loop.call_soon_threadsafe(main.cancel)
+    )
     try:
         if dashboard and console.is_terminal:
             with Live(console=console, auto_refresh=False, transient=False) as live:
@@ -129,9 +185,17 @@ async def _run(options: DrillOptions, state: StackState, dashboard: bool) -> Dri
                 last[0] = int(view.t_s)
                 states = " ".join(f"{s.name}:{s.state}" for s in view.sources)
                 err = "-" if view.error_rate is None else f"{100 * view.error_rate:.0f}%"
-                console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states}")
+                g = view.generator
+                pace = (
+                    ""
+                    if g is None
+                    else (
+                        f" sent/s={g.sent_per_s:.0f} lag_p99={g.lag_p99_ms or 0:.0f}ms"
+                        + (" HARNESS SATURATED" if g.saturated else "")
+                    )
+                )
+                console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states}{pace}")
 
         return await run_drill(options, state, on_tick=line, stop=stop)
     finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
+        interrupts.cleanup()  # before the loop closes: a late signal must not reach it

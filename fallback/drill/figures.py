@@ -10,8 +10,11 @@ times are measured from the window's edges to the *completion* of the first oper
 * recover: after the window closed, a call to S succeeded again.
 
 Availability counts an operation as available when it completed `ok`; `fail`, `indeterminate`
-and operations cut off by the end of the drill count against it. Per second, operations are
-bucketed by the second they were invoked in. Nothing is limited to the window itself: a
+and operations cut off by the end of the drill count against it. Operations the harness could
+not measure fairly (its event loop stalled during their life: `fallback.drill.pace`) are left
+out of it, whatever their outcome, and counted as `excluded`; operations the generator never sent
+(`shed`) were never in the history. Per second, operations are bucketed by the second they were
+invoked in. Nothing is limited to the window itself: a
 detection that only comes when a hung call's deadline expires, after the fault cleared, is
 still reported (with its true, long, delay).
 """
@@ -22,8 +25,10 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 
 from fallback.checker import CheckResult
-from fallback.history import Event, History
+from fallback.drill.pace import PaceLog
+from fallback.history import Event, History, Operation
 from fallback.report.model import DrillFigures, FaultTiming, SecondBucket
+from fallback.stats import percentile
 
 
 def _served_without(event: Event, source: str) -> bool:
@@ -64,16 +69,54 @@ def fault_timing(completions: Sequence[Event], window: FaultTiming) -> FaultTimi
     )
 
 
-def per_second(history: History) -> tuple[SecondBucket, ...]:
+def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None) -> set[int]:
+    """Indexes of the operations the harness could not measure fairly: sent in a second in which the
+    generator shed (it could not keep the rate), or whose life overlaps a stall of its event loop."""
+    if pace is None:
+        return set()
+    stalls = pace.stall_index()
+    shed = {second for second, n in pace.shed_at.items() if n}
+    return {
+        i
+        for i, op in enumerate(operations)
+        if int(op.invoke.time_s) in shed
+        or stalls.overlaps(op.invoke.time_s, None if op.completion is None else op.completion.time_s)
+    }
+
+
+def per_second(history: History, pace: PaceLog | None = None) -> tuple[SecondBucket, ...]:
+    operations = history.operations()
+    excluded = excluded_ops(operations, pace)
     ops: Counter[int] = Counter()
     ok: Counter[int] = Counter()
-    for operation in history.operations():
+    left_out: Counter[int] = Counter()
+    for i, operation in enumerate(operations):
         second = int(operation.invoke.time_s)
         ops[second] += 1
         ok[second] += operation.outcome == "ok"
-    if not ops:
+        left_out[second] += i in excluded
+    paced = {p.t_s: p for p in pace.seconds()} if pace is not None else {}
+    seconds = set(ops) | {s for s, p in paced.items() if p.due or p.sent}
+    if not seconds:
         return ()
-    return tuple(SecondBucket(t_s=s, ops=ops[s], ok=ok[s]) for s in range(min(ops), max(ops) + 1))
+    buckets = []
+    for s in range(min(seconds), max(seconds) + 1):
+        p = paced.get(s)
+        buckets.append(
+            SecondBucket(
+                t_s=s,
+                ops=ops[s],
+                ok=ok[s],
+                excluded=left_out[s],
+                shed=p.shed if p else 0,
+                lag_p99_ms=p.lag_p99_ms if p else None,
+                stall_max_ms=p.stall_max_ms if p else None,
+                cpu_pct=p.cpu_pct if p else None,
+                cpu_pressure_pct=p.cpu_pressure_pct if p else None,
+                saturated=p.saturated if p else False,
+            )
+        )
+    return tuple(buckets)
 
 
 def errors_by_kind(history: History) -> dict[str, int]:
@@ -95,17 +138,35 @@ def drill_figures(
     rate_per_s: float,
     duration_s: float,
     interrupted: bool,
+    pace: PaceLog | None = None,
 ) -> DrillFigures:
+    """The figures of a drill; `pace` (the generator's own log) lets it say when the harness could not keep up."""
     operations = history.operations()
     completions = sorted(history.completions(), key=lambda e: e.time_s)
-    ok = sum(op.outcome == "ok" for op in operations)
+    excluded = excluded_ops(operations, pace)
+    counted = [op for i, op in enumerate(operations) if i not in excluded]
+    ok = sum(op.outcome == "ok" for op in counted)
+    ok_all = sum(op.outcome == "ok" for op in operations)
     counts = checked.counts() if checked is not None else {}
+    buckets = per_second(history, pace)
+    lags = sorted(lag for second in (pace.lags.values() if pace else ()) for lag in second)
+    saturated = tuple(b.t_s for b in buckets if b.saturated)
     return DrillFigures(
         rate_per_s=rate_per_s,
         duration_s=round(duration_s, 3),
         operations=len(operations),
-        availability=ok / len(operations) if operations else None,
-        per_second=per_second(history),
+        availability=ok / len(counted) if counted else None,
+        availability_all=ok_all / len(operations) if operations else None,
+        excluded=len(excluded),
+        excluded_failed=sum(operations[i].outcome != "ok" for i in excluded),
+        sent_per_s=round(len(operations) / duration_s, 1) if duration_s > 0 else None,
+        shed=pace.total_shed if pace else 0,
+        lag_p50_ms=_ms(_rank(lags, 50)),
+        lag_p99_ms=_ms(_rank(lags, 99)),
+        stall_max_ms=max((b.stall_max_ms for b in buckets if b.stall_max_ms is not None), default=None),
+        saturated_seconds=saturated,
+        harness_saturated=bool(saturated),
+        per_second=buckets,
         faults=tuple(fault_timing(completions, w) for w in windows),
         errors_by_kind=errors_by_kind(history),
         lost=sum(counts.get(k, 0) for k in ("lost_write", "lost_update", "phantom_write", "resolution_mismatch")),
@@ -113,3 +174,12 @@ def drill_figures(
         misrouted=counts.get("misrouted_update", 0),
         interrupted=interrupted,
     )
+
+
+def _rank(values: Sequence[float], q: int) -> float | None:
+    """The `fallback.stats` percentile (None: no values)."""
+    return percentile(values, q) if values else None
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(1000 * seconds, 1)

@@ -19,6 +19,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from fallback.drill.pace import MAX_LAG_S, PaceLog
 from fallback.history import Event
 from fallback.stats import percentile
 
@@ -37,6 +38,23 @@ class SourceView:
 
 
 @dataclass(frozen=True)
+class GeneratorView:
+    """Whether the load generator kept the rate over the last few seconds (`fallback.drill.pace`)."""
+
+    asked_per_s: float
+    sent_per_s: float
+    shed: int
+    """Operations due in the window that were not sent."""
+    lag_p99_ms: float | None
+    stall_max_ms: float | None
+    shed_total: int = 0
+
+    @property
+    def saturated(self) -> bool:
+        return self.shed > 0 or (self.stall_max_ms is not None and self.stall_max_ms > 1000 * MAX_LAG_S)
+
+
+@dataclass(frozen=True)
 class LiveView:
     t_s: float
     duration_s: float
@@ -51,6 +69,7 @@ class LiveView:
     distribution: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     availability: float | None = None
     """Since the start."""
+    generator: GeneratorView | None = None
 
 
 def source_state(calls: Sequence[str], breaker: str | None) -> str:
@@ -72,6 +91,8 @@ def live_view(
     sources: Sequence[str],
     metrics: Mapping[str, Any],
     faults: Mapping[str, Sequence[str]],
+    pace: PaceLog | None = None,
+    rate_per_s: float | None = None,
 ) -> LiveView:
     recent = [e for e in completions if e.time_s >= now - WINDOW_S]
     span = min(WINDOW_S, max(now, 1e-3))
@@ -83,10 +104,17 @@ def live_view(
     views = []
     for name in sources:
         calls = [c.kind for e in recent for c in e.calls if c.source == name]
-        on = tuple(f"{proxy.split('.', 1)[1]}:{kind}" for proxy, kinds in sorted(faults.items())
-                   if proxy.split(".")[0] == name for kind in kinds)  # fmt: skip
-        views.append(SourceView(name, source_state(calls, breakers.get(name)), len(calls),
-                                sum(c not in ("ok",) for c in calls), on))  # fmt: skip
+        on = tuple(
+            f"{proxy.split('.', 1)[1]}:{kind}"
+            for proxy, kinds in sorted(faults.items())
+            if proxy.split(".")[0] == name
+            for kind in kinds
+        )
+        views.append(
+            SourceView(
+                name, source_state(calls, breakers.get(name)), len(calls), sum(c not in ("ok",) for c in calls), on
+            )
+        )
     total_ok = sum(e.type == "ok" for e in completions)
     return LiveView(
         t_s=now,
@@ -100,6 +128,20 @@ def live_view(
         sources=tuple(views),
         distribution=metrics.get("distribution", {}) or {},
         availability=total_ok / len(completions) if completions else None,
+        generator=generator_view(pace, now, rate_per_s) if pace is not None and rate_per_s else None,
+    )
+
+
+def generator_view(pace: PaceLog, now: float, rate_per_s: float) -> GeneratorView:
+    sent, shed, lag, stall = pace.recent(now, WINDOW_S)
+    span = min(WINDOW_S, max(now, 1e-3))
+    return GeneratorView(
+        asked_per_s=rate_per_s,
+        sent_per_s=sent / span,
+        shed=shed,
+        shed_total=pace.total_shed,
+        lag_p99_ms=None if lag is None else 1000 * lag,
+        stall_max_ms=None if stall is None else 1000 * stall,
     )
 
 
@@ -119,6 +161,20 @@ def _ms(value: float | None) -> str:
     return "–" if value is None else f"{value:.0f} ms"
 
 
+def _generator_line(g: GeneratorView) -> Text:
+    line = Text(
+        f"generator: sent {g.sent_per_s:.0f}/s of {g.asked_per_s:g}/s  lag p99 {_ms(g.lag_p99_ms)}  "
+        f"loop stall {_ms(g.stall_max_ms)}  shed {g.shed_total}"
+    )
+    if g.saturated:
+        line.append(
+            "  HARNESS SATURATED: this machine cannot keep the rate; shed or stalled operations are "
+            "not counted against availability",
+            style="bold red",
+        )
+    return line
+
+
 def render(view: LiveView, title: str = "outage drill") -> Panel:
     head = Text.assemble(
         (f"t={view.t_s:5.1f}s / {view.duration_s:.0f}s  ", "bold"),
@@ -126,14 +182,26 @@ def render(view: LiveView, title: str = "outage drill") -> Panel:
         f"last {WINDOW_S:.0f} s: errors {_pct(view.error_rate)}  p50 {_ms(view.p50_ms)}  p99 {_ms(view.p99_ms)}  ",
         f"fallback {_pct(view.fallback_rate)}",
     )
+    if view.generator is not None:
+        head.append("\n")
+        head.append_text(_generator_line(view.generator))
     table = Table(expand=True, box=None)
     for column in ("source", "state", f"calls ({WINDOW_S:.0f} s)", "failed", "faults now", "rows (last load)"):
         table.add_column(column)
     for source in view.sources:
         rows = " ".join(f"{t}:{n.get(source.name, 0)}" for t, n in sorted(view.distribution.items())) or "–"
         style = STATE_STYLE.get(source.state, "")
-        table.add_row(source.name, Text(source.state, style=style), str(source.calls), str(source.failed),
-                      ", ".join(source.faults) or "–", rows)  # fmt: skip
-    footer = Text("Ctrl-C ends the drill (toxics removed, report written). "
-                  "Faults from another terminal: fallback-harness fault PRIMARY.api down", style="dim")  # fmt: skip
+        table.add_row(
+            source.name,
+            Text(source.state, style=style),
+            str(source.calls),
+            str(source.failed),
+            ", ".join(source.faults) or "–",
+            rows,
+        )
+    footer = Text(
+        "Ctrl-C ends the drill (toxics removed, report written). "
+        "Faults from another terminal: fallback-harness fault PRIMARY.api down",
+        style="dim",
+    )
     return Panel(Group(head, table, footer), title=title)

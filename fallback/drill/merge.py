@@ -31,13 +31,25 @@ def _matches(observed: ObservedWindow, applied: AppliedWindow) -> bool:
 
 def merge_windows(applied: Sequence[AppliedWindow], observed: Sequence[ObservedWindow]) -> tuple[FaultTiming, ...]:
     timings = [
-        FaultTiming(target=a.window.target, toxic=a.window.toxic, start_s=round(a.applied_s, 3),
-                    end_s=None if a.cleared_s is None else round(a.cleared_s, 3), origin="timeline")
+        FaultTiming(
+            target=a.window.target,
+            toxic=a.window.toxic,
+            start_s=round(a.applied_s, 3),
+            end_s=None if a.cleared_s is None else round(a.cleared_s, 3),
+            origin="timeline",
+        )
         for a in applied
-    ]  # fmt: skip
+    ]
     for seen in observed:
         if any(_matches(seen, a) for a in applied):
             continue
-        timings.append(FaultTiming(target=seen.target, toxic=seen.kind, start_s=round(seen.start_s, 3),
-                                   end_s=None if seen.end_s is None else round(seen.end_s, 3), origin="observed"))
+        timings.append(
+            FaultTiming(
+                target=seen.target,
+                toxic=seen.kind,
+                start_s=round(seen.start_s, 3),
+                end_s=None if seen.end_s is None else round(seen.end_s, 3),
+                origin="observed",
+            )
+        )
     return tuple(sorted(timings, key=lambda t: (t.start_s, t.target)))

@@ -93,6 +93,8 @@ async def run_drill(
                 sources=session.sources,
                 metrics=session.client.metrics(),
                 faults=watcher.log.active() if watcher else {},
+                pace=traffic.pace,
+                rate_per_s=options.plan.rate_per_s,
             )
             on_tick(view)
 
@@ -118,15 +120,23 @@ async def run_drill(
         rate_per_s=options.plan.rate_per_s,
         duration_s=duration,
         interrupted=stop.is_set(),
+        pace=traffic.pace,
     )
     verdict: Verdict = "error" if session.error else ("pass" if checked is None or checked.valid else "fail")
     spans = [FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic) for w in figures.faults]
     run = session.client_run(spans, verdict=verdict, checker=checked, drill=figures)
-    description = "; ".join(f"{w.target} {w.toxic} {w.start_s:g}s-{w.end_s if w.end_s is not None else 'end'}"
-                            for w in options.windows) or "no planned faults (live faults only)"  # fmt: skip
+    description = (
+        "; ".join(
+            f"{w.target} {w.toxic} {w.start_s:g}s-{w.end_s if w.end_s is not None else 'end'}" for w in options.windows
+        )
+        or "no planned faults (live faults only)"
+    )
     record = RunRecord(
-        run_id=new_run_id(started_at), started_at=started_at, finished_at=datetime.now(UTC),
-        git_commit=git_commit(), machine=machine_info(),
+        run_id=new_run_id(started_at),
+        started_at=started_at,
+        finished_at=datetime.now(UTC),
+        git_commit=git_commit(),
+        machine=machine_info(),
         scenarios=(ScenarioRun(name=f"drill-{options.client}", description=f"drill: {description}", clients=(run,)),),
-    )  # fmt: skip
+    )
     return DrillResult(record, run, session.history)

@@ -21,8 +21,10 @@ from fallback.faults import KINDS
 from fallback.scenario import Fault, FaultWindow, load_scenario, parse_duration
 from fallback.scenario.faults import overlapping, windows
 
-_SHORTHAND = re.compile(r"^(?P<target>[A-Za-z]+(?:\.[a-z]+)?)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
-                        r"@(?P<at>[^-]+)(?:-(?P<until>.+))?$")  # fmt: skip
+_SHORTHAND = re.compile(
+    r"^(?P<target>[A-Za-z]+(?:\.[a-z]+)?)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
+    r"@(?P<at>[^-]+)(?:-(?P<until>.+))?$"
+)
 _FORM = "write TARGET[:KIND[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s or PRIMARY:read_only@5s-9s"
 _PARTS = {"target": "target", "toxic": "kind", "attributes": "value", "at": "start", "until": "end"}
 """The shorthand's name for each field of the scenario model, for messages."""
@@ -72,9 +74,7 @@ def _our_words(exc: ValidationError) -> str:
     return "; ".join(found)
 
 
-def planned_windows(
-    fails: Sequence[str], scenario_file: Path | None, duration_s: float
-) -> tuple[FaultWindow, ...]:
+def planned_windows(fails: Sequence[str], scenario_file: Path | None, duration_s: float) -> tuple[FaultWindow, ...]:
     """The windows the drill applies itself: the scenario's faults (its workload is ignored), then `--fail`s.
 
     Two windows of `down` on one target that overlap are refused, as in a scenario file: the end of

@@ -44,9 +44,7 @@ def _merged_count(expected: int, seen: Observation, _: CheckResult) -> list[Chec
 
 
 def _source_counts(expected: dict[str, int], seen: Observation, _: CheckResult) -> list[CheckOutcome]:
-    return _last_load(
-        "source_counts", dict(expected), lambda e: {s: counts_of(e).get(s, 0) for s in expected}, seen
-    )
+    return _last_load("source_counts", dict(expected), lambda e: {s: counts_of(e).get(s, 0) for s in expected}, seen)
 
 
 def _degraded(expected: bool, seen: Observation, _: CheckResult) -> list[CheckOutcome]:
@@ -79,8 +77,11 @@ def _checker(name: str) -> Callable[[bool, Observation, CheckResult], list[Check
     def evaluate_one(expected: bool, seen: Observation, checked: CheckResult) -> list[CheckOutcome]:
         holds = checked.passes(name)
         violations = checked.of_kind(*EXPECTATION_KINDS[name])
-        observed = "holds" if holds else "; ".join(v.message for v in violations[:3]) + (
-            f" (+{len(violations) - 3} more)" if len(violations) > 3 else ""
+        observed = (
+            "holds"
+            if holds
+            else "; ".join(v.message for v in violations[:3])
+            + (f" (+{len(violations) - 3} more)" if len(violations) > 3 else "")
         )
         return [CheckOutcome(name, "holds" if expected else "violated", observed, holds == expected)]
 
@@ -108,8 +109,9 @@ def _latency(expected: tuple[Any, ...], seen: Observation, _: CheckResult) -> li
                 outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"no {item.op} completed", False))
                 continue
             value = percentile(latencies, int(name[1:]))
-            outcomes.append(CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})",
-                                         value <= bound))  # fmt: skip
+            outcomes.append(
+                CheckOutcome(label, f"<= {bound:g} ms", f"{value:.0f} ms (n={len(latencies)})", value <= bound)
+            )
     return outcomes
 
 
@@ -122,8 +124,11 @@ def _availability(expected: tuple[Any, ...], seen: Observation, _: CheckResult) 
             outcomes.append(CheckOutcome(label, f">= {item.min:.2%}", f"no {item.op} completed", False))
             continue
         ok = sum(e.type == "ok" for e in done)
-        outcomes.append(CheckOutcome(label, f">= {item.min:.2%}", f"{ok / len(done):.2%} ({ok}/{len(done)})",
-                                     ok / len(done) >= item.min))  # fmt: skip
+        outcomes.append(
+            CheckOutcome(
+                label, f">= {item.min:.2%}", f"{ok / len(done):.2%} ({ok}/{len(done)})", ok / len(done) >= item.min
+            )
+        )
     return outcomes
 
 

@@ -59,8 +59,10 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def ids(rows: Rows) -> dict[str, dict[str, list[str]]]:
-    return {source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
-            for source, tables in rows.items()}  # fmt: skip
+    return {
+        source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
+        for source, tables in rows.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,9 @@ class Observation:
             result[f"writes_to_{source}"] = (sum(e.source == source for e in writes) / len(writes)) if writes else None
         result["loads_without_" + primary] = (
             sum(primary in e.failed_sources() or primary not in e.rows_by_source for e in loads) / len(loads)
-            if loads else None
-        )  # fmt: skip
+            if loads
+            else None
+        )
         return result
 
     def distribution(self) -> dict[str, dict[str, int]]:
@@ -178,12 +181,13 @@ def client_run(client: str, seen: Observation, faults: Iterable[FaultSpan], **ju
     expectations, checker, ... as `ClientRun` names them). Scenario runs and drills both build it here."""
     return ClientRun(
         client=client,
-        latency=tuple(LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome)
-                      for p in seen.samples()),
+        latency=tuple(
+            LatencyPoint(t_offset_s=p.t_s, op=p.op, latency_ms=p.latency_ms, outcome=p.outcome) for p in seen.samples()
+        ),
         faults=tuple(faults),
         success_rate=seen.source_success_rate(),
         fallback_frequency=seen.fallback_frequency(),
         distribution=seen.distribution(),
         logs=seen.logs,
         **judged,
-    )  # fmt: skip
+    )

@@ -62,8 +62,12 @@ async def run_client_observed(
     try:
         return await _run_client(scenario, client_name, state, op_deadline_s, seed)
     except Exception as exc:
-        run = ClientRun(client=client_name, verdict="error", error=f"{type(exc).__name__}: {exc}",
-                        duration_s=time.monotonic() - started)  # fmt: skip
+        run = ClientRun(
+            client=client_name,
+            verdict="error",
+            error=f"{type(exc).__name__}: {exc}",
+            duration_s=time.monotonic() - started,
+        )
         return ObservedRun(run, None)
 
 

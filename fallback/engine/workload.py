@@ -134,11 +134,18 @@ class WorkloadRunner:
         ok = result.outcome == "ok"
         error = OpError(None) if ok else _load_error(result.attempts)
         self.history.complete(
-            invoke, "ok" if ok else "fail", time_s=self.clock(), calls=_calls(result.attempts, ambiguous=False),
+            invoke,
+            "ok" if ok else "fail",
+            time_s=self.clock(),
+            calls=_calls(result.attempts, ambiguous=False),
             rows_by_source={s: tuple(ids) for s, ids in by_source.items()},
-            degraded=result.degraded, stale=result.stale, message="" if ok else result.error or "",
-            error=error.kind, error_status=error.status, error_code=error.code,
-        )  # fmt: skip
+            degraded=result.degraded,
+            stale=result.stale,
+            message="" if ok else result.error or "",
+            error=error.kind,
+            error_status=error.status,
+            error_code=error.code,
+        )
         self.state.last_load[step.table] = result
         if result.rows:
             self.state.rows[step.table] = list(result.rows)
@@ -158,10 +165,18 @@ class WorkloadRunner:
     async def _create(self, step: Step, process: int) -> None:
         op_id = self.history.new_op_id()
         row = self._new_row(step.table, op_id)
-        invoke = self.history.append(Event(
-            type="invoke", op_id=op_id, process=process, client=self.client.name, op="create",
-            table=step.table, time_s=self.clock(), marker=row["email"],
-        ))  # fmt: skip
+        invoke = self.history.append(
+            Event(
+                type="invoke",
+                op_id=op_id,
+                process=process,
+                client=self.client.name,
+                op="create",
+                table=step.table,
+                time_s=self.clock(),
+                marker=row["email"],
+            )
+        )
         result: WriteResult | None = await self._bounded(self.client.create(step.table, row))
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
@@ -176,9 +191,14 @@ class WorkloadRunner:
                 self.state.rows.setdefault(step.table, []).append(tagged)
         elif result.outcome == "indeterminate":
             completion = self.history.complete(
-                invoke, "indeterminate", time_s=self.clock(), source=result.pending_source,
-                row_id=result.row_id, calls=calls, error="indeterminate",
-            )  # fmt: skip
+                invoke,
+                "indeterminate",
+                time_s=self.clock(),
+                source=result.pending_source,
+                row_id=result.row_id,
+                calls=calls,
+                error="indeterminate",
+            )
         else:
             completion = self.history.complete(
                 invoke, "fail", time_s=self.clock(), row_id=result.row_id, calls=calls, error="all_failed"
@@ -208,13 +228,20 @@ class WorkloadRunner:
             changes = {"full_name": token}
         else:
             changes = {"status": token}
-        invoke = self.history.append(Event(
-            type="invoke", op_id=op_id, process=process, client=self.client.name,
-            op="assign_mt5" if step.op == "assign_mt5" else "update", table=step.table, time_s=self.clock(),
-            row_id=str(row.get("id")) if row else None,
-            row_source=str(row.get("_db_source")) if row else None,
-            changes={k: v for k, v in changes.items() if k != "mt5_password"},
-        ))  # fmt: skip
+        invoke = self.history.append(
+            Event(
+                type="invoke",
+                op_id=op_id,
+                process=process,
+                client=self.client.name,
+                op="assign_mt5" if step.op == "assign_mt5" else "update",
+                table=step.table,
+                time_s=self.clock(),
+                row_id=str(row.get("id")) if row else None,
+                row_source=str(row.get("_db_source")) if row else None,
+                changes={k: v for k, v in changes.items() if k != "mt5_password"},
+            )
+        )
         if row is None:
             self.history.complete(invoke, "fail", time_s=self.clock(), error="no_row")
             return
@@ -232,9 +259,16 @@ class WorkloadRunner:
             last = result.attempts[-1] if result.attempts else None
             error = OpError("source_unavailable") if last is None else _error_of(last)
         self.history.complete(
-            invoke, result.outcome, time_s=self.clock(), source=result.source, row_id=result.row_id,
-            calls=_calls(result.attempts), error=error.kind, error_status=error.status, error_code=error.code,
-        )  # fmt: skip
+            invoke,
+            result.outcome,
+            time_s=self.clock(),
+            source=result.source,
+            row_id=result.row_id,
+            calls=_calls(result.attempts),
+            error=error.kind,
+            error_status=error.status,
+            error_code=error.code,
+        )
 
     # --- resolve_pending ----------------------------------------------------------------------------
     async def resolve_pending(self) -> None:
@@ -244,9 +278,15 @@ class WorkloadRunner:
             if origin is None:
                 continue
             self.history.complete(
-                origin, "resolve", time_s=self.clock(), outcome=resolution.outcome, source=resolution.source,
-                row_id=resolution.pending.row_id, found_in=resolution.found_in, deleted_from=resolution.deleted_from,
-            )  # fmt: skip
+                origin,
+                "resolve",
+                time_s=self.clock(),
+                outcome=resolution.outcome,
+                source=resolution.source,
+                row_id=resolution.pending.row_id,
+                found_in=resolution.found_in,
+                deleted_from=resolution.deleted_from,
+            )
 
 
 def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceCall, ...]:

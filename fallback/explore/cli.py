@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from fallback.cli_common import OP_DEADLINE, Seconds
+from fallback.cli_common import OP_DEADLINE, BasePort, Seconds
 from fallback.explore.options import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, OP_DEADLINE_S, ExploreOptions
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.report import ExploreSummary, check_report_dir, write_report
@@ -76,7 +76,7 @@ def explore_command(
     ] = OP_DEADLINE_S,
     database: Annotated[bool, typer.Option(help="Try the failures Hypothesis saved before first.")] = True,
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR", help="The stack's state.")] = Path(".stack"),
-    base_port: Annotated[int, typer.Option(help="Port base if the stack must be started.")] = 25400,
+    base_port: BasePort = 25400,
 ) -> None:
     """Search random fault schedules for invariant violations; shrink each to a replayable scenario file."""
     name = _client(client, client_cmd)
@@ -89,9 +89,14 @@ def explore_command(
     except OSError as exc:
         raise _bad(f"{exc} (--report-dir)") from exc
     options = ExploreOptions(
-        client=name, examples=examples, budget_s=budget, seed=seed, save_dir=save_dir,
-        database=DEFAULT_DATABASE if database else None, op_deadline_s=op_deadline,
-    )  # fmt: skip
+        client=name,
+        examples=examples,
+        budget_s=budget,
+        seed=seed,
+        save_dir=save_dir,
+        database=DEFAULT_DATABASE if database else None,
+        op_deadline_s=op_deadline,
+    )
     from fallback.explore.session import explore, record  # Hypothesis is imported only when exploring
 
     chosen = options.chosen_seed()
@@ -122,10 +127,16 @@ class _ProgressBar:
     """A rich progress bar fed by the search's progress events."""
 
     def __init__(self, total: int) -> None:
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rate]:.2f} ex/s · {task.fields[runs]} runs · "
-                              "[red]{task.fields[violations]} violations[/red] · {task.fields[flaky]} flaky"),
-                   TimeElapsedColumn())  # fmt: skip
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn(
+                "{task.fields[rate]:.2f} ex/s · {task.fields[runs]} runs · "
+                "[red]{task.fields[violations]} violations[/red] · {task.fields[flaky]} flaky"
+            ),
+            TimeElapsedColumn(),
+        )
         self.progress = Progress(*columns, console=console, transient=False)
         self.task = self.progress.add_task("searching", total=total, rate=0.0, runs=0, violations=0, flaky=0)
         self.total = total
@@ -139,22 +150,32 @@ class _ProgressBar:
 
     def __call__(self, p: SearchProgress) -> None:
         rate = p.examples / p.elapsed_s if p.elapsed_s > 0 else 0.0
-        self.progress.update(self.task, description=p.phase, completed=min(p.examples, self.total), rate=rate,
-                             runs=p.runs, violations=p.violations, flaky=p.flaky)  # fmt: skip
+        self.progress.update(
+            self.task,
+            description=p.phase,
+            completed=min(p.examples, self.total),
+            rate=rate,
+            runs=p.runs,
+            violations=p.violations,
+            flaky=p.flaky,
+        )
 
 
 def _print_summary(summary: ExploreSummary | None) -> None:
     if summary is None:
         return
     out = Console()
-    table = Table(title=f"explore {summary.client}: {summary.examples} schedules, seed {summary.seed}, "
-                        f"{summary.examples_per_s:.2f} examples/s, stopped: {summary.stopped}")  # fmt: skip
+    table = Table(
+        title=f"explore {summary.client}: {summary.examples} schedules, seed {summary.seed}, "
+        f"{summary.examples_per_s:.2f} examples/s, stopped: {summary.stopped}"
+    )
     for column in ("invariant", "judged", "broken", "counterexample", "flaky"):
         table.add_column(column)
     for i in summary.invariants:
         verdict = "[red]yes[/red]" if i.counterexample else "[green]none[/green]"
-        table.add_row(i.name + (" (declared)" if i.declared else ""), str(i.judged), str(i.broken), verdict,
-                      str(i.flaky))  # fmt: skip
+        table.add_row(
+            i.name + (" (declared)" if i.declared else ""), str(i.judged), str(i.broken), verdict, str(i.flaky)
+        )
     out.print(table)
     coverage = Table(title="fault coverage: schedules per toxic × link")
     links = list(summary.coverage[0].links) if summary.coverage else []
@@ -166,8 +187,10 @@ def _print_summary(summary: ExploreSummary | None) -> None:
     for c in summary.counterexamples:
         replay = f", `run` replay: {c.replay_verdict}" if c.replay_verdict else ""
         replay += " [yellow](did not reproduce: timing-dependent)[/yellow]" if c.replay_verdict == "pass" else ""
-        out.print(f"[red]{c.invariant}[/red]: {c.file} ({c.shrunk_faults} faults, {c.shrunk_operations} operations; "
-                  f"from {c.original_faults}/{c.original_operations}{replay})\n  {c.message}")  # fmt: skip
+        out.print(
+            f"[red]{c.invariant}[/red]: {c.file} ({c.shrunk_faults} faults, {c.shrunk_operations} operations; "
+            f"from {c.original_faults}/{c.original_operations}{replay})\n  {c.message}"
+        )
     for f in summary.flaky:
         out.print(f"[yellow]flaky {f.invariant}[/yellow]: {f.failed_runs} of {f.runs} runs: {f.message}")
     refused = refusal_line(summary)

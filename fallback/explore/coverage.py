@@ -12,10 +12,13 @@ from fallback.faults import KINDS, targets_of
 from fallback.scenario import TARGETS, Fault, Scenario
 
 ROWS: tuple[str, ...] = (
-    *(name for toxic in EXPLORE_TOXICS
-      for name in ((f"{toxic} upstream", f"{toxic} downstream") if toxic == "reset_peer" else (toxic,))),
+    *(
+        name
+        for toxic in EXPLORE_TOXICS
+        for name in ((f"{toxic} upstream", f"{toxic} downstream") if toxic == "reset_peer" else (toxic,))
+    ),
     "flapping",
-)  # fmt: skip
+)
 """Coverage rows: every toxic (reset_peer per stream), then flapping windows of any toxic."""
 
 

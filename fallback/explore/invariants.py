@@ -78,10 +78,12 @@ def _loads(seen: Observation) -> list[Any]:
 def _within_deadline(seen: Observation, _: CheckResult, limits: Limits) -> list[str]:
     limit = limits.load_limit_ms()
     return [
-        f"load op {e.op_id} took {e.latency_ms:.0f} ms" + (" (hung: no answer)" if e.error == "hung" else "")
+        f"load op {e.op_id} took {e.latency_ms:.0f} ms"
+        + (" (hung: no answer)" if e.error == "hung" else "")
         + f", limit {limit:.0f} ms"
-        for e in _loads(seen) if (e.latency_ms or 0.0) > limit
-    ]  # fmt: skip
+        for e in _loads(seen)
+        if (e.latency_ms or 0.0) > limit
+    ]
 
 
 def _degraded_consistent(seen: Observation, _: CheckResult, __: Limits) -> list[str]:
@@ -114,28 +116,65 @@ def _latency_expect(limits: Limits) -> dict[str, Any]:
 INVARIANTS: dict[str, Invariant] = {
     i.name: i
     for i in (
-        Invariant("no_lost_writes", "no acknowledged write lost, no failed write landed anyway",
-                  "Zero data loss", _checker(*EXPECTATION_KINDS["no_lost_writes"]),
-                  lambda _: {"no_lost_writes": True}),
-        Invariant("no_duplicates", "no row twice (across sources or in one), no create that became two rows",
-                  "Prevents data duplication", _checker(*EXPECTATION_KINDS["no_duplicates"]),
-                  lambda _: {"no_duplicates": True}),
-        Invariant("no_misrouted_updates", "an update changes its row's own source only",
-                  "Updates go to original source", _checker(*EXPECTATION_KINDS["no_misrouted_updates"]),
-                  lambda _: {"no_misrouted_updates": True}),
-        Invariant("no_read_from_failed_source", "no row served from a source the load reported failed",
-                  "Source tracking maintains audit trail", _checker("read_from_failed_source"), lambda _: None),
-        Invariant("degraded_consistent", "`degraded` agrees with the per-source outcomes; `stale` only if all failed",
-                  "Page displays data normally with warning", _degraded_consistent, lambda _: None),
-        Invariant("load_within_deadline", f"every load answers within the client's deadline + {MARGIN_S:g} s",
-                  "Fast Failover - Automatic fallback in milliseconds", _within_deadline, _latency_expect),
-        Invariant("load_always_answers", "every load answers with rows from at least one source",
-                  "100% Uptime - System works even if databases fail", _always_answers,
-                  lambda _: {"availability": [{"op": "load", "min": 1.0}]}),
+        Invariant(
+            "no_lost_writes",
+            "no acknowledged write lost, no failed write landed anyway",
+            "Zero data loss",
+            _checker(*EXPECTATION_KINDS["no_lost_writes"]),
+            lambda _: {"no_lost_writes": True},
+        ),
+        Invariant(
+            "no_duplicates",
+            "no row twice (across sources or in one), no create that became two rows",
+            "Prevents data duplication",
+            _checker(*EXPECTATION_KINDS["no_duplicates"]),
+            lambda _: {"no_duplicates": True},
+        ),
+        Invariant(
+            "no_misrouted_updates",
+            "an update changes its row's own source only",
+            "Updates go to original source",
+            _checker(*EXPECTATION_KINDS["no_misrouted_updates"]),
+            lambda _: {"no_misrouted_updates": True},
+        ),
+        Invariant(
+            "no_read_from_failed_source",
+            "no row served from a source the load reported failed",
+            "Source tracking maintains audit trail",
+            _checker("read_from_failed_source"),
+            lambda _: None,
+        ),
+        Invariant(
+            "degraded_consistent",
+            "`degraded` agrees with the per-source outcomes; `stale` only if all failed",
+            "Page displays data normally with warning",
+            _degraded_consistent,
+            lambda _: None,
+        ),
+        Invariant(
+            "load_within_deadline",
+            f"every load answers within the client's deadline + {MARGIN_S:g} s",
+            "Fast Failover - Automatic fallback in milliseconds",
+            _within_deadline,
+            _latency_expect,
+        ),
+        Invariant(
+            "load_always_answers",
+            "every load answers with rows from at least one source",
+            "100% Uptime - System works even if databases fail",
+            _always_answers,
+            lambda _: {"availability": [{"op": "load", "min": 1.0}]},
+        ),
     )
-}  # fmt: skip
-BASE = ("no_lost_writes", "no_duplicates", "no_misrouted_updates", "no_read_from_failed_source",
-        "degraded_consistent", "load_within_deadline")  # fmt: skip
+}
+BASE = (
+    "no_lost_writes",
+    "no_duplicates",
+    "no_misrouted_updates",
+    "no_read_from_failed_source",
+    "degraded_consistent",
+    "load_within_deadline",
+)
 """Every client is held to these, in this order (the first broken one names a counterexample)."""
 
 

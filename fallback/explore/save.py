@@ -36,7 +36,7 @@ def counterexample(found: Found, client: str, limits: Limits, seed: int) -> Scen
     message = next((b.message for b in found.judged.broken if b.invariant == found.invariant), "")
     description = (
         f"Found by `fallback-harness explore --client {client} --seed {seed}`: breaks {invariant.name} "
-        f"({invariant.description}); the spec's claim: \"{invariant.claim}\".\nObserved: {message}\n"
+        f'({invariant.description}); the spec\'s claim: "{invariant.claim}".\nObserved: {message}\n'
     )
     return Scenario.model_validate(
         {
@@ -53,8 +53,10 @@ def header(found: Found, client: str, seed: int, runs: int, path: Path) -> str:
     invariant = INVARIANTS[found.invariant]
     command = f"fallback-harness run {path}"
     if scenario_client(client) != client:
-        command += f" --client {shlex.quote(client)}" if not client.startswith("cmd:") else (
-            f" --client-cmd {shlex.quote(client.removeprefix('cmd:'))}"
+        command += (
+            f" --client {shlex.quote(client)}"
+            if not client.startswith("cmd:")
+            else (f" --client-cmd {shlex.quote(client.removeprefix('cmd:'))}")
         )
     replay = (
         f"# Replay: {command}   (fails on `{found.invariant}`)"
@@ -66,7 +68,7 @@ def header(found: Found, client: str, seed: int, runs: int, path: Path) -> str:
         [
             f"# Found by: fallback-harness explore --client {client} --seed {seed}",
             f"# Invariant broken: {invariant.name}: {invariant.description}",
-            f"# Spec claim: \"{invariant.claim}\"",
+            f'# Spec claim: "{invariant.claim}"',
             f"# Confirmed: {runs} of {runs} runs broke it",
             f"# Size: original {_size_text(found.first)}; shrunk {_size_text(found.best)}",
             replay,

@@ -107,10 +107,15 @@ class Search:
             # One directory per set of ignored invariants: a round never deletes what another saved.
             database = DirectoryBasedExampleDatabase(self.options.database / ("+".join(sorted(known)) or "all"))
         return settings(
-            max_examples=max(1, remaining), deadline=None, database=database, verbosity=Verbosity.quiet,
+            max_examples=max(1, remaining),
+            deadline=None,
+            database=database,
+            verbosity=Verbosity.quiet,
             phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink),
-            suppress_health_check=list(HealthCheck), report_multiple_bugs=True, print_blob=False,
-        )  # fmt: skip
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=True,
+            print_blob=False,
+        )
 
     def _round(self, known: frozenset[str]) -> set[str]:
         """One Hypothesis run ignoring `known`; returns the invariants it found broken."""
@@ -224,5 +229,6 @@ class Search:
     def _report(self, phase: str) -> None:
         if self.progress is not None:
             r = self.result
-            self.progress(SearchProgress(r.examples, r.runs, len(r.found), len(r.flaky), self.clock() - self._started,
-                                         phase))  # fmt: skip
+            self.progress(
+                SearchProgress(r.examples, r.runs, len(r.found), len(r.flaky), self.clock() - self._started, phase)
+            )

@@ -77,9 +77,13 @@ def explore(
     started = datetime.now(UTC)
     strategy = explore_scenarios(scenario_client(options.client), options.op_deadline_s)
     search_options = SearchOptions(
-        invariants=profile.invariants, examples=options.examples, budget_s=options.budget_s, seed=seed,
-        confirm_runs=options.confirm_runs, database=_database(options),
-    )  # fmt: skip
+        invariants=profile.invariants,
+        examples=options.examples,
+        budget_s=options.budget_s,
+        seed=seed,
+        confirm_runs=options.confirm_runs,
+        database=_database(options),
+    )
     with StackRunner(state, options.client, profile) as runner:
         result = Search(runner, strategy, search_options, progress=progress).run()
         done = Exploration(options, seed, profile, result, started_at=started)
@@ -107,46 +111,85 @@ def summary(done: Exploration) -> ExploreSummary:
     found, flaky = r.found, r.flaky
     invariants = tuple(
         InvariantSummary(
-            name=name, description=INVARIANTS[name].description, claim=INVARIANTS[name].claim,
-            declared=name in profile.declared, judged=r.tallies[name].judged, broken=r.tallies[name].broken,
-            counterexample=name in found, flaky=sum(f.invariant == name for f in flaky),
+            name=name,
+            description=INVARIANTS[name].description,
+            claim=INVARIANTS[name].claim,
+            declared=name in profile.declared,
+            judged=r.tallies[name].judged,
+            broken=r.tallies[name].broken,
+            counterexample=name in found,
+            flaky=sum(f.invariant == name for f in flaky),
         )
         for name in profile.invariants
-    )  # fmt: skip
+    )
     counterexamples = []
     for saved in done.saved:
         f = found[saved.invariant]
         (of, oo), (sf, so) = size(f.first), size(f.best)
         message = next((b.message for b in f.judged.broken if b.invariant == f.invariant), "")
-        counterexamples.append(Counterexample(
-            invariant=f.invariant, message=message, file=str(saved.path), scenario_yaml=saved.path.read_text("utf-8"),
-            found_at_example=f.example, original_faults=of, original_operations=oo, shrunk_faults=sf,
-            shrunk_operations=so, confirmed_runs=done.options.confirm_runs,
-            replay_verdict=saved.replay.verdict if saved.replay else None,
-        ))  # fmt: skip
+        counterexamples.append(
+            Counterexample(
+                invariant=f.invariant,
+                message=message,
+                file=str(saved.path),
+                scenario_yaml=saved.path.read_text("utf-8"),
+                found_at_example=f.example,
+                original_faults=of,
+                original_operations=oo,
+                shrunk_faults=sf,
+                shrunk_operations=so,
+                confirmed_runs=done.options.confirm_runs,
+                replay_verdict=saved.replay.verdict if saved.replay else None,
+            )
+        )
     return ExploreSummary(
-        client=done.options.client, seed=done.seed, examples_requested=done.options.examples, examples=r.examples,
-        generated=r.generated, runs=r.runs, rounds=r.rounds, duration_s=r.elapsed_s,
-        examples_per_s=r.examples_per_s, budget_s=done.options.budget_s, stopped=r.stopped,
+        client=done.options.client,
+        seed=done.seed,
+        examples_requested=done.options.examples,
+        examples=r.examples,
+        generated=r.generated,
+        runs=r.runs,
+        rounds=r.rounds,
+        duration_s=r.elapsed_s,
+        examples_per_s=r.examples_per_s,
+        budget_s=done.options.budget_s,
+        stopped=r.stopped,
         invariants=invariants,
         coverage=tuple(CoverageRow(fault=row, links=links) for row, links in r.coverage.table().items()),
         counterexamples=tuple(counterexamples),
-        flaky=tuple(FlakyViolation(invariant=f.invariant, message=f.message, failed_runs=f.failed_runs, runs=f.runs,
-                                   scenario_yaml=dump_scenario(f.scenario)) for f in flaky),
+        flaky=tuple(
+            FlakyViolation(
+                invariant=f.invariant,
+                message=f.message,
+                failed_runs=f.failed_runs,
+                runs=f.runs,
+                scenario_yaml=dump_scenario(f.scenario),
+            )
+            for f in flaky
+        ),
         errors=tuple(r.errors[:10]),
         refused=len(done.refused),
         refusal=done.refused[0] if done.refused else None,
-    )  # fmt: skip
+    )
 
 
 def record(done: Exploration) -> RunRecord:
     """The run record: the summary, and each counterexample's replay as a scenario (JUnit, HTML)."""
     scenarios = tuple(
-        ScenarioRun(name=s.scenario.name, file=str(s.path), description=s.scenario.description,
-                    clients=(s.replay,) if s.replay else ())
+        ScenarioRun(
+            name=s.scenario.name,
+            file=str(s.path),
+            description=s.scenario.description,
+            clients=(s.replay,) if s.replay else (),
+        )
         for s in done.saved
-    )  # fmt: skip
+    )
     return RunRecord(
-        run_id=new_run_id(done.started_at), started_at=done.started_at, finished_at=datetime.now(UTC),
-        git_commit=git_commit(), machine=machine_info(), scenarios=scenarios, explore=summary(done),
-    )  # fmt: skip
+        run_id=new_run_id(done.started_at),
+        started_at=done.started_at,
+        finished_at=datetime.now(UTC),
+        git_commit=git_commit(),
+        machine=machine_info(),
+        scenarios=scenarios,
+        explore=summary(done),
+    )

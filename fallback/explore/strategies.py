@@ -91,6 +91,8 @@ def _unpaced(item: Step | Group) -> Step | Group:
     if isinstance(item, Group):
         return Group(parallel=tuple(s.model_copy(update={"rate": None}) for s in item.parallel))
     return item.model_copy(update={"rate": None})
+
+
 seed_counts = st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in SOURCES})
 
 

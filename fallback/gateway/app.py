@@ -3,7 +3,7 @@
     GET  /live              200 always (the process serves HTTP)
     GET  /ready             200 when the schema cache is loaded, else 503
     *    /rest/v1/{table}   PostgREST's table API behind Supabase's apikey check
-    *    /rest/v1/rpc/{fn}  404 PGRST202 (functions are not served)
+    *    /rest/v1/rpc/{fn}  PostgREST's RPC: call a function of the exposed schema (rpc.py)
     GET  /rest/v1/          a minimal OpenAPI-like description of the exposed tables
 
 Before any route: 431 when the request line and headers pass 50 KiB (`HeaderLimit`, limits.py).
@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import errors, handlers
+from . import errors, handlers, rpc
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
@@ -90,7 +90,7 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            return await handler(self.db, handlers.build_call(request, principal, table))
+            return await handler(self.db, handlers.build_call(request, principal, table, cache))
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
@@ -111,11 +111,12 @@ class Gateway:
 
     async def rpc(self, request: Request) -> Response:
         try:
-            self.auth.authenticate(request.headers, request.query_params.get("apikey"))
-            name = request.path_params["function"]
-            raise GatewayError(
-                404, "PGRST202", f"Could not find the function public.{name} without parameters in the schema cache"
-            )
+            principal = self.auth.authenticate(request.headers, request.query_params.get("apikey"))
+            schema = handlers.schema_for(request, self.config.schemas)
+            cache = self.db.schema
+            if cache is None:
+                raise errors.schema_cache_missing()
+            return await rpc.handle(self.db, request, principal, cache, schema)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 

@@ -8,15 +8,38 @@ from __future__ import annotations
 
 _CAST_CHARS = frozenset("0123456789_ $")
 """Besides letters: PostgREST's `pIdentifier` (QueryParams.hs), which its casts `::type` are made of."""
-_TYPE_PHRASES = frozenset({
-    "double precision", "bit varying", "character varying", "char varying", "national character",
-    "national char", "national character varying", "national char varying", "nchar varying",
-    *(f"{kind} {zone} time zone" for kind in ("time", "timestamp") for zone in ("with", "without")),
-    *(f"interval {field}" for field in (
-        "year", "month", "day", "hour", "minute", "second", "year to month", "day to hour", "day to minute",
-        "day to second", "hour to minute", "hour to second", "minute to second",
-    )),
-})
+_TYPE_PHRASES = frozenset(
+    {
+        "double precision",
+        "bit varying",
+        "character varying",
+        "char varying",
+        "national character",
+        "national char",
+        "national character varying",
+        "national char varying",
+        "nchar varying",
+        *(f"{kind} {zone} time zone" for kind in ("time", "timestamp") for zone in ("with", "without")),
+        *(
+            f"interval {field}"
+            for field in (
+                "year",
+                "month",
+                "day",
+                "hour",
+                "minute",
+                "second",
+                "year to month",
+                "day to hour",
+                "day to minute",
+                "day to second",
+                "hour to minute",
+                "hour to second",
+                "minute to second",
+            )
+        ),
+    }
+)
 """PostgreSQL's type names of more than one word (gram.y); one-word names are checked by PostgreSQL itself."""
 
 

@@ -79,7 +79,9 @@ def invalid_body(message: str = "Empty or invalid json") -> GatewayError:
 
 def json_too_deep(limit: int) -> GatewayError:
     return GatewayError(
-        400, "PGRST102", "JSON body nested too deeply",
+        400,
+        "PGRST102",
+        "JSON body nested too deeply",
         f"The body nests arrays and objects more than {limit} levels deep; this gateway accepts at most {limit}.",
     )
 
@@ -88,7 +90,9 @@ def header_fields_too_large(limit: int, size: int | None = None) -> GatewayError
     """No PGRST code: PostgREST's HTTP server (warp) refuses such a request before PostgREST sees it."""
     sent = f"{size} bytes" if size is not None else f"more than {limit} bytes"
     return GatewayError(
-        431, None, "Request header fields too large",
+        431,
+        None,
+        "Request header fields too large",
         f"The request line and headers take {sent}; this gateway accepts at most {limit}.",
         "Send a shorter token, cookie or query string.",
     )
@@ -100,7 +104,9 @@ def range_not_satisfiable(details: str) -> GatewayError:
 
 def invalid_schema(schema: str, exposed: list[str]) -> GatewayError:
     return GatewayError(
-        406, "PGRST106", f"Invalid schema: {schema}",
+        406,
+        "PGRST106",
+        f"Invalid schema: {schema}",
         hint=f"Only the following schemas are exposed: {', '.join(exposed)}",
     )
 
@@ -115,21 +121,15 @@ def unsupported_content_type(content_type: str) -> GatewayError:
 
 def singular_cardinality(rows: int) -> GatewayError:
     return GatewayError(
-        406, "PGRST116", "Cannot coerce the result to a single JSON object",
+        406,
+        "PGRST116",
+        "Cannot coerce the result to a single JSON object",
         f"The result contains {rows} rows",
     )
 
 
 def unsupported_method(method: str) -> GatewayError:
     return GatewayError(405, "PGRST117", f"Unsupported HTTP method: {method}")
-
-
-def no_relationship(table: str, name: str) -> GatewayError:
-    return GatewayError(
-        400, "PGRST200",
-        f"Could not find a relationship between '{table}' and '{name}' in the schema cache",
-        "Embedded resources are not supported by this gateway",
-    )
 
 
 def unknown_payload_column(column: str, table: str) -> GatewayError:
@@ -161,27 +161,57 @@ def jwt_claims_invalid(message: str) -> GatewayError:
 
 def missing_apikey() -> GatewayError:
     return GatewayError(
-        401, None, "No API key found in request",
-        headers={"WWW-Authenticate": 'Key realm="kong"'}, postgrest_shape=False,
+        401,
+        None,
+        "No API key found in request",
+        headers={"WWW-Authenticate": 'Key realm="kong"'},
+        postgrest_shape=False,
     )
 
 
 def invalid_apikey() -> GatewayError:
     return GatewayError(
-        401, None, "Invalid API key",
-        hint="Double check your Supabase `anon` or `service_role` API key.", postgrest_shape=False,
+        401,
+        None,
+        "Invalid API key",
+        hint="Double check your Supabase `anon` or `service_role` API key.",
+        postgrest_shape=False,
     )
 
 
 # --- SQLSTATE → status (PostgREST Error.hs `pgErrorStatus`) ----------------------------------------
 _EXACT = {
-    "23503": 409, "23505": 409, "25006": 405, "53400": 500, "57P01": 503,
-    "P0001": 400, "42883": 404, "42P01": 404, "42P17": 500,
+    "23503": 409,
+    "23505": 409,
+    "25006": 405,
+    "53400": 500,
+    "57P01": 503,
+    "P0001": 400,
+    "42883": 404,
+    "42P01": 404,
+    "42P17": 500,
 }
 _PREFIX = {
-    "08": 503, "09": 500, "0L": 403, "0P": 403, "25": 500, "28": 403, "2D": 500, "38": 500,
-    "39": 500, "3B": 500, "40": 500, "53": 503, "54": 500, "55": 500, "57": 500, "58": 500,
-    "F0": 500, "HV": 500, "P0": 500, "XX": 500,
+    "08": 503,
+    "09": 500,
+    "0L": 403,
+    "0P": 403,
+    "25": 500,
+    "28": 403,
+    "2D": 500,
+    "38": 500,
+    "39": 500,
+    "3B": 500,
+    "40": 500,
+    "53": 503,
+    "54": 500,
+    "55": 500,
+    "57": 500,
+    "58": 500,
+    "F0": 500,
+    "HV": 500,
+    "P0": 500,
+    "XX": 500,
 }
 CONNECTION_LOST_STATES = ("57P01", "57P02", "57P03")
 """Besides class 08: the server ended the session; the gateway must reconnect."""
@@ -192,16 +222,71 @@ def status_for_sqlstate(sqlstate: str, message: str, authed: bool) -> int:
         return 403 if authed else 401
     if sqlstate == "21000":
         return 400 if message.endswith("requires a WHERE clause") else 500
+    if sqlstate == "42883" and message.startswith("function xmlagg("):
+        return 406
     if sqlstate in _EXACT:
         return _EXACT[sqlstate]
-    if sqlstate.startswith("PT") and sqlstate[2:].isdigit():
-        return int(sqlstate[2:])
+    if sqlstate.startswith("PT"):
+        return int(sqlstate[2:]) if sqlstate[2:].isdigit() else 500
     return _PREFIX.get(sqlstate[:2], 400)
 
 
-def from_postgres(
-    sqlstate: str, message: str, details: str | None, hint: str | None, *, authed: bool
-) -> GatewayError:
+def from_postgres(sqlstate: str, message: str, details: str | None, hint: str | None, *, authed: bool) -> GatewayError:
+    if sqlstate == "PGRST":
+        return raised_pgrst(message, details)
     status = status_for_sqlstate(sqlstate, message, authed)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
     return GatewayError(status, sqlstate, message, details or None, hint or None, headers)
+
+
+# --- RAISE SQLSTATE 'PGRST' (PostgREST's full response control, Error.hs `parseRaisePGRST`) ------------
+_RAISE_UNPARSABLE = "Could not parse JSON in the \"RAISE SQLSTATE 'PGRST'\" error"
+_RAISE_MESSAGE_HINT = (
+    "MESSAGE must be a JSON object with obligatory keys: 'code', 'message' and optional keys: 'details', 'hint'."
+)
+_RAISE_DETAIL_HINT = (
+    "DETAIL must be a JSON object with obligatory keys: 'status', 'headers' and optional key: 'status_text'."
+)
+
+
+def _json_object(text: str) -> dict[str, object]:
+    try:
+        found = json.loads(text)
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def raised_pgrst(message: str, detail: str | None) -> GatewayError:
+    """MESSAGE is the body (`code`, `message`, optional `details`, `hint`), DETAIL the status and headers.
+
+    PostgREST also sends DETAIL's optional `status_text` as the reason phrase; this gateway's HTTP server
+    (uvicorn) always sends the standard phrase."""
+    body = _json_object(message)
+    code, text, details, hint = (body.get(key) for key in ("code", "message", "details", "hint"))
+    if not (isinstance(code, str) and isinstance(text, str)) or not all(
+        v is None or isinstance(v, str) for v in (details, hint)
+    ):
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, f"Invalid JSON value for MESSAGE: '{message}'", _RAISE_MESSAGE_HINT
+        )
+    if detail is None:
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, "DETAIL is missing in the RAISE statement", _RAISE_DETAIL_HINT
+        )
+    control = _json_object(detail)
+    status, headers = control.get("status"), control.get("headers")
+    valid_headers = isinstance(headers, dict) and all(isinstance(v, str) for v in headers.values())
+    if type(status) is not int or not valid_headers:
+        return GatewayError(
+            500, "PGRST121", _RAISE_UNPARSABLE, f"Invalid JSON value for DETAIL: '{detail}'", _RAISE_DETAIL_HINT
+        )
+    assert isinstance(headers, dict)
+    return GatewayError(
+        status,
+        code,
+        text,
+        details if isinstance(details, str) else None,
+        hint if isinstance(hint, str) else None,
+        {str(k): str(v) for k, v in headers.items()},
+    )

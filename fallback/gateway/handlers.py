@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors, sql
+from . import embed_sql, errors, sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8
 from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
-from .query import ParsedQuery, SelectItem, parse_query
-from .schema_cache import Column, Table
+from .query import ParsedQuery, has_embeds, parse_query
+from .schema_cache import Column, SchemaCache, Table
 from .transaction import Outcome, execute
 
 OBJECT_UTF8 = f"{OBJECT_MEDIA}; charset=utf-8"
@@ -35,6 +35,8 @@ class Call:
     query: ParsedQuery
     prefer: Preferences
     singular: bool
+    cache: SchemaCache | None = None
+    """For embedded resources (the relationships); None only where no embed can be served."""
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
@@ -42,7 +44,7 @@ def schema_for(request: Request, exposed: list[str]) -> str:
     return choose_schema(request.headers.get("content-profile" if write else "accept-profile"), exposed)
 
 
-def build_call(request: Request, principal: Principal, table: Table) -> Call:
+def build_call(request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None) -> Call:
     return Call(
         request,
         principal,
@@ -50,6 +52,7 @@ def build_call(request: Request, principal: Principal, table: Table) -> Call:
         parse_query(request.query_params.multi_items()),
         parse_prefer(request.headers.getlist("prefer")),
         wants_object(request.headers.get("accept")),
+        cache,
     )
 
 
@@ -82,17 +85,29 @@ async def read(db: Database, call: Call) -> Response:
         if ranged[1] is not None:
             limit = ranged[1] if limit is None else min(limit, ranged[1])
     counting = call.prefer.count is not None
-    statement = sql.read(call.table, q.select, q.where, q.order, limit=limit, offset=offset, count=counting)
+    if (has_embeds(q.select) or q.embedded) and call.cache is not None:
+        statement = embed_sql.read(call.cache, call.table, q, limit=limit, offset=offset, count=counting)
+    else:
+        select = embed_sql.plain(q.select)
+        statement = sql.read(call.table, select, q.where, q.order, limit=limit, offset=offset, count=counting)
     outcome = await execute(
-        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
-        read_only=True, rows=True, check=_single if call.singular else None,
+        db,
+        call.principal,
+        statement,
+        method=call.request.method,
+        path=_api_path(call.request),
+        read_only=True,
+        rows=True,
+        check=_single if call.singular else None,
     )
     lower = offset or 0
     upper = lower + outcome.page_total - 1
     total = outcome.total
     if total is not None and lower > total and not (lower == 0 and total == 0):
         raise errors.GatewayError(
-            416, "PGRST103", "Requested range not satisfiable",
+            416,
+            "PGRST103",
+            "Requested range not satisfiable",
             f"An offset of {lower} was requested, but there are only {total} rows.",
             headers={"Content-Range": f"*/{total}"},
         )
@@ -129,8 +144,12 @@ def _columns(table: Table, query: ParsedQuery, rows: list[dict[str, object]]) ->
     return [table.payload_column(name) for name in keys]
 
 
-def _returning(call: Call) -> tuple[SelectItem, ...] | None:
-    return call.query.select if call.prefer.return_ == "representation" else None
+def _returning(call: Call) -> sql.Represent | None:
+    if call.prefer.return_ != "representation":
+        return None
+    if (has_embeds(call.query.select) or call.query.embedded) and call.cache is not None:
+        return embed_sql.returning(call.cache, call.table, call.query)
+    return embed_sql.plain(call.query.select)
 
 
 def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Response:
@@ -150,8 +169,14 @@ def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Respon
 async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
     representation = call.prefer.return_ == "representation"
     return await execute(
-        db, call.principal, statement, method=call.request.method, path=_api_path(call.request),
-        read_only=False, rows=representation, check=_single if call.singular and representation else None,
+        db,
+        call.principal,
+        statement,
+        method=call.request.method,
+        path=_api_path(call.request),
+        read_only=False,
+        rows=representation,
+        check=_single if call.singular and representation else None,
     )
 
 
@@ -183,9 +208,13 @@ async def insert(db: Database, call: Call) -> Response:
             raise errors.parse_error(f"on_conflict is required: '{call.table.name}' has no primary key")
         conflict = [call.table.column(name) for name in names]
     statement = sql.insert(
-        call.table, columns, json.dumps(rows, separators=(",", ":")),
-        missing_default=call.prefer.missing == "default", on_conflict=conflict,
-        resolution=resolution, returning=_returning(call),
+        call.table,
+        columns,
+        json.dumps(rows, separators=(",", ":")),
+        missing_default=call.prefer.missing == "default",
+        on_conflict=conflict,
+        resolution=resolution,
+        returning=_returning(call),
     )
     return _mutation_response(call, await _run_mutation(db, call, statement), created=True)
 
@@ -199,7 +228,10 @@ async def update(db: Database, call: Call) -> Response:
     if not columns:
         return _mutation_response(call, Outcome(0, "[]"), created=False)
     statement = sql.update(
-        call.table, columns, json.dumps(payload, separators=(",", ":")), call.query.where,
+        call.table,
+        columns,
+        json.dumps(payload, separators=(",", ":")),
+        call.query.where,
         returning=_returning(call),
     )
     return _mutation_response(call, await _run_mutation(db, call, statement), created=False)

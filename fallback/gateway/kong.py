@@ -30,9 +30,19 @@ from .auth import require_apikey
 from .errors import GatewayError
 
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-     "transfer-encoding", "upgrade", "host", "content-length"}
-)  # fmt: skip
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+        "content-length",
+    }
+)
 
 
 class KongConfig(BaseModel):
@@ -106,8 +116,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--config", required=True)
     args = parser.parse_args(argv)
     config = KongConfig.load(args.config)
-    uvicorn.run(create_kong_app(config), host=config.host, port=config.port, log_level="warning",
-                access_log=False, timeout_keep_alive=30)  # fmt: skip
+    uvicorn.run(
+        create_kong_app(config),
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        access_log=False,
+        timeout_keep_alive=30,
+    )
 
 
 if __name__ == "__main__":

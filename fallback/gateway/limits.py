@@ -1,8 +1,8 @@
 """Bounds on what one request may hold, checked before the work they bound (pure).
 
-    MAX_HEADER_BYTES   request line + headers; beyond it 431 (`header_bytes`, and `protocol.py` for h11)
-    MAX_JSON_DEPTH     nesting of a JSON body; beyond it 400 PGRST102 (`json_deeper_than`)
-    MAX_LOGIC_DEPTH    nesting of an `or=`/`and=` tree; beyond it 400 PGRST100 (`query.parse_logic`)
+MAX_HEADER_BYTES   request line + headers; beyond it 431 (`header_bytes`, and `protocol.py` for h11)
+MAX_JSON_DEPTH     nesting of a JSON body; beyond it 400 PGRST102 (`json_deeper_than`)
+MAX_LOGIC_DEPTH    nesting of an `or=`/`and=` tree; beyond it 400 PGRST100 (`query.parse_logic`)
 """
 
 from __future__ import annotations

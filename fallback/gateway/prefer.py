@@ -56,7 +56,7 @@ def parse_range(header: str | None) -> tuple[int, int | None] | None:
         return None
     text = header.strip()
     if text.startswith("items="):
-        text = text[len("items="):]
+        text = text[len("items=") :]
     low, sep, high = text.partition("-")
     if not sep or not low.isdigit() or (high and not high.isdigit()):
         return None

@@ -1,6 +1,6 @@
 """Parse PostgREST's query string into a typed request (pure; no schema cache, no SQL).
 
-`select=alias:col::cast,*`, filters `col=[not.]op.value`, `or=(...)`/`and=(...)` trees,
+`select=alias:col::cast,*,embed(...)` (embed_select.py), filters `col=[not.]op.value`, `or=(...)`/`and=(...)` trees,
 `order=col.desc.nullslast`, `limit`, `offset`, `columns`, `on_conflict`.
 Column names are only *names* here; `sql.py` checks them against the schema cache.
 """
@@ -13,7 +13,28 @@ from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
 from . import errors
-from .casts import is_type_name
+from .embed_select import EmbedItem, SelectField, SelectItem, parse_select, split_top_level, unquote
+
+__all__ = [
+    "Condition",
+    "EmbedItem",
+    "EmbedParams",
+    "Filter",
+    "Logic",
+    "OrderTerm",
+    "ParsedQuery",
+    "SelectField",
+    "SelectItem",
+    "has_embeds",
+    "parse_list",
+    "parse_logic",
+    "parse_operation",
+    "parse_order",
+    "parse_query",
+    "parse_select",
+    "split_top_level",
+    "unquote",
+]
 from .limits import MAX_LOGIC_DEPTH
 
 Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
@@ -22,21 +43,15 @@ IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unk
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
 LogicOp = Literal["and", "or"]
 _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
-    "or": ("or", False), "and": ("and", False), "not.or": ("or", True), "not.and": ("and", True),
+    "or": ("or", False),
+    "and": ("and", False),
+    "not.or": ("or", True),
+    "not.and": ("and", True),
 }
 _GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
-
-
-@dataclass(frozen=True)
-class SelectItem:
-    column: str
-    """A column name, or `*`."""
-    alias: str | None = None
-    cast: str | None = None
-
-    @property
-    def key(self) -> str:
-        return self.alias or self.column
+_EMBED_NAME = re.compile(r"[\w$ -]+")
+"""A segment of an embed path in `a.b.col=`: PostgREST's identifier characters (and `-`); any other key
+with dots stays one column name (PostgreSQL then answers 42703 for it)."""
 
 
 @dataclass(frozen=True)
@@ -65,77 +80,26 @@ class OrderTerm:
 
 
 @dataclass(frozen=True)
+class EmbedParams:
+    """`path.col=op.v`, `path.order=`, `path.limit=`, `path.offset=`, `path.or=` for the embed at `path`."""
+
+    path: tuple[str, ...]
+    where: tuple[Condition, ...] = ()
+    order: tuple[OrderTerm, ...] = ()
+    limit: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
 class ParsedQuery:
-    select: tuple[SelectItem, ...] = (SelectItem("*"),)
+    select: tuple[SelectField, ...] = (SelectItem("*"),)
     where: tuple[Condition, ...] = ()
     order: tuple[OrderTerm, ...] = ()
     limit: int | None = None
     offset: int | None = None
     columns: tuple[str, ...] | None = None
     on_conflict: tuple[str, ...] | None = None
-
-
-def split_top_level(text: str, sep: str = ",") -> list[str]:
-    """Split at `sep` outside double quotes and parentheses (backslash escapes inside quotes)."""
-    parts: list[str] = []
-    current: list[str] = []
-    depth = 0
-    quoted = False
-    escaped = False
-    for char in text:
-        if escaped:
-            escaped = False
-        elif quoted and char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and char == "(":
-            depth += 1
-        elif not quoted and char == ")":
-            depth -= 1
-        elif not quoted and depth == 0 and char == sep:
-            parts.append("".join(current))
-            current = []
-            continue
-        current.append(char)
-    parts.append("".join(current))
-    return parts
-
-
-def unquote(text: str) -> str:
-    """`"a \\"b\\""` → `a "b"`; unquoted text is returned as is."""
-    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
-        return re.sub(r"\\(.)", r"\1", text[1:-1])
-    return text
-
-
-def parse_select(text: str) -> tuple[SelectItem, ...]:
-    items: list[SelectItem] = []
-    for raw in split_top_level(text):
-        part = raw.strip()
-        if not part:
-            raise errors.parse_error("failed to parse select parameter", f"empty item in select={text!r}")
-        if "(" in part and not part.startswith('"'):
-            name = part.split("(", 1)[0].split(":")[-1].rstrip("!")
-            raise errors.no_relationship("?", name)
-        alias: str | None = None
-        cast: str | None = None
-        head, sep, tail = part.partition("::")
-        if sep:
-            cast = tail.strip()
-            if not is_type_name(cast):
-                raise errors.parse_error(
-                    f"failed to parse select parameter ({text})",
-                    f"invalid cast {tail!r}: expected a type name (letters, digits, '_', '$' and spaces)",
-                )
-        if ":" in head and not head.startswith('"'):
-            alias, head = (s.strip() for s in head.split(":", 1))
-            alias = unquote(alias)
-        column = unquote(head.strip())
-        if not column:
-            raise errors.parse_error("failed to parse select parameter", f"empty column in {part!r}")
-        items.append(SelectItem(column, alias or None, cast))
-    return tuple(items)
+    embedded: tuple[EmbedParams, ...] = ()
 
 
 def parse_list(text: str) -> tuple[str, ...]:
@@ -249,8 +213,8 @@ def _split_column(item: str) -> tuple[str, str, str]:
         end = item.find('"', 1)
         while end > 0 and item[end - 1] == "\\":
             end = item.find('"', end + 1)
-        if end > 0 and item[end + 1: end + 2] == ".":
-            return unquote(item[: end + 1]), ".", item[end + 2:]
+        if end > 0 and item[end + 1 : end + 2] == ".":
+            return unquote(item[: end + 1]), ".", item[end + 2 :]
     column, sep, rest = item.partition(".")
     return column, sep, rest
 
@@ -287,8 +251,49 @@ def parse_columns(text: str) -> tuple[str, ...]:
     return names
 
 
+def _embedded_key(key: str) -> tuple[tuple[str, ...], str] | None:
+    """`a.b.col` → (("a", "b"), "col"); `a.not.or` → (("a",), "not.or"); None for a plain key."""
+    if key.startswith('"') or "." not in key:
+        return None
+    logic = next((op for op in ("not.or", "not.and") if key.endswith("." + op)), None)
+    if logic is not None:
+        segments, last = key[: -len(logic) - 1].split("."), logic
+    else:
+        *segments, last = key.split(".")
+    if not all(_EMBED_NAME.fullmatch(segment) for segment in segments):
+        return None
+    return tuple(segments), last
+
+
+def _embedded_params(params: dict[tuple[str, ...], list[tuple[str, str]]]) -> tuple[EmbedParams, ...]:
+    found: list[EmbedParams] = []
+    for path, pairs in params.items():
+        where: list[Condition] = []
+        order: tuple[OrderTerm, ...] = ()
+        limit = offset = None
+        for key, value in pairs:
+            if key == "order":
+                order = parse_order(value)
+            elif key == "limit":
+                limit = parse_non_negative("limit", value)
+            elif key == "offset":
+                offset = parse_non_negative("offset", value)
+            elif key in _LOGIC_KEYS:
+                logic_op, negated = _LOGIC_KEYS[key]
+                where.append(parse_logic(logic_op, value, negated))
+            else:
+                where.append(parse_operation(unquote(key), value))
+        found.append(EmbedParams(path, tuple(where), order, limit, offset))
+    return tuple(found)
+
+
+def has_embeds(select: tuple[SelectField, ...]) -> bool:
+    return any(isinstance(item, EmbedItem) for item in select)
+
+
 def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
-    select: tuple[SelectItem, ...] = (SelectItem("*"),)
+    select: tuple[SelectField, ...] = (SelectItem("*"),)
+    embedded: dict[tuple[str, ...], list[tuple[str, str]]] = {}
     where: list[Condition] = []
     order: tuple[OrderTerm, ...] = ()
     limit = offset = None
@@ -311,6 +316,8 @@ def parse_query(params: Iterable[tuple[str, str]]) -> ParsedQuery:
         elif key in _LOGIC_KEYS:
             logic_op, negated = _LOGIC_KEYS[key]
             where.append(parse_logic(logic_op, value, negated))
+        elif (path_key := _embedded_key(key)) is not None:
+            embedded.setdefault(path_key[0], []).append((path_key[1], value))
         else:
             where.append(parse_operation(unquote(key), value))
-    return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict)
+    return ParsedQuery(select, tuple(where), order, limit, offset, columns, on_conflict, _embedded_params(embedded))

@@ -1,4 +1,5 @@
-"""The schema cache: tables, columns, column types and primary keys of the exposed schemas.
+"""The schema cache: tables, columns, column types and primary keys of the exposed schemas, and their
+functions (routines.py).
 
 Loaded from the catalog at start and after every reconnect, like PostgREST's. Every identifier
 the gateway puts into SQL comes from here, quoted; nothing a client sends is interpolated.
@@ -6,12 +7,16 @@ the gateway puts into SQL comes from here, quoted; nothing a client sends is int
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from . import errors
+from . import errors, routines
+from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
+from .embed_views import VIEW_COLUMNS_SQL, all_relationships
+from .routines import Routine
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
@@ -82,6 +87,10 @@ class Table:
 @dataclass(frozen=True)
 class SchemaCache:
     tables: dict[tuple[str, str], Table] = field(default_factory=dict)
+    relationships: dict[Ident, tuple[Relationship, ...]] = field(default_factory=dict)
+    """Each table's relationships (embed_schema.py), keyed by the origin table."""
+    functions: dict[tuple[str, str], tuple[Routine, ...]] = field(default_factory=dict)
+    """Overloads by (schema, name), see routines.py."""
 
     def table(self, schema: str, name: str) -> Table:
         found = self.tables.get((schema, name))
@@ -96,7 +105,12 @@ class Fetcher(Protocol):
     async def fetch(self, query: str, *args: object) -> Sequence[Sequence[object]]: ...
 
 
-def build(column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[object]]) -> SchemaCache:
+def build(
+    column_rows: Sequence[Sequence[object]],
+    key_rows: Sequence[Sequence[object]],
+    fk_rows: Sequence[Sequence[object]] = (),
+    view_rows: Sequence[Sequence[object]] = (),
+) -> SchemaCache:
     columns: dict[tuple[str, str], dict[str, Column]] = {}
     for schema, table, name, type_, default, generated in column_rows:
         columns.setdefault((str(schema), str(table)), {})[str(name)] = Column(
@@ -106,9 +120,16 @@ def build(column_rows: Sequence[Sequence[object]], key_rows: Sequence[Sequence[o
     for schema, table, name in key_rows:
         keys.setdefault((str(schema), str(table)), []).append(str(name))
     return SchemaCache(
-        {ident: Table(ident[0], ident[1], cols, tuple(keys.get(ident, ()))) for ident, cols in columns.items()}
+        {ident: Table(ident[0], ident[1], cols, tuple(keys.get(ident, ()))) for ident, cols in columns.items()},
+        all_relationships(fk_rows, view_rows, keys, columns.keys()),
     )
 
 
 async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
-    return build(await conn.fetch(COLUMNS_SQL, schemas), await conn.fetch(PRIMARY_KEYS_SQL, schemas))
+    cache = build(
+        await conn.fetch(COLUMNS_SQL, schemas),
+        await conn.fetch(PRIMARY_KEYS_SQL, schemas),
+        await conn.fetch(FOREIGN_KEYS_SQL),
+        await conn.fetch(VIEW_COLUMNS_SQL, schemas),
+    )
+    return dataclasses.replace(cache, functions=await routines.load(conn, schemas))

@@ -28,9 +28,22 @@ class Statement:
     params: tuple[object, ...] = ()
 
 
+@dataclass(frozen=True)
+class Returning:
+    """A mutation's representation with embeds (embed_sql.returning): the select list and joins over
+    `SOURCE` (the changed rows), and the bind values they use as $1..$n; the mutation's own values follow."""
+
+    columns: str
+    joins: str
+    params: tuple[object, ...] = ()
+
+
+Represent = Sequence[SelectItem] | Returning
+
+
 class _Params:
-    def __init__(self) -> None:
-        self.values: list[object] = []
+    def __init__(self, first: Sequence[object] = ()) -> None:
+        self.values: list[object] = list(first)
 
     def add(self, value: object, cast: str) -> str:
         self.values.append(value)
@@ -119,14 +132,22 @@ def read(
     return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(params.values))
 
 
-def _representation(mutation: str, table: Table, select: Sequence[SelectItem] | None) -> str:
+def _representation(mutation: str, table: Table, select: Represent | None) -> str:
     """Wrap a mutation so that it yields (page_total, body, total) like `read`; bare when minimal."""
     if select is None:
         return mutation
+    if isinstance(select, Returning):
+        rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
+    else:
+        rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
     return (
         f"WITH {SOURCE} AS ({mutation} RETURNING {table.sql}.*) {_AGGREGATE}, NULL::bigint AS total "
-        f"FROM (SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}) pgrst_t"
+        f"FROM ({rows}) pgrst_t"
     )
+
+
+def _first(returning: Represent | None) -> tuple[object, ...]:
+    return returning.params if isinstance(returning, Returning) else ()
 
 
 def insert(
@@ -137,11 +158,14 @@ def insert(
     missing_default: bool = False,
     on_conflict: Sequence[Column] = (),
     resolution: Resolution | None = None,
-    returning: Sequence[SelectItem] | None = None,
+    returning: Represent | None = None,
 ) -> Statement:
     """`payload` is a JSON array of objects (text); `columns` the column set to insert."""
+    params = _Params(_first(returning))
     if not columns:
-        return Statement(_representation(f"INSERT INTO {table.sql} DEFAULT VALUES", table, returning))
+        mutation = f"INSERT INTO {table.sql} DEFAULT VALUES"
+        return Statement(_representation(mutation, table, returning), tuple(params.values))
+    body = params.add(payload, "json")
     names = ", ".join(c.sql for c in columns)
     if missing_default:
         values = ", ".join(
@@ -150,14 +174,14 @@ def insert(
             for c in columns
         )
         source = (
-            f"SELECT {values} FROM json_array_elements($1::json) WITH ORDINALITY AS pgrst_body(obj, n) "
+            f"SELECT {values} FROM json_array_elements({body}) WITH ORDINALITY AS pgrst_body(obj, n) "
             f"CROSS JOIN LATERAL json_populate_record(NULL::{table.sql}, pgrst_body.obj) AS pgrst_rec "
             "ORDER BY pgrst_body.n"
         )
     else:
         source = (
             f"SELECT {', '.join('pgrst_body.' + c.sql for c in columns)} "
-            f"FROM json_populate_recordset(NULL::{table.sql}, $1::json) AS pgrst_body"
+            f"FROM json_populate_recordset(NULL::{table.sql}, {body}) AS pgrst_body"
         )
     mutation = f"INSERT INTO {table.sql} ({names}) {source}"
     if resolution is not None:
@@ -167,7 +191,7 @@ def insert(
         else:
             assignments = ", ".join(f"{c.sql} = EXCLUDED.{c.sql}" for c in columns)
             mutation += f" ON CONFLICT ({target}) DO UPDATE SET {assignments}"
-    return Statement(_representation(mutation, table, returning), (payload,))
+    return Statement(_representation(mutation, table, returning), tuple(params.values))
 
 
 def update(
@@ -176,10 +200,10 @@ def update(
     payload: str,
     where: Sequence[Condition],
     *,
-    returning: Sequence[SelectItem] | None = None,
+    returning: Represent | None = None,
 ) -> Statement:
     """`payload` is one JSON object (text)."""
-    params = _Params()
+    params = _Params(_first(returning))
     body = params.add(payload, "json")
     assignments = ", ".join(f"{c.sql} = pgrst_body.{c.sql}" for c in columns)
     filters = where_clause(where, table, table.sql, params)
@@ -190,9 +214,7 @@ def update(
     return Statement(_representation(mutation, table, returning), tuple(params.values))
 
 
-def delete(
-    table: Table, where: Sequence[Condition], *, returning: Sequence[SelectItem] | None = None
-) -> Statement:
-    params = _Params()
+def delete(table: Table, where: Sequence[Condition], *, returning: Represent | None = None) -> Statement:
+    params = _Params(_first(returning))
     mutation = f"DELETE FROM {table.sql}{where_clause(where, table, table.sql, params)}"
     return Statement(_representation(mutation, table, returning), tuple(params.values))

@@ -39,21 +39,44 @@ def explore_markdown(e: ExploreSummary) -> list[str]:
     lines += [head, "|---|---|---|---|---|---|"]
     for i in e.invariants:
         name = f"{i.name} (declared)" if i.declared else i.name
-        lines.append(f"| {name} | {i.judged} | {i.broken} | {'❌ yes' if i.counterexample else '✅ none'} | {i.flaky} "
-                     f"| {i.claim} |")  # fmt: skip
+        lines.append(
+            f"| {name} | {i.judged} | {i.broken} | {'❌ yes' if i.counterexample else '✅ none'} | {i.flaky} "
+            f"| {i.claim} |"
+        )
     links, rows = _coverage_rows(e)
-    lines += ["", "### Fault coverage (schedules per toxic × link)", "", "| fault | " + " | ".join(links) + " |",
-              "|---|" + "---|" * len(links)]  # fmt: skip
+    lines += [
+        "",
+        "### Fault coverage (schedules per toxic × link)",
+        "",
+        "| fault | " + " | ".join(links) + " |",
+        "|---|" + "---|" * len(links),
+    ]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     for c in e.counterexamples:
         replay = f"; `run` replay: {c.replay_verdict}" if c.replay_verdict else ""
-        lines += ["", f"### ❌ {c.invariant}: `{c.file}`", "",
-                  f"{c.message}. Shrunk from {c.original_faults} faults / {c.original_operations} operations to "
-                  f"{c.shrunk_faults} / {c.shrunk_operations}; {c.confirmed_runs} of {c.confirmed_runs} runs broke it"
-                  f"{replay}.", "", "```yaml", c.scenario_yaml.rstrip(), "```"]  # fmt: skip
+        lines += [
+            "",
+            f"### ❌ {c.invariant}: `{c.file}`",
+            "",
+            f"{c.message}. Shrunk from {c.original_faults} faults / {c.original_operations} operations to "
+            f"{c.shrunk_faults} / {c.shrunk_operations}; {c.confirmed_runs} of {c.confirmed_runs} runs broke it"
+            f"{replay}.",
+            "",
+            "```yaml",
+            c.scenario_yaml.rstrip(),
+            "```",
+        ]
     for f in e.flaky:
-        lines += ["", f"### ⚠️ flaky {f.invariant}: broke it in {f.failed_runs} of {f.runs} runs", "", f.message, "",
-                  "```yaml", f.scenario_yaml.rstrip(), "```"]  # fmt: skip
+        lines += [
+            "",
+            f"### ⚠️ flaky {f.invariant}: broke it in {f.failed_runs} of {f.runs} runs",
+            "",
+            f.message,
+            "",
+            "```yaml",
+            f.scenario_yaml.rstrip(),
+            "```",
+        ]
     if e.errors:
         lines += ["", f"{len(e.errors)} runs broke (first: `{e.errors[0]}`)."]
     return [*lines, ""]
@@ -66,8 +89,17 @@ def _table(head: list[str], rows: list[list[str]]) -> str:
 
 
 def explore_html(e: ExploreSummary) -> str:
-    invariants = [[i.name + (" (declared)" if i.declared else ""), str(i.judged), str(i.broken),
-                   "yes" if i.counterexample else "none", str(i.flaky), i.claim] for i in e.invariants]  # fmt: skip
+    invariants = [
+        [
+            i.name + (" (declared)" if i.declared else ""),
+            str(i.judged),
+            str(i.broken),
+            "yes" if i.counterexample else "none",
+            str(i.flaky),
+            i.claim,
+        ]
+        for i in e.invariants
+    ]
     links, rows = _coverage_rows(e)
     parts = [
         "<section id='explore'><h2>Exploration</h2>",
@@ -79,11 +111,15 @@ def explore_html(e: ExploreSummary) -> str:
     ]
     for c in e.counterexamples:
         replay = escape(c.replay_verdict or "not run")
-        parts.append(f"<h3 class='fail'>{escape(c.invariant)}: {escape(c.file)}</h3><p>{escape(c.message)} "
-                     f"(replay: {replay})</p><pre>{escape(c.scenario_yaml)}</pre>")  # fmt: skip
+        parts.append(
+            f"<h3 class='fail'>{escape(c.invariant)}: {escape(c.file)}</h3><p>{escape(c.message)} "
+            f"(replay: {replay})</p><pre>{escape(c.scenario_yaml)}</pre>"
+        )
     for f in e.flaky:
-        parts.append(f"<h3 class='error'>flaky {escape(f.invariant)}: {f.failed_runs} of {f.runs} runs</h3>"
-                     f"<p>{escape(f.message)}</p><pre>{escape(f.scenario_yaml)}</pre>")  # fmt: skip
+        parts.append(
+            f"<h3 class='error'>flaky {escape(f.invariant)}: {f.failed_runs} of {f.runs} runs</h3>"
+            f"<p>{escape(f.message)}</p><pre>{escape(f.scenario_yaml)}</pre>"
+        )
     if e.errors:
         parts.append("<pre>" + escape("\n".join(e.errors[:MAX_ERRORS])) + "</pre>")
     return "".join(parts) + "</section>"

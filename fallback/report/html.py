@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from html import escape
 
+from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_html
 from fallback.report.markdown import ICONS, verdict_cell
 from fallback.report.model import ClientRun, Expectation, RunRecord, ScenarioRun
@@ -129,7 +130,14 @@ def _drill(client: ClientRun) -> str:
         f"{' · interrupted' if drill.interrupted else ''}</h4>"
         "<table><tr><th>fault</th><th>window</th><th>origin</th><th>time to detect</th><th>time to fail over</th>"
         f"<th>time to recover</th></tr>{rows}</table><p>errors by kind: {errors}</p>"
-        f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
+        f"<p>generator: {_e(generator_line(drill))}</p>"
+        + (
+            f'<p class="fail"><strong>{_e(saturation_line(drill))}.</strong> Saturated seconds: '
+            f"{', '.join(f'{t}s' for t in drill.saturated_seconds)}.</p>"
+            if drill.harness_saturated
+            else ""
+        )
+        + f'<div class="plot">{availability(drill.per_second, drill.faults)}</div>'
     )
 
 

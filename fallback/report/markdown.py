@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from html import escape
 
+from fallback.report.drill_view import generator_line, saturation_line
 from fallback.report.explore_view import explore_markdown
 from fallback.report.model import ClientRun, RunRecord, ScenarioRun
 
@@ -92,10 +93,16 @@ def _claims(run: RunRecord) -> list[str]:
     rows = [(s, c, e) for s in run.scenarios for c in s.clients for e in c.broken_claims()]
     if not rows:
         return []
-    lines = ["## Promises broken by the spec-faithful client", "", "| scenario | client | promise | observed |",
-             "|---|---|---|---|"]  # fmt: skip
-    lines += [f"| {_cell(s.name)} | {_cell(c.client)} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
-              for s, c, e in rows]  # fmt: skip
+    lines = [
+        "## Promises broken by the spec-faithful client",
+        "",
+        "| scenario | client | promise | observed |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {_cell(s.name)} | {_cell(c.client)} | {_cell(e.name)}: {_cell(e.expected)} | {_cell(e.observed)} |"
+        for s, c, e in rows
+    ]
     return [*lines, ""]
 
 
@@ -108,15 +115,25 @@ def _drills(run: RunRecord) -> list[str]:
             if drill is None:
                 continue
             share = "–" if drill.availability is None else f"{drill.availability:.2%}"
-            lines += [f"## Drill: {_cell(scenario.name)} · {client.client}", "",
-                      f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
-                      f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
-                      f"misrouted {drill.misrouted}", "",
-                      "| fault | window | detect | fail over | recover |", "|---|---|---|---|---|"]  # fmt: skip
+            lines += [
+                f"## Drill: {_cell(scenario.name)} · {client.client}",
+                "",
+                f"{drill.operations} operations at {drill.rate_per_s:g}/s over {drill.duration_s:.1f} s; "
+                f"availability **{share}**; lost {drill.lost}, duplicated {drill.duplicated}, "
+                f"misrouted {drill.misrouted}",
+                "",
+                f"Generator: {generator_line(drill)}.",
+                "",
+                *([f"**{saturation_line(drill)}.**", ""] if drill.harness_saturated else []),
+                "| fault | window | detect | fail over | recover |",
+                "|---|---|---|---|---|",
+            ]
             for f in drill.faults:
                 end = "end" if f.end_s is None else f"{f.end_s:.2f}s"
-                lines.append(f"| {_cell(f.target)} {f.toxic} | {f.start_s:.2f}s–{end} | {_secs(f.time_to_detect_s)} "
-                             f"| {_secs(f.time_to_fail_over_s)} | {_secs(f.time_to_recover_s)} |")  # fmt: skip
+                lines.append(
+                    f"| {_cell(f.target)} {f.toxic} | {f.start_s:.2f}s–{end} | {_secs(f.time_to_detect_s)} "
+                    f"| {_secs(f.time_to_fail_over_s)} | {_secs(f.time_to_recover_s)} |"
+                )
             lines.append("")
     return lines
 

@@ -62,11 +62,25 @@ class FaultSpan(Record):
 
 
 class SecondBucket(Record):
-    """Operations invoked during one second of a drill, and how many succeeded."""
+    """Operations invoked during one second of a drill, how many succeeded, and whether the harness kept up."""
 
     t_s: int
     ops: int
     ok: int
+    shed: int = 0
+    """Operations due this second that the generator did not send: it was 250 ms behind, or backing off."""
+    excluded: int = 0
+    """Operations invoked this second left out of the availability: the harness stalled during their life."""
+    lag_p99_ms: float | None = None
+    """Generator lag (actual minus scheduled send time) of the operations sent this second, 99th percentile."""
+    stall_max_ms: float | None = None
+    """Longest the event loop (generator and client) was late this second."""
+    cpu_pct: float | None = None
+    """CPU of the harness process (100 = one core busy the whole second)."""
+    cpu_pressure_pct: float | None = None
+    """Share of the second in which some task on this machine waited for a CPU (Linux PSI; None elsewhere)."""
+    saturated: bool = False
+    """The harness could not keep the rate this second (it shed, or the loop stalled > 250 ms)."""
 
 
 class FaultTiming(Record):
@@ -93,7 +107,7 @@ class DrillFigures(Record):
     """How long traffic actually ran."""
     operations: int
     availability: float | None
-    """Share of operations that succeeded (None: none ran)."""
+    """Share of operations that succeeded, of those not `excluded` (None: none counted)."""
     per_second: tuple[SecondBucket, ...] = ()
     faults: tuple[FaultTiming, ...] = ()
     errors_by_kind: dict[str, int] = Field(default_factory=dict)
@@ -102,6 +116,26 @@ class DrillFigures(Record):
     misrouted: int = 0
     interrupted: bool = False
     """Ended early by Ctrl-C."""
+    sent_per_s: float | None = None
+    """The rate the generator achieved: operations sent / duration."""
+    shed: int = 0
+    """Operations the schedule asked for that were never sent: the generator or the machine could not keep up."""
+    excluded: int = 0
+    """Operations left out of `availability`: sent in a second the generator shed in, or while the harness's
+    event loop stalled (see `saturated_seconds`)."""
+    excluded_failed: int = 0
+    """Of `excluded`, how many did not succeed."""
+    availability_all: float | None = None
+    """Share of every operation that succeeded, `excluded` ones included."""
+    lag_p50_ms: float | None = None
+    """Generator lag over the drill: actual minus scheduled send time of each operation sent."""
+    lag_p99_ms: float | None = None
+    stall_max_ms: float | None = None
+    """Longest stall of the harness's event loop."""
+    saturated_seconds: tuple[int, ...] = ()
+    """Seconds in which the harness could not keep the rate (it shed operations or its loop stalled > 250 ms)."""
+    harness_saturated: bool = False
+    """The generator or this machine could not keep the rate asked for: the figures describe a lower load."""
 
 
 class ClientRun(Record):

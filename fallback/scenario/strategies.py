@@ -103,6 +103,8 @@ def workloads(draw: Draw) -> Workload:
     except ValidationError:  # over a limit (workers, planned length): draw again
         assume(False)
         raise
+
+
 source_names = st.sampled_from(SOURCES)
 ops = st.sampled_from(CLIENT_OPS)
 bounds = st.none() | st.builds(Bound, max=st.floats(0.1, 1e6))

@@ -46,9 +46,7 @@ def postgres_bindir() -> Path:
     initdb = shutil.which("initdb")
     if initdb:
         return Path(initdb).resolve().parent
-    raise MissingBinary(
-        f"PostgreSQL {PG_MAJOR} server programs (initdb, postgres) not found: {INSTALL_POSTGRES}"
-    )
+    raise MissingBinary(f"PostgreSQL {PG_MAJOR} server programs (initdb, postgres) not found: {INSTALL_POSTGRES}")
 
 
 def postgrest_binary() -> Path | None:

@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from fallback.cli_common import SEEDS, StateDir, console, exit_on_sigterm
-from fallback.stack import compose as compose_lib
-from fallback.stack import external as external_lib
+from fallback.cli_common import SEEDS, BasePort, StateDir, console, exit_on_sigterm
 from fallback.stack import stack as stack_lib
+from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.errors import StackError
-from fallback.stack.state import StackState, load_state
+from fallback.stack.external import ExternalConfigError, ExternalStack, load_external_config
+from fallback.stack.ports import DEFAULT_BASE_PORT
+from fallback.stack.state import DEFAULT_STATE_DIR, StackKind, StackState, load_state
+from fallback.stack.toxiproxy_server import ActiveFault, active_faults
+from fallback.toxics import ToxiproxyError
 
 stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the three-source stack.")
 
 
-class StackKind(StrEnum):
-    embedded = "embedded"
-    compose = "compose"
-    external = "external"
-
-
 @stack_app.command("up")
 def stack_up(
-    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
-    base_port: Annotated[int, typer.Option(help="First port of the layout (see README).")] = 25400,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
+    base_port: BasePort = DEFAULT_BASE_PORT,
     seed: Annotated[
         str, typer.Option(help="Seed rows: `spec` (50/30/20 profiles, 45/25/15 challenges) or `none`.")
     ] = "none",
@@ -45,22 +41,22 @@ def stack_up(
     if seed not in SEEDS:
         console.print(f"[red]unknown --seed {seed!r}[/red] (choose from: {', '.join(SEEDS)})")
         raise typer.Exit(2)
+    if stack is StackKind.external and config is None:
+        console.print("[red]--stack external needs --config FILE[/red] (see README: External projects)")
+        raise typer.Exit(2)
     exit_on_sigterm()
     started = True
     try:
         with console.status("starting the stack…"):
             if stack is StackKind.compose:
-                options = compose_lib.ComposeOptions(state_dir=state_dir, seed=SEEDS[seed], run_docker=not no_docker)
-                state = compose_lib.up(options)
-            elif stack is StackKind.external:
-                if config is None:
-                    console.print("[red]--stack external needs --config FILE[/red] (see README: External projects)")
-                    raise typer.Exit(2)
-                state = external_lib.external_state(external_lib.load_external_config(config), state_dir)
+                options = ComposeOptions(state_dir=state_dir, seed=SEEDS[seed], run_docker=not no_docker)
+                state = stack_lib.start(ComposeStack(options))
+            elif stack is StackKind.external and config is not None:
+                state = stack_lib.start(ExternalStack(state_dir, load_external_config(config)))
             else:
                 options_ = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port, seed=SEEDS[seed])
                 state, started = stack_lib.up(options_)
-    except (StackError, external_lib.ExternalConfigError) as exc:
+    except (StackError, ExternalConfigError) as exc:
         console.print(f"[red]stack up failed:[/red] {exc}")
         raise typer.Exit(1) from exc
     if as_json:
@@ -70,19 +66,38 @@ def stack_up(
     print_endpoints(state)
 
 
+def _faults(state: StackState) -> tuple[ActiveFault, ...] | None:
+    """The faults on the stack now (None when Toxiproxy does not answer or there is none)."""
+    if not state.toxiproxy_url:
+        return None
+    try:
+        return active_faults(state.toxiproxy_url)
+    except ToxiproxyError:
+        return None
+
+
 @stack_app.command("status")
 def stack_status(
-    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
-    """Say whether the stack is up, and where (exit 0 when healthy, 1 when not)."""
+    """Say whether the stack is up, and where, and which faults are on (exit 0 when healthy, 1 when not)."""
     state = load_state(state_dir.resolve())
     healthy = state is not None and stack_lib.is_healthy(state)
+    faults = _faults(state) if state is not None and healthy else None
     if as_json:
         view = state.public_view() if state is not None and healthy else {}
-        print(json.dumps({"running": healthy, **view}, indent=2))
+        on = [str(f) for f in faults] if faults is not None else None
+        print(json.dumps({"running": healthy, **view, "active_faults": on}, indent=2))
     elif state is not None and healthy:
         print_endpoints(state)
+        if faults:
+            console.print(f"[yellow]{len(faults)} faults are on[/yellow] (left by a run that was killed?):")
+            for fault in faults:
+                console.print(f"  {fault}")
+            console.print(f"clear them with `fallback-harness fault all clear --state-dir {state_dir}`")
+        elif faults is not None:
+            console.print("no faults are on")
     else:
         leftovers = " (leftovers found: run `stack down`)" if state else ""
         console.print(f"no healthy stack in {state_dir}{leftovers}")
@@ -91,26 +106,27 @@ def stack_status(
 
 @stack_app.command("down")
 def stack_down(
-    state_dir: StateDir = stack_lib.DEFAULT_STATE_DIR,
+    state_dir: StateDir = DEFAULT_STATE_DIR,
     purge: Annotated[bool, typer.Option(help="Also delete the databases and logs.")] = False,
 ) -> None:
     """Stop every process (or container) the stack started; external projects are only forgotten."""
     state = load_state(state_dir.resolve())
-    if state is not None and state.kind == "compose":
-        try:
-            compose_lib.down(compose_lib.ComposeOptions(state_dir=state_dir), purge)
-        except StackError as exc:
-            console.print(f"[red]stack down failed:[/red] {exc}")
-            raise typer.Exit(1) from exc
+    try:
+        stopped = stack_lib.down(state_dir, purge=purge)
+    except StackError as exc:
+        console.print(f"[red]stack down failed:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    if state is not None and state.kind is StackKind.compose:
         console.print("compose stack stopped")
         return
-    stopped = stack_lib.down(state_dir, purge=purge)
     console.print(f"stopped {len(stopped)} processes" + (" and removed the state dir" if purge else ""))
 
 
 def print_endpoints(state: StackState) -> None:
     print(f"Toxiproxy API  {state.toxiproxy_url or '(none)'}")
     for s in state.sources:
-        print(f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
-              f"proxies {s.api_proxy} {s.db_proxy})")  # fmt: skip
+        print(
+            f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
+            f"proxies {s.api_proxy} {s.db_proxy})"
+        )
     console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state.state_dir}/state.json")

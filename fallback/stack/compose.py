@@ -3,14 +3,15 @@
     docker/compose.env          generated once by `write_env` (mode 600): per source a JWT secret,
                                 anon and service_role keys signed with it, and a PostgreSQL password
     docker compose --env-file docker/compose.env up -d --wait
-    state = up(ComposeOptions())   # the same, then `state.json` with kind="compose"
+    state = ComposeStack(ComposeOptions()).start()   # the same, then `state.json` with kind="compose"
 
 Every later command reads `state.json` and works as with the embedded stack: the compose file
-publishes the same ports (base 25400) and Toxiproxy holds proxies of the same names. Health is
-the same check too: `<gateway>/ready`, which Kong routes to PostgREST's admin `/ready`.
+publishes the same layout in its own block (base 25600, `COMPOSE_BASE_PORT`, so that it never
+collides with an embedded stack) and Toxiproxy holds proxies of the same names. Health is the
+same check too: `<gateway>/ready`, which Kong routes to PostgREST's admin `/ready`.
 
 Docker itself is never run by the tests (no engine on the machines this was written on):
-`up(..., run_docker=False)` builds the state from the env file alone.
+`ComposeOptions(run_docker=False)` builds the state from the env file alone.
 """
 
 from __future__ import annotations
@@ -21,27 +22,36 @@ import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
-from fallback.stack import keys
-from fallback.stack import stack as stack_lib
-from fallback.stack.errors import StackError
-from fallback.stack.ports import DEFAULT_BASE_PORT, HOST, PortLayout
-from fallback.stack.state import SOURCE_NAMES, SourceEndpoints, StackState, save_state
+from fallback.stack import keys, wait
+from fallback.stack.errors import StackError, StackNotRunning
+from fallback.stack.ports import COMPOSE_BASE_PORT, HOST, PortLayout
+from fallback.stack.seed import Seed, reseed
+from fallback.stack.state import (
+    DEFAULT_STATE_DIR,
+    SOURCE_NAMES,
+    ProcessRecord,
+    SourceEndpoints,
+    StackKind,
+    StackState,
+    save_state,
+    state_path,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO / "docker-compose.yml"
 ENV_FILE = REPO / "docker" / "compose.env"
 ENV_SUFFIXES = ("JWT_SECRET", "ANON_KEY", "SERVICE_ROLE_KEY", "POSTGRES_PASSWORD")
-COMPOSE_BASE_PORT = DEFAULT_BASE_PORT
-"""The compose file's ports are fixed (Toxiproxy's config file cannot take variables)."""
+# The compose file's ports are fixed at COMPOSE_BASE_PORT (Toxiproxy's config file cannot take variables).
 
 
 @dataclass(frozen=True)
 class ComposeOptions:
-    state_dir: Path = stack_lib.DEFAULT_STATE_DIR
+    state_dir: Path = DEFAULT_STATE_DIR
     env_file: Path = ENV_FILE
     compose_file: Path = COMPOSE_FILE
-    seed: stack_lib.Seed | None = None
+    seed: Seed | None = None
     run_docker: bool = True
     """False: the containers are already up (started by hand or by CI); only write the state."""
     timeout_s: float = 180.0
@@ -94,17 +104,30 @@ def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, .
     endpoints = []
     for index, name in enumerate(sources):
         ports = layout.source(index)
-        endpoints.append(SourceEndpoints(
-            name=name, api_url=f"http://{HOST}:{ports.api_proxy}", direct_api_url=f"http://{HOST}:{ports.gateway}",
-            # supabase_admin: the image's superuser (tables created by the mounted migrations are its own).
-            db_dsn=f"postgresql://supabase_admin:{env[f'{name}_POSTGRES_PASSWORD']}@{HOST}:{ports.postgres}/postgres",
-            anon_key=env[f"{name}_ANON_KEY"], service_role_key=env[f"{name}_SERVICE_ROLE_KEY"],
-            jwt_secret=env[f"{name}_JWT_SECRET"], api_proxy=f"{name}.api", db_proxy=f"{name}.db",
-            pg_port=ports.postgres, gateway_port=ports.gateway, api_proxy_port=ports.api_proxy,
-            db_proxy_port=ports.db_proxy,
-        ))  # fmt: skip
-    return StackState(kind="compose", state_dir=str(state_dir.resolve()),
-                      toxiproxy_url=f"http://{HOST}:{layout.toxiproxy_api}", sources=tuple(endpoints))  # fmt: skip
+        endpoints.append(
+            SourceEndpoints(
+                name=name,
+                api_url=f"http://{HOST}:{ports.api_proxy}",
+                direct_api_url=f"http://{HOST}:{ports.gateway}",
+                # supabase_admin: the image's superuser (tables created by the mounted migrations are its own).
+                db_dsn=f"postgresql://supabase_admin:{env[f'{name}_POSTGRES_PASSWORD']}@{HOST}:{ports.postgres}/postgres",
+                anon_key=env[f"{name}_ANON_KEY"],
+                service_role_key=env[f"{name}_SERVICE_ROLE_KEY"],
+                jwt_secret=env[f"{name}_JWT_SECRET"],
+                api_proxy=f"{name}.api",
+                db_proxy=f"{name}.db",
+                pg_port=ports.postgres,
+                gateway_port=ports.gateway,
+                api_proxy_port=ports.api_proxy,
+                db_proxy_port=ports.db_proxy,
+            )
+        )
+    return StackState(
+        kind=StackKind.compose,
+        state_dir=str(state_dir.resolve()),
+        toxiproxy_url=f"http://{HOST}:{layout.toxiproxy_api}",
+        sources=tuple(endpoints),
+    )
 
 
 def docker_compose(options: ComposeOptions, *args: str) -> None:
@@ -117,21 +140,38 @@ def docker_compose(options: ComposeOptions, *args: str) -> None:
         raise StackError(f"`{' '.join(argv[1:])}` failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
 
-def up(options: ComposeOptions) -> StackState:
-    """Start (unless `run_docker` is False) and describe the compose stack; seed it if asked."""
-    env = write_env(options.env_file)
-    if options.run_docker:
-        docker_compose(options, "up", "-d", "--wait")
-    state = compose_state(env, options.state_dir)
-    stack_lib.wait_until_healthy(state, timeout_s=options.timeout_s)
-    save_state(state)
-    if options.seed:
-        stack_lib.reseed(state, options.seed)
-    return state
+class ComposeStack:
+    """`start()` the containers (unless `run_docker` is False) and describe them, `ready(state)`, `stop(state)`."""
 
+    kind: ClassVar[StackKind] = StackKind.compose
 
-def down(options: ComposeOptions, purge: bool = False) -> None:
-    """Stop the containers (and with `purge` delete their volumes); forget the state."""
-    if options.run_docker:
-        docker_compose(options, "down", *(["--volumes"] if purge else []))
-    (options.state_dir.resolve() / "state.json").unlink(missing_ok=True)
+    def __init__(self, options: ComposeOptions) -> None:
+        self.options = options
+        self.state_dir = options.state_dir.resolve()
+
+    def start(self) -> StackState:
+        env = write_env(self.options.env_file)
+        if self.options.run_docker:
+            docker_compose(self.options, "up", "-d", "--wait")
+        state = compose_state(env, self.state_dir)
+        wait.until(
+            lambda: self.ready(state),
+            "the compose stack",
+            timeout_s=self.options.timeout_s,
+            interval_s=0.1,
+            error=StackNotRunning,
+        )
+        save_state(state)
+        if self.options.seed:
+            reseed(state, self.options.seed)
+        return state
+
+    def ready(self, state: StackState) -> bool:
+        return wait.apis_ready(state)
+
+    def stop(self, state: StackState, purge: bool = False) -> list[ProcessRecord]:
+        """Stop the containers (with `purge` delete their volumes); forget the state. No process of ours ran."""
+        if self.options.run_docker:
+            docker_compose(self.options, "down", *(["--volumes"] if purge else []))
+        state_path(self.state_dir).unlink(missing_ok=True)
+        return []

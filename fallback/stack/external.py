@@ -12,27 +12,28 @@
       - {name: OLD, url: ..., anon_key_env: ...}
     toxiproxy: http://127.0.0.1:25499   # optional, see the README: faults need a path you control
 
-`external_state(config, state_dir)` writes a `StackState(kind="external")`, so every command
-reads it like any other stack. Nothing is ever truncated or seeded on an external project, and
-unless `allow_writes: true` every operation that writes is refused *before* anything runs:
-`ensure_writes_allowed` (drills) and `check_scenario` (the scenario engine) say why.
+`ExternalStack(config, state_dir).start()` (or `external_state`) writes a `StackState(kind="external")`,
+so every command reads it like any other stack. Nothing is ever truncated or seeded on an external
+project, and unless `allow_writes: true` every operation that writes is refused *before* anything
+runs: `writes_allowed(state)` / `ensure_writes_allowed(state, writes=...)` say so (the drill and the
+scenario engine ask them; which operations write is theirs to know, not this module's).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from fallback.scenario import Scenario
-from fallback.stack.state import SourceEndpoints, StackState, save_state
+from fallback.stack.state import ProcessRecord, SourceEndpoints, StackKind, StackState, save_state, state_path
 
-WRITE_OPS = ("create", "update", "assign_mt5")
 POLICY_FILE = "external.json"
 
 
@@ -91,16 +92,27 @@ def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, st
         if not anon:
             raise ExternalConfigError(f"source {source.name}: give anon_key or anon_key_env")
         url = source.url.rstrip("/")
-        sources.append(SourceEndpoints(
-            name=source.name, api_url=url, direct_api_url=url, db_dsn=source.value("db_dsn", env) or "",
-            anon_key=anon, service_role_key=source.value("service_role_key", env) or anon,
-            jwt_secret="",  # a hosted project's secret is not ours: no user tokens can be minted
-            api_proxy=f"{source.name}.api", db_proxy=f"{source.name}.db",
-            pg_port=0, gateway_port=0, api_proxy_port=0, db_proxy_port=0,
-        ))  # fmt: skip
+        sources.append(
+            SourceEndpoints(
+                name=source.name,
+                api_url=url,
+                direct_api_url=url,
+                db_dsn=source.value("db_dsn", env) or "",
+                anon_key=anon,
+                service_role_key=source.value("service_role_key", env) or anon,
+                jwt_secret="",  # a hosted project's secret is not ours: no user tokens can be minted
+                api_proxy=f"{source.name}.api",
+                db_proxy=f"{source.name}.db",
+                pg_port=0,
+                gateway_port=0,
+                api_proxy_port=0,
+                db_proxy_port=0,
+            )
+        )
     state_dir = state_dir.resolve()
-    state = StackState(kind="external", state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "",
-                       sources=tuple(sources))  # fmt: skip
+    state = StackState(
+        kind=StackKind.external, state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "", sources=tuple(sources)
+    )
     save_state(state)
     (state_dir / POLICY_FILE).write_text(json.dumps({"allow_writes": config.allow_writes}) + "\n", encoding="utf-8")
     return state
@@ -137,13 +149,26 @@ def ensure_writes_allowed(state: StackState, *, writes: bool) -> None:
         )
 
 
-def check_scenario(scenario: Scenario, state: StackState) -> None:
-    """For the scenario engine: refuse a scenario that writes (or reseeds) on read-only external projects."""
-    if writes_allowed(state):
-        return
-    steps = [s.op for s in scenario.workload.all_steps() if s.op in WRITE_OPS]
-    if steps:
-        raise WritesNotAllowed(
-            f"scenario {scenario.name} has {', '.join(sorted(set(steps)))} steps, and the external projects' "
-            "config does not say `allow_writes: true`"
-        )
+class ExternalStack:
+    """`start()` records the projects (nothing is started), `ready(state)` when each answers, `stop` forgets them."""
+
+    kind: ClassVar[StackKind] = StackKind.external
+
+    def __init__(self, state_dir: Path, config: ExternalConfig | None = None) -> None:
+        self.state_dir = state_dir.resolve()
+        self.config = config
+
+    def start(self) -> StackState:
+        if self.config is None:
+            raise ExternalConfigError("external projects need a config file (--config FILE)")
+        return external_state(self.config, self.state_dir)
+
+    def ready(self, state: StackState) -> bool:
+        return is_reachable(state)
+
+    def stop(self, state: StackState, purge: bool = False) -> list[ProcessRecord]:
+        state_path(self.state_dir).unlink(missing_ok=True)
+        (self.state_dir / POLICY_FILE).unlink(missing_ok=True)
+        if purge:
+            shutil.rmtree(self.state_dir, ignore_errors=True)
+        return []

@@ -17,7 +17,7 @@ from fallback.stack import process, wait
 from fallback.stack.binaries import postgrest_binary
 from fallback.stack.errors import MissingBinary
 from fallback.stack.ports import HOST
-from fallback.stack.state import ProcessRecord
+from fallback.stack.state import ProcessKind, ProcessRecord
 
 GATEWAY_ENV = "FALLBACK_GATEWAY"
 
@@ -63,13 +63,20 @@ def start(
     if use_real_postgrest():
         return _start_postgrest(state_dir, name, port, db_dsn, jwt_secret, api_keys)
     config_path = state_dir / name / "gateway.json"
-    config = {"name": name, "host": HOST, "port": port, "db_dsn": db_dsn, "jwt_secret": jwt_secret,
-              "api_keys": api_keys}  # fmt: skip
+    config = {
+        "name": name,
+        "host": HOST,
+        "port": port,
+        "db_dsn": db_dsn,
+        "jwt_secret": jwt_secret,
+        "api_keys": api_keys,
+    }
     _write_private_json(config_path, config)
     log = state_dir / name / "gateway.log"
     return [
         process.spawn(
-            f"gateway:{name}",
+            ProcessKind.gateway,
+            name,
             [sys.executable, "-m", "fallback.gateway", "--config", str(config_path)],
             log,
             cmdline_hint=str(config_path),
@@ -93,15 +100,29 @@ def _start_postgrest(
         "PGRST_ADMIN_SERVER_PORT": str(admin_port),
         "PGRST_DB_POOL": "10",
     }
-    postgrest = process.spawn(f"postgrest:{name}", [str(binary)], state_dir / name / "postgrest.log",
-                              cmdline_hint=str(binary), env=env)  # fmt: skip
+    postgrest = process.spawn(
+        ProcessKind.postgrest,
+        name,
+        [str(binary)],
+        state_dir / name / "postgrest.log",
+        cmdline_hint=str(binary),
+        env=env,
+    )
     config_path = state_dir / name / "kong.json"
-    _write_private_json(config_path, {
-        "name": name, "host": HOST, "port": port, "api_keys": api_keys,
-        "upstream_url": f"http://{HOST}:{api_port}", "admin_url": f"http://{HOST}:{admin_port}",
-    })  # fmt: skip
+    _write_private_json(
+        config_path,
+        {
+            "name": name,
+            "host": HOST,
+            "port": port,
+            "api_keys": api_keys,
+            "upstream_url": f"http://{HOST}:{api_port}",
+            "admin_url": f"http://{HOST}:{admin_port}",
+        },
+    )
     kong = process.spawn(
-        f"gateway:{name}",
+        ProcessKind.gateway,
+        name,
         [sys.executable, "-m", "fallback.gateway.kong", "--config", str(config_path)],
         state_dir / name / "gateway.log",
         cmdline_hint=str(config_path),

@@ -27,9 +27,7 @@ def api_key(secret: str, role: str, ref: str) -> str:
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def user_token(
-    secret: str, user_id: uuid.UUID | str, role: str = "authenticated", expires_in_s: int = 3600
-) -> str:
+def user_token(secret: str, user_id: uuid.UUID | str, role: str = "authenticated", expires_in_s: int = 3600) -> str:
     """An access token for a signed-in user, as Supabase Auth would issue it."""
     now = int(time.time())
     claims = {

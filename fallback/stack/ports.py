@@ -3,20 +3,36 @@
 Source i (0 = PRIMARY, 1 = BOLT, 2 = OLD) owns the block `base + 10*i`:
     +0 PostgreSQL, +1 gateway, +2 Toxiproxy `<SOURCE>.api`, +3 Toxiproxy `<SOURCE>.db`,
     +4 and +5 a real PostgREST's API and admin server (only with FALLBACK_GATEWAY=postgrest).
-Toxiproxy's own API listens on `base + 99`.
+Toxiproxy's own API listens on `base + 99`, so a layout takes `base .. base+99`, which must lie
+within the unprivileged ports 1024..65535 (`check_base_port`). The embedded stack defaults to base
+25400, the test suite to 25500, and Docker Compose's file is fixed at 25600 (`COMPOSE_BASE_PORT`).
 """
 
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from dataclasses import dataclass
 
 from fallback.stack.errors import PortInUse
 
 DEFAULT_BASE_PORT = 25400
+COMPOSE_BASE_PORT = 25600
 TOXIPROXY_API_OFFSET = 99
+LOWEST_PORT, HIGHEST_PORT = 1024, 65535
 HOST = "127.0.0.1"
+
+
+def check_base_port(base: int) -> int:
+    """`base` itself, or ValueError saying why the layout cannot start there."""
+    if not LOWEST_PORT <= base <= HIGHEST_PORT - TOXIPROXY_API_OFFSET:
+        raise ValueError(
+            f"base port {base}: the stack's layout takes ports base..base+{TOXIPROXY_API_OFFSET}, which must lie "
+            f"within {LOWEST_PORT}..{HIGHEST_PORT}: choose a base from {LOWEST_PORT} to "
+            f"{HIGHEST_PORT - TOXIPROXY_API_OFFSET}"
+        )
+    return base
 
 
 @dataclass(frozen=True)
@@ -31,6 +47,9 @@ class SourcePorts:
 class PortLayout:
     base: int
     source_count: int
+
+    def __post_init__(self) -> None:
+        check_base_port(self.base)
 
     def source(self, index: int) -> SourcePorts:
         block = self.base + 10 * index
@@ -70,8 +89,6 @@ def listener_pid(port: int) -> int | None:
         inode = _listening_inode(port)
         if inode is None:
             return None
-        import os
-
         for pid in filter(str.isdigit, os.listdir("/proc")):
             fd_dir = f"/proc/{pid}/fd"
             try:
@@ -96,12 +113,24 @@ def _listening_inode(port: int) -> str | None:
     return None
 
 
+def _ephemeral_range() -> tuple[int, int]:
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as handle:
+            low, high = (int(n) for n in handle.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
 def ensure_free(layout: PortLayout) -> None:
     """Raise PortInUse naming the first taken port, what it is for, and who holds it."""
+    low, high = _ephemeral_range()
     for port, purpose in sorted(layout.all_ports().items()):
         if not port_is_free(port):
             pid = listener_pid(port)
             holder = f" by pid {pid}" if pid else ""
+            if pid is None and low <= port <= high:
+                holder = f" (no listener: a connection's local port? {low}..{high} is the kernel's ephemeral range)"
             raise PortInUse(
                 f"port {port} ({purpose}) is already in use{holder}: stop that process, run "
                 f"`fallback-harness stack down`, or choose another block with --base-port "

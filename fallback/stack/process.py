@@ -9,40 +9,86 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pwd
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TypedDict
 
-from fallback.stack.state import ProcessRecord
+from fallback.stack.state import ProcessKind, ProcessRecord
 
 _children: dict[int, subprocess.Popen[bytes]] = {}
 _records: dict[int, ProcessRecord] = {}
 
 
+@dataclass(frozen=True)
+class RunAs:
+    """The uid, gid and (no) supplementary groups of an OS user, for `subprocess` (`user=`, `group=`, ...).
+
+    Dropping only the uid would keep root's gid and groups: a directory of mode 0701 owned by root's group
+    would then deny PostgreSQL by its group bits, although its "other" bits let any user through.
+    """
+
+    user: int
+    group: int
+    extra_groups: tuple[int, ...] = ()
+
+    @classmethod
+    def named(cls, name: str) -> RunAs:
+        """The user `name` with its own primary group and no supplementary groups (KeyError if there is none)."""
+        entry = pwd.getpwnam(name)
+        return cls(user=entry.pw_uid, group=entry.pw_gid)
+
+
+class Credentials(TypedDict, total=False):
+    """`subprocess.Popen`'s keyword arguments that set who the child runs as (`extra_groups=[]`: none)."""
+
+    user: int
+    group: int
+    extra_groups: list[int]
+
+
+def credentials(run_as: RunAs | None) -> Credentials:
+    """Keyword arguments for `subprocess` that run the child as `run_as` (none: as ourselves)."""
+    if run_as is None:
+        return {}
+    return {"user": run_as.user, "group": run_as.group, "extra_groups": list(run_as.extra_groups)}
+
+
+def fresh_log(log_path: Path) -> Path:
+    """One log per start: the previous start's log is kept as `<name>.1`, older ones are dropped."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    if log_path.exists():
+        log_path.replace(log_path.with_name(log_path.name + ".1"))
+    return log_path
+
+
 def spawn(
-    role: str,
+    kind: ProcessKind,
+    source: str | None,
     argv: Sequence[str],
     log_path: Path,
     cmdline_hint: str,
-    user: str | None = None,
+    run_as: RunAs | None = None,
     env: dict[str, str] | None = None,
 ) -> ProcessRecord:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as log, _interrupts_deferred():
+    """Start a server in its own session, its output in a fresh `log_path`."""
+    with open(fresh_log(log_path), "wb") as log, _interrupts_deferred():
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            user=user,
             env=env,
+            **credentials(run_as),
         )
-        record = ProcessRecord(role=role, pid=proc.pid, cmdline_hint=cmdline_hint)
+        record = ProcessRecord(kind=kind, source=source, pid=proc.pid, cmdline_hint=cmdline_hint)
         _children[proc.pid] = proc
         _records[proc.pid] = record
     return record
@@ -59,8 +105,10 @@ def _interrupts_deferred() -> Iterator[None]:
         yield
         return
     pending: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
-                for sig in (signal.SIGINT, signal.SIGTERM)}  # fmt: skip
+    previous = {
+        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        for sig in (signal.SIGINT, signal.SIGTERM)
+    }
     try:
         yield
     finally:

@@ -7,13 +7,17 @@ multi-project setup has no shared ids either; duplicates are what the checker lo
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 
 import asyncpg
 
 from fallback.stack.postgres import schema_files
+from fallback.stack.state import SourceEndpoints, StackState
 
+Seed = Mapping[str, Mapping[str, int]]
+"""Rows per table per source: `{"user_challenges": {"PRIMARY": 45, ...}, ...}`."""
 SEED_NAMESPACE = uuid.UUID("6f1c2b1e-5a0e-4a59-9a51-2c1f8f6f0b7d")
 TABLES: tuple[str, ...] = ("profiles", "user_challenges")
 SPEC_SEED: dict[str, dict[str, int]] = {
@@ -84,3 +88,14 @@ async def seed_source(dsn: str, source: str, counts: Mapping[str, int]) -> None:
             )
     finally:
         await conn.close()
+
+
+async def seed_all(sources: tuple[SourceEndpoints, ...], seed: Seed) -> None:
+    """Truncate and seed every source at once (tables not named in `seed` are emptied)."""
+    per_source = {s.name: {table: counts.get(s.name, 0) for table, counts in seed.items()} for s in sources}
+    await asyncio.gather(*(seed_source(s.db_dsn, s.name, per_source[s.name]) for s in sources))
+
+
+def reseed(state: StackState, seed: Seed) -> None:
+    """Truncate and reseed every source of a running stack (tables not named in `seed` are emptied)."""
+    asyncio.run(seed_all(state.sources, seed))

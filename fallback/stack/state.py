@@ -1,18 +1,48 @@
 """The stack's state file: what `stack up` started and how to reach it.
 
 Written to `<state_dir>/state.json` by `stack up`, read by `stack status`, `stack down`,
-the pytest fixtures and every later command. Keys are secrets: `redacted()` gives a
-copy fit for logs and reports.
+the pytest fixtures and every later command. Keys and passwords are secrets: `redacted()`
+gives a copy fit for logs and reports.
 """
 
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
 from fallback.names import SOURCE_NAMES as SOURCE_NAMES  # re-exported: the one spelling is fallback.names
+
+DEFAULT_STATE_DIR = Path(".stack")
+
+
+class StackKind(StrEnum):
+    """Who started the stack: `embedded` (processes started here), `compose` or `external` (elsewhere)."""
+
+    embedded = "embedded"
+    compose = "compose"
+    external = "external"
+
+
+class ProcessKind(StrEnum):
+    """What a recorded process is; `STOP_ORDER` says in which order they go down."""
+
+    gateway = "gateway"
+    postgrest = "postgrest"
+    postgres = "postgres"
+    toxiproxy = "toxiproxy"
+
+
+STOP_ORDER: tuple[ProcessKind, ...] = (
+    ProcessKind.gateway,
+    ProcessKind.postgrest,
+    ProcessKind.postgres,
+    ProcessKind.toxiproxy,
+)
+"""Gateways first (they hold database connections), then PostgREST, PostgreSQL, Toxiproxy last."""
 
 
 class SourceEndpoints(BaseModel):
@@ -36,10 +66,12 @@ class SourceEndpoints(BaseModel):
     gateway_port: int
     api_proxy_port: int
     db_proxy_port: int
+    authenticator_password: str = ""
+    """The password the gateway logs in with (role `authenticator`); each source its own."""
 
     def redacted(self) -> dict[str, object]:
         data = self.model_dump()
-        for key in ("anon_key", "service_role_key", "jwt_secret"):
+        for key in ("anon_key", "service_role_key", "jwt_secret", "authenticator_password"):
             data[key] = "***"
         return data
 
@@ -47,18 +79,35 @@ class SourceEndpoints(BaseModel):
 class ProcessRecord(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    role: str
-    """What the process is: `postgres:PRIMARY`, `gateway:BOLT`, `toxiproxy`."""
+    kind: ProcessKind
+    source: str | None = None
+    """The source it serves (None for Toxiproxy, which serves them all)."""
     pid: int
     cmdline_hint: str
     """A substring of /proc/<pid>/cmdline, so a recycled pid is never killed by mistake."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def role(self) -> str:
+        """For people: `postgres:PRIMARY`, `gateway:BOLT`, `toxiproxy` (never parsed)."""
+        return f"{self.kind}:{self.source}" if self.source else str(self.kind)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_older_state_files(cls, data: Any) -> Any:
+        # state.json written before `kind` existed held only `role`; a stack started then must still go down.
+        if isinstance(data, dict) and "kind" not in data and "role" in data:
+            kind, _, source = str(data["role"]).partition(":")
+            data = {**data, "kind": kind, "source": source or None}
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "role"}
+        return data
 
 
 class StackState(BaseModel):
     model_config = ConfigDict(frozen=True)
 
-    kind: str = "embedded"
-    """`embedded` (processes started here), `compose` or `external` (started elsewhere)."""
+    kind: StackKind = StackKind.embedded
     state_dir: str
     toxiproxy_url: str
     sources: tuple[SourceEndpoints, ...]
@@ -74,7 +123,7 @@ class StackState(BaseModel):
     def public_view(self) -> dict[str, object]:
         """What `stack up --json` prints: endpoints and keys (the user asked for them)."""
         return {
-            "kind": self.kind,
+            "kind": str(self.kind),
             "state_dir": self.state_dir,
             "toxiproxy": {
                 "api": self.toxiproxy_url,

@@ -58,9 +58,14 @@ class Sim:
                 if commits:
                     self.rows(source).append({"id": row_id, "email": invoke_marker})
                 return self.history.complete(
-                    invoke, "indeterminate", time_s=self.tick(), source=source, row_id=row_id, calls=tuple(calls),
+                    invoke,
+                    "indeterminate",
+                    time_s=self.tick(),
+                    source=source,
+                    row_id=row_id,
+                    calls=tuple(calls),
                     error="timeout",
-                )  # fmt: skip
+                )
             if source in down:
                 calls.append(SourceCall(source=source, kind="refused"))
                 continue
@@ -83,9 +88,16 @@ class Sim:
         op_id = self.history.new_op_id()
         changes = {"mt5_login": op_token(op_id), "mt5_server": "Demo"}
         invoke = self.history.invoke(
-            process=1, client=self.client, op="assign_mt5", table=TABLE, time_s=self.tick(), op_id=op_id,
-            row_id=row["id"], row_source=source, changes=changes,
-        )  # fmt: skip
+            process=1,
+            client=self.client,
+            op="assign_mt5",
+            table=TABLE,
+            time_s=self.tick(),
+            op_id=op_id,
+            row_id=row["id"],
+            row_source=source,
+            changes=changes,
+        )
         if source in down:
             call = SourceCall(source=source, kind="refused")
             return self.history.complete(invoke, "fail", time_s=self.tick(), calls=(call,), error="source_unavailable")

@@ -99,9 +99,15 @@ def test_markers_and_tokens() -> None:
 def test_describe_is_one_readable_line() -> None:
     history = History()
     invoke = history.invoke(
-        process=2, client="r", op="assign_mt5", table="user_challenges", time_s=1.5, row_id="abc", row_source="BOLT",
+        process=2,
+        client="r",
+        op="assign_mt5",
+        table="user_challenges",
+        time_s=1.5,
+        row_id="abc",
+        row_source="BOLT",
         changes={"mt5_login": "op-1"},
-    )  # fmt: skip
+    )
     done = history.complete(
         invoke, "fail", time_s=2, error="source_unavailable", calls=(SourceCall(source="BOLT", kind="refused"),)
     )

@@ -1,6 +1,6 @@
 """docker-compose.yml is well-formed and consistent with the embedded stack (no Docker engine runs here).
 
-Checked: service names, published ports against `PortLayout(25400)`, Toxiproxy's proxy names,
+Checked: service names, published ports against `PortLayout(COMPOSE_BASE_PORT)` (its own block, 25600),
 listen ports and upstreams, PostgREST reaching its database through `<SOURCE>.db`, every schema
 file of `fallback/stack/sql/` mounted (and every mounted file existing), pinned image tags, the
 variables the file needs being the ones `write_env` generates, and Kong's config.
@@ -19,7 +19,7 @@ import yaml
 
 from fallback.stack import compose
 from fallback.stack.errors import StackNotRunning
-from fallback.stack.ports import PortLayout
+from fallback.stack.ports import DEFAULT_BASE_PORT, PortLayout, port_is_free
 from fallback.stack.postgres import schema_files
 from fallback.stack.state import SOURCE_NAMES
 
@@ -96,8 +96,12 @@ def test_every_schema_file_is_mounted_and_every_mount_exists(services: dict[str,
 
 def test_image_tags_are_pinned(services: dict[str, Any]) -> None:
     images = {s["image"] for s in services.values()}
-    assert {i.rsplit(":", 1)[0] for i in images} == {"supabase/postgres", "postgrest/postgrest", "kong",
-                                                     "ghcr.io/shopify/toxiproxy"}  # fmt: skip
+    assert {i.rsplit(":", 1)[0] for i in images} == {
+        "supabase/postgres",
+        "postgrest/postgrest",
+        "kong",
+        "ghcr.io/shopify/toxiproxy",
+    }
     for image in images:
         name, _, tag = image.rpartition(":")
         assert name and re.fullmatch(r"v?\d+(\.\d+)+", tag), f"{image}: pin an exact version"
@@ -123,8 +127,12 @@ def test_the_variables_it_needs_are_the_ones_write_env_generates() -> None:
 def test_kong_config_checks_the_apikey_on_rest_v1() -> None:
     text = (REPO / "docker" / "kong.yml").read_text()
     assert '"' not in text and "`" not in text, "the entrypoint substitutes variables with a shell echo"
-    assert set(re.findall(r"\$([A-Z_]+)", text)) == {"SUPABASE_ANON_KEY", "SUPABASE_SERVICE_KEY", "POSTGREST_URL",
-                                                     "POSTGREST_ADMIN_URL"}  # fmt: skip
+    assert set(re.findall(r"\$([A-Z_]+)", text)) == {
+        "SUPABASE_ANON_KEY",
+        "SUPABASE_SERVICE_KEY",
+        "POSTGREST_URL",
+        "POSTGREST_ADMIN_URL",
+    }
     config = yaml.safe_load(text)
     rest = next(s for s in config["services"] if s["name"] == "rest-v1")
     assert rest["routes"][0]["paths"] == ["/rest/v1/"] and rest["routes"][0]["strip_path"] is True
@@ -141,7 +149,7 @@ def test_env_file_and_state(tmp_path: Path) -> None:
     assert compose.write_env(env_file) == env == compose.read_env(env_file), "never regenerated once written"
     assert len({env[f"{s}_JWT_SECRET"] for s in SOURCE_NAMES}) == 3
     state = compose.compose_state(env, tmp_path / "state")
-    assert state.kind == "compose" and state.toxiproxy_url == "http://127.0.0.1:25499"
+    assert state.kind == "compose" and state.toxiproxy_url == f"http://127.0.0.1:{LAYOUT.toxiproxy_api}"
     for index, source in enumerate(state.sources):
         ports = LAYOUT.source(index)
         assert source.api_url == f"http://127.0.0.1:{ports.api_proxy}"
@@ -152,9 +160,19 @@ def test_env_file_and_state(tmp_path: Path) -> None:
         assert jwt.decode(source.service_role_key, source.jwt_secret, algorithms=["HS256"])["role"] == "service_role"
 
 
+def test_the_compose_block_is_its_own() -> None:
+    """An embedded stack on the default block (or the tests' 25500) never answers for the compose stack."""
+    embedded = PortLayout(DEFAULT_BASE_PORT, len(SOURCE_NAMES)).all_ports()
+    tests = PortLayout(25500, len(SOURCE_NAMES)).all_ports()
+    assert not set(LAYOUT.all_ports()) & (set(embedded) | set(tests))
+
+
 def test_up_without_docker_waits_for_health_and_writes_no_state_when_nothing_answers(tmp_path: Path) -> None:
-    options = compose.ComposeOptions(state_dir=tmp_path / "s", env_file=tmp_path / "compose.env", run_docker=False,
-                                     timeout_s=0.3)  # fmt: skip
+    if not all(port_is_free(port) for port in LAYOUT.all_ports()):
+        pytest.skip(f"a compose stack is running on its block ({LAYOUT.base}..{LAYOUT.toxiproxy_api})")
+    options = compose.ComposeOptions(
+        state_dir=tmp_path / "s", env_file=tmp_path / "compose.env", run_docker=False, timeout_s=0.3
+    )
     with pytest.raises(StackNotRunning):
-        compose.up(options)
+        compose.ComposeStack(options).start()
     assert (tmp_path / "compose.env").exists() and not (tmp_path / "s" / "state.json").exists()

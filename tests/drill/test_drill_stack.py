@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import time
 
 import pytest
 
@@ -16,8 +18,9 @@ pytestmark = pytest.mark.stack
 
 async def test_planned_outage_gives_detect_failover_recover(fallback_stack: StackState) -> None:
     views: list[LiveView] = []
-    options = DrillOptions(plan=TrafficPlan(rate_per_s=20, duration_s=8),
-                           windows=planned_windows(["PRIMARY.api@1s-2.5s"], None, 8))  # fmt: skip
+    options = DrillOptions(
+        plan=TrafficPlan(rate_per_s=20, duration_s=8), windows=planned_windows(["PRIMARY.api@1s-2.5s"], None, 8)
+    )
     result = await run_drill(options, fallback_stack, on_tick=views.append)
     figures = result.run.drill
     assert figures is not None and figures.operations == 160
@@ -54,3 +57,26 @@ async def test_a_live_fault_is_measured_and_stop_clears_everything(fallback_stac
     assert fault.time_to_detect_s is not None
     with Toxiproxy(fallback_stack.toxiproxy_url) as toxiproxy:
         assert all(p["enabled"] and not p["toxics"] for p in toxiproxy.proxies().values())
+
+
+async def test_a_rate_far_past_the_machine_is_saturation_not_unavailability(fallback_stack: StackState) -> None:
+    """Defect 7: 2000/s for 5 s ran 104 s and reported 0.04 % availability with no fault at all."""
+    plan = TrafficPlan(rate_per_s=5000, duration_s=5, drain_s=3)
+    views: list[LiveView] = []
+    started = time.monotonic()
+    result = await run_drill(DrillOptions(plan=plan), fallback_stack, on_tick=views.append)
+    figures = result.run.drill
+    assert figures is not None
+    assert figures.duration_s <= plan.duration_s + plan.drain_s + 0.5  # traffic and drain
+    assert time.monotonic() - started < plan.duration_s + plan.drain_s + 30  # with reseeding and checking
+    assert figures.harness_saturated and figures.shed > plan.slots / 2
+    assert figures.operations + figures.shed == plan.slots
+    assert figures.sent_per_s is not None and figures.sent_per_s < plan.rate_per_s / 2
+    # no fault: the system was up. What the harness could not send or measure is not counted against it
+    # (when it shed in every second, nothing is left to count: availability None, not 0 %)
+    assert figures.availability is None or figures.availability >= 0.9
+    assert figures.availability is not None or figures.excluded == figures.operations
+    assert (figures.lost, figures.duplicated, figures.misrouted) == (0, 0, 0)
+    assert any(v.generator is not None and v.generator.saturated for v in views)  # the dashboard said so
+    ticks = [v.t_s for v in views if v.t_s <= figures.duration_s]
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 2.0  # and it never froze (38 s before)

@@ -41,7 +41,10 @@ def test_config_becomes_an_external_state(tmp_path: Path) -> None:
     assert state.kind == "external" and state.toxiproxy_url == ""
     primary, bolt, old = state.sources
     assert (primary.api_url, primary.anon_key, primary.service_role_key) == (
-        "https://primary.example.supabase.co", "p-anon", "svc")  # fmt: skip
+        "https://primary.example.supabase.co",
+        "p-anon",
+        "svc",
+    )
     assert bolt.service_role_key == "b-anon" and bolt.db_dsn == ""
     assert old.db_dsn == "postgresql://x/y"
     assert not writes_allowed(state)
@@ -80,15 +83,18 @@ async def test_a_read_only_drill_against_projects_given_by_url(tmp_path: Path, f
     local Toxiproxy can sit in front of them: the one case where faults work against "external" projects)."""
     lines = ["toxiproxy: " + fallback_stack.toxiproxy_url, "sources:"]
     for source in fallback_stack.sources:
-        lines.append(f"  - {{name: {source.name}, url: '{source.api_url}', anon_key: '{source.anon_key}', "
-                     f"service_role_key: '{source.service_role_key}'}}")  # fmt: skip
+        lines.append(
+            f"  - {{name: {source.name}, url: '{source.api_url}', anon_key: '{source.anon_key}', "
+            f"service_role_key: '{source.service_role_key}'}}"
+        )
     (tmp_path / "external.yaml").write_text("\n".join(lines) + "\n")
     state = external_state(load_external_config(tmp_path / "external.yaml"), tmp_path / "state", env={})
     assert is_reachable(state)
     plan = TrafficPlan(rate_per_s=20, duration_s=3, mix={"load": 1})
     ensure_writes_allowed(state, writes=plan.writes())
-    options = DrillOptions(plan=plan, seed_rows=None, check=False,
-                           windows=planned_windows(["PRIMARY.api@1s-2s"], None, 3))  # fmt: skip
+    options = DrillOptions(
+        plan=plan, seed_rows=None, check=False, windows=planned_windows(["PRIMARY.api@1s-2s"], None, 3)
+    )
     result = await run_drill(options, state)
     figures = result.run.drill
     assert figures is not None and figures.operations == 60 and figures.availability == 1.0

@@ -55,8 +55,9 @@ def test_fault_log_opens_and_closes_windows_at_the_polls_that_show_them() -> Non
         ("OLD.db:timeout@30s", "OLD.db", "timeout", {}, 30.0, None),
     ],
 )
-def test_fail_shorthand(text: str, target: str, toxic: str, attributes: dict[str, int], at: float,
-                        until: float | None) -> None:  # fmt: skip
+def test_fail_shorthand(
+    text: str, target: str, toxic: str, attributes: dict[str, int], at: float, until: float | None
+) -> None:
     fault = parse_fail(text)
     expected = (target, toxic, attributes, at, until)
     assert (fault.target, fault.toxic, fault.attributes, fault.at, fault.until) == expected
@@ -174,8 +175,14 @@ def test_figures_from_a_history() -> None:
 
 def test_breaker_refusals_are_not_detections() -> None:
     history = History()
-    op(history, "load", 2.1, 2.2, "ok", calls=[SourceCall(source="PRIMARY", kind="breaker_open"),
-                                              SourceCall(source="BOLT", kind="ok")])  # fmt: skip
+    op(
+        history,
+        "load",
+        2.1,
+        2.2,
+        "ok",
+        calls=[SourceCall(source="PRIMARY", kind="breaker_open"), SourceCall(source="BOLT", kind="ok")],
+    )
     window = FaultTiming(target="PRIMARY.db", toxic="down", start_s=2.0, end_s=None, origin="observed")
     timing = drill_figures(history, [window], None, rate_per_s=1, duration_s=3, interrupted=True).faults[0]
     assert timing.time_to_detect_s is None
@@ -194,9 +201,15 @@ def test_source_states() -> None:
 
 def test_live_view_over_the_last_seconds() -> None:
     history = _drill_history()
-    view = live_view(history.completions(), now=3.4, duration_s=4, issued=7, sources=("PRIMARY", "BOLT", "OLD"),
-                     metrics={"breakers": {"PRIMARY": "open"}, "distribution": {"user_challenges": {"BOLT": 3}}},
-                     faults={"PRIMARY.api": ["down"]})  # fmt: skip
+    view = live_view(
+        history.completions(),
+        now=3.4,
+        duration_s=4,
+        issued=7,
+        sources=("PRIMARY", "BOLT", "OLD"),
+        metrics={"breakers": {"PRIMARY": "open"}, "distribution": {"user_challenges": {"BOLT": 3}}},
+        faults={"PRIMARY.api": ["down"]},
+    )
     assert view.sources[0].state == "breaker open" and view.sources[0].faults == ("api:down",)
     assert view.sources[1].state == "healthy"
     assert view.fallback_rate == pytest.approx(2 / 5)

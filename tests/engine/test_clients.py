@@ -15,9 +15,18 @@ from fallback.stack.state import SourceEndpoints, StackState
 def _state() -> StackState:
     sources = tuple(
         SourceEndpoints(
-            name=name, api_url=f"http://127.0.0.1:{port}", direct_api_url="http://x", db_dsn="postgresql://x",
-            anon_key=f"anon-{name}", service_role_key=f"service-{name}", jwt_secret=f"secret-of-{name}-" * 3,
-            api_proxy=f"{name}.api", db_proxy=f"{name}.db", pg_port=1, gateway_port=2, api_proxy_port=port,
+            name=name,
+            api_url=f"http://127.0.0.1:{port}",
+            direct_api_url="http://x",
+            db_dsn="postgresql://x",
+            anon_key=f"anon-{name}",
+            service_role_key=f"service-{name}",
+            jwt_secret=f"secret-of-{name}-" * 3,
+            api_proxy=f"{name}.api",
+            db_proxy=f"{name}.db",
+            pg_port=1,
+            gateway_port=2,
+            api_proxy_port=port,
             db_proxy_port=4,
         )
         for name, port in (("PRIMARY", 1002), ("BOLT", 1012), ("OLD", 1022))
@@ -48,5 +57,6 @@ def test_a_user_signed_in_on_one_source_carries_that_sources_token_everywhere() 
 @pytest.mark.parametrize("auth", ["root", "user:NEW:0", "user:PRIMARY:x", "user:PRIMARY"])
 def test_unknown_auth_is_rejected(auth: str) -> None:
     with pytest.raises(ValidationError, match="unknown auth"):
-        Scenario.model_validate({"name": "x", "description": "x", "auth": auth,
-                                 "workload": {"steps": [{"op": "load", "count": 1}]}})  # fmt: skip
+        Scenario.model_validate(
+            {"name": "x", "description": "x", "auth": auth, "workload": {"steps": [{"op": "load", "count": 1}]}}
+        )

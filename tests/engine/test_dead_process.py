@@ -2,7 +2,8 @@
 
 The run notices within about a second, stops the workload, keeps what it observed until then and
 says what happened, instead of waiting 70 s for health and reporting `StackNotRunning` with no history.
-Every test kills a process of its own dedicated stack (base port 30300), torn down in `finally`.
+Every test kills a process of its own dedicated stack (base port FALLBACK_TEST_BASE_PORT + 500, 26000 by
+default), torn down in `finally`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from fallback.stack.state import StackState
 
 pytestmark = pytest.mark.stack
 ROOT = Path(__file__).resolve().parents[2]
-BASE_PORT = int(os.environ.get("FALLBACK_TEST_DEDICATED_PORT", "30300"))
+BASE_PORT = int(
+    os.environ.get("FALLBACK_TEST_DEDICATED_PORT", int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 500)
+)
+"""Below 32768: ports in the kernel's ephemeral range can be held by other connections' TIME_WAIT."""
 KILL_AFTER_S = 3.0
 NOTICED_WITHIN_S = 3.0
 """From the kill to the end of the run: the watch polls every 0.2 s, in-flight calls get 1 s of grace."""
@@ -57,14 +61,23 @@ async def dedicated_stack(state_dir: Path) -> AsyncIterator[StackState]:
 
 
 def long_scenario(seconds: int = 20) -> Scenario:
-    return Scenario.model_validate({
-        "name": "long-run", "description": "steady reads and writes for a while",
-        "seed": {"user_challenges": {"PRIMARY": 5, "BOLT": 5, "OLD": 5}},
-        "workload": {"steps": [{"parallel": [
-            {"op": "load", "rate": "10/s", "duration": f"{seconds}s"},
-            {"op": "create", "rate": "5/s", "duration": f"{seconds}s"},
-        ]}]},
-    })  # fmt: skip
+    return Scenario.model_validate(
+        {
+            "name": "long-run",
+            "description": "steady reads and writes for a while",
+            "seed": {"user_challenges": {"PRIMARY": 5, "BOLT": 5, "OLD": 5}},
+            "workload": {
+                "steps": [
+                    {
+                        "parallel": [
+                            {"op": "load", "rate": "10/s", "duration": f"{seconds}s"},
+                            {"op": "create", "rate": "5/s", "duration": f"{seconds}s"},
+                        ]
+                    }
+                ]
+            },
+        }
+    )
 
 
 async def kill_later(state: StackState, role: str, after_s: float) -> tuple[int, float]:

@@ -18,14 +18,22 @@ def _history() -> History:
     history = History()
     load = history.invoke(process=0, client="reference", op="load", table="user_challenges", time_s=0.0)
     history.complete(
-        load, "ok", time_s=0.05, degraded=True, stale=False,
-        calls=(SourceCall(source="PRIMARY", kind="refused"), SourceCall(source="BOLT", kind="ok"),
-               SourceCall(source="OLD", kind="ok")),
+        load,
+        "ok",
+        time_s=0.05,
+        degraded=True,
+        stale=False,
+        calls=(
+            SourceCall(source="PRIMARY", kind="refused"),
+            SourceCall(source="BOLT", kind="ok"),
+            SourceCall(source="OLD", kind="ok"),
+        ),
         rows_by_source={"BOLT": ("b1", "b2"), "OLD": ("o1",)},
-    )  # fmt: skip
+    )
     for op_id, source in ((2, "BOLT"), (3, None)):
-        create = history.invoke(process=1, client="reference", op="create", table="user_challenges",
-                                time_s=0.1, marker=op_marker(op_id))  # fmt: skip
+        create = history.invoke(
+            process=1, client="reference", op="create", table="user_challenges", time_s=0.1, marker=op_marker(op_id)
+        )
         if source:
             history.complete(create, "ok", time_s=0.2, source=source, row_id=f"row-{op_id}")
         else:
@@ -69,12 +77,14 @@ def test_writes_landed_in_needs_an_acknowledged_write() -> None:
 
 def test_error_latency_availability_and_logs() -> None:
     outcomes = _outcomes(
-        Expect.model_validate({
-            "error": {"op": "create", "kind": "all_failed"},
-            "latency_ms": {"op": "create", "p50": {"max": 600}, "p99": {"max": 600}},
-            "availability": [{"op": "create", "min": 0.5}, {"op": "load", "min": 1.0}],
-            "log_contains": ["PRIMARY Database unavailable", "never logged"],
-        })
+        Expect.model_validate(
+            {
+                "error": {"op": "create", "kind": "all_failed"},
+                "latency_ms": {"op": "create", "p50": {"max": 600}, "p99": {"max": 600}},
+                "availability": [{"op": "create", "min": 0.5}, {"op": "load", "min": 1.0}],
+                "log_contains": ["PRIMARY Database unavailable", "never logged"],
+            }
+        )
     )
     assert outcomes["error: create"][0] is True
     # 100 ms and 1000 ms: p50 is their median (fallback.stats), p99 interpolates towards the slower one

@@ -30,8 +30,10 @@ def test_shipped_scenarios_pass_and_write_valid_reports(stack: StackState, toxic
     verdicts = {(s.name, c.client): c.verdict for s in record.scenarios for c in s.clients}
     assert verdicts == {(name, client): "pass" for name in SHIPPED for client in ("reference", "spec")}, [
         (s.name, c.client, [e for e in c.expectations if not e.passed], c.error)
-        for s in record.scenarios for c in s.clients if c.verdict != "pass"
-    ]  # fmt: skip
+        for s in record.scenarios
+        for c in s.clients
+        if c.verdict != "pass"
+    ]
     # The spec-faithful client writes the purchase twice when the reply is lost; the report says which promise broke.
     lost_reply = next(s for s in record.scenarios if s.name == "reply-lost-after-commit")
     spec_run = lost_reply.client("spec")

@@ -54,8 +54,19 @@ def _clean(toxics: Toxiproxy) -> bool:
 
 def _run_until_faults_are_on(stack: StackState, tmp_path: Path, toxics: Toxiproxy) -> subprocess.Popen[bytes]:
     """`fallback-harness run` on both scenarios, returned once the long one has its faults applied."""
-    argv = [sys.executable, "-m", "fallback", "run", str(_scenarios(tmp_path)), "--client", "reference",
-            "--state-dir", stack.state_dir, "--report-dir", str(tmp_path / "reports")]  # fmt: skip
+    argv = [
+        sys.executable,
+        "-m",
+        "fallback",
+        "run",
+        str(_scenarios(tmp_path)),
+        "--client",
+        "reference",
+        "--state-dir",
+        stack.state_dir,
+        "--report-dir",
+        str(tmp_path / "reports"),
+    ]
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while not _faults_on(toxics):

@@ -70,8 +70,7 @@ def test_updates_pick_a_row_of_the_named_source() -> None:
     ops = history.operations()
     assert [op.op for op in ops] == ["load", "assign_mt5", "assign_mt5"]  # a load first, to learn the rows
     assert [source for source, _ in client.updates] == ["BOLT", "BOLT"]
-    assert all(op.invoke.row_source == "BOLT" and op.invoke.changes["mt5_login"] == f"op-{op.op_id}"
-               for op in ops[1:])  # fmt: skip
+    assert all(op.invoke.row_source == "BOLT" and op.invoke.changes["mt5_login"] == f"op-{op.op_id}" for op in ops[1:])
 
 
 def test_a_client_that_never_answers_is_recorded_as_hung() -> None:

@@ -19,8 +19,10 @@ def test_refused_writes_are_shown_and_fail_the_exploration(tmp_path: Path, fallb
     # The local stack standing in for three hosted projects whose config does not allow writes.
     lines = ["toxiproxy: " + fallback_stack.toxiproxy_url, "sources:"]
     for source in fallback_stack.sources:
-        lines.append(f"  - {{name: {source.name}, url: '{source.api_url}', anon_key: '{source.anon_key}', "
-                     f"service_role_key: '{source.service_role_key}'}}")  # fmt: skip
+        lines.append(
+            f"  - {{name: {source.name}, url: '{source.api_url}', anon_key: '{source.anon_key}', "
+            f"service_role_key: '{source.service_role_key}'}}"
+        )
     (tmp_path / "external.yaml").write_text("\n".join(lines) + "\n")
     state_dir = tmp_path / "state"
     external_state(load_external_config(tmp_path / "external.yaml"), state_dir, env={})

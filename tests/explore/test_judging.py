@@ -85,10 +85,13 @@ class Wrong:
 
 def _schedule(faults: int, creates: int) -> Scenario:
     return Scenario(
-        name="explore", description="", client="spec", op_deadline=4.0,
+        name="explore",
+        description="",
+        client="spec",
+        op_deadline=4.0,
         faults=tuple(Fault(target=t, toxic="down") for t in ("PRIMARY.api", "BOLT.api", "OLD.api")[:faults]),
         workload=Workload(steps=(Step(op="create", count=creates), Step(op="load", count=1))),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize("invariant", ["no_duplicates", "load_within_deadline", "load_always_answers"])

@@ -32,10 +32,12 @@ pytestmark = pytest.mark.stack
 SEED = 20261125
 SPEC_SEED = 8  # 7 until the database kinds joined the pool (a larger pool draws other schedules)
 """Its first counterexample is a cheap one (about 20 s here, confirmation and replays included)."""
-settings.register_profile("explore-ci", max_examples=4, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck))  # fmt: skip
-settings.register_profile("explore-long", max_examples=100, deadline=None, database=None,
-                          suppress_health_check=list(HealthCheck))  # fmt: skip
+settings.register_profile(
+    "explore-ci", max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
+settings.register_profile(
+    "explore-long", max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 PROFILE = os.environ.get("FALLBACK_EXPLORE_PROFILE", "explore-ci")
 LONG = pytest.mark.skipif(PROFILE != "explore-long", reason="the long search: FALLBACK_EXPLORE_PROFILE=explore-long")
 
@@ -57,8 +59,9 @@ def test_the_reference_client_holds_every_invariant(reference_runner: StackRunne
 
 def test_the_spec_client_yields_a_counterexample_that_run_replays(stack: StackState, tmp_path: Path) -> None:
     # A short budget keeps CI fast: the first counterexample is confirmed 3/3 and saved, shrinking is cut short.
-    options = ExploreOptions(client="spec", examples=50, budget_s=10, seed=SPEC_SEED, save_dir=tmp_path / "found",
-                             database=None)  # fmt: skip
+    options = ExploreOptions(
+        client="spec", examples=50, budget_s=10, seed=SPEC_SEED, save_dir=tmp_path / "found", database=None
+    )
     done = explore(stack, options, SPEC_SEED)
     assert done.result.found, f"no counterexample in {done.result.generated} schedules"
     assert done.result.generated <= 50
@@ -77,8 +80,9 @@ def test_the_spec_client_yields_a_counterexample_that_run_replays(stack: StackSt
 
 @LONG
 def test_long_the_reference_client_passes_100_schedules(stack: StackState, tmp_path: Path) -> None:
-    options = ExploreOptions(client="reference", examples=100, budget_s=1800, seed=SEED, save_dir=tmp_path,
-                             database=None)  # fmt: skip
+    options = ExploreOptions(
+        client="reference", examples=100, budget_s=1800, seed=SEED, save_dir=tmp_path, database=None
+    )
     done = explore(stack, options, SEED)
     assert done.result.generated == 100, done.result.stopped
     assert not done.result.found and not done.result.flaky, [f.message for f in done.result.flaky]

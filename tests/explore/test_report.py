@@ -26,8 +26,9 @@ from .planted import planted_runner
 
 def _exploration(tmp_path: Path) -> Exploration:
     options = ExploreOptions(client="reference", examples=60, seed=3, save_dir=tmp_path / "found", database=None)
-    result = Search(planted_runner, explore_scenarios(paced=False),
-                    SearchOptions(invariants=BASE, examples=60, budget_s=60, seed=3)).run()  # fmt: skip
+    result = Search(
+        planted_runner, explore_scenarios(paced=False), SearchOptions(invariants=BASE, examples=60, budget_s=60, seed=3)
+    ).run()
     done = Exploration(options, 3, ClientProfile("reference", BASE, 2.5), result)
     for found in result.found.values():
         path, scenario = save(found, "reference", Limits(4.0, 2.5), 3, 3, options.save_dir)

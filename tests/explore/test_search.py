@@ -15,8 +15,11 @@ from .planted import CUTTING, planted_runner
 
 
 def test_a_planted_lost_write_shrinks_to_one_fault_and_one_create() -> None:
-    search = Search(planted_runner, explore_scenarios(paced=False),
-                    SearchOptions(invariants=BASE, examples=150, budget_s=120, seed=7))  # fmt: skip
+    search = Search(
+        planted_runner,
+        explore_scenarios(paced=False),
+        SearchOptions(invariants=BASE, examples=150, budget_s=120, seed=7),
+    )
     result = search.run()
     assert set(result.found) == {"no_lost_writes"}, result.flaky
     best = result.found["no_lost_writes"].best
@@ -38,8 +41,9 @@ def test_a_violation_that_does_not_reproduce_is_flaky_not_found() -> None:
         n = next(calls)
         return Judged((Broken("no_duplicates", "row twice"),) if n % 2 == 0 else ())
 
-    result = Search(sometimes, explore_scenarios(paced=False),
-                    SearchOptions(invariants=BASE, examples=5, budget_s=60, seed=1)).run()  # fmt: skip
+    result = Search(
+        sometimes, explore_scenarios(paced=False), SearchOptions(invariants=BASE, examples=5, budget_s=60, seed=1)
+    ).run()
     assert not result.found
     assert len(result.flaky) == 5
     assert {(f.invariant, f.failed_runs, f.runs) for f in result.flaky} == {("no_duplicates", 1, 2)}
@@ -62,15 +66,20 @@ def test_the_same_seed_draws_the_same_schedules() -> None:
 
 
 def test_runs_that_keep_breaking_stop_the_search() -> None:
-    result = Search(lambda s: Judged(error="stack gone"), explore_scenarios(),
-                    SearchOptions(invariants=BASE, examples=20, seed=1)).run()  # fmt: skip
+    result = Search(
+        lambda s: Judged(error="stack gone"), explore_scenarios(), SearchOptions(invariants=BASE, examples=20, seed=1)
+    ).run()
     assert result.stopped == "errors"
     assert result.runs == 3
 
 
 def test_the_budget_stops_the_search() -> None:
     ticks = itertools.count()
-    result = Search(lambda s: Judged(), explore_scenarios(), SearchOptions(invariants=BASE, examples=50, seed=1,
-                    budget_s=5), clock=lambda: float(next(ticks))).run()  # fmt: skip
+    result = Search(
+        lambda s: Judged(),
+        explore_scenarios(),
+        SearchOptions(invariants=BASE, examples=50, seed=1, budget_s=5),
+        clock=lambda: float(next(ticks)),
+    ).run()
     assert result.stopped == "budget"
     assert result.examples < 50

@@ -118,9 +118,7 @@ def test_read_only_refuses_writes_with_25006_and_keeps_reads(
     assert left_behind(stack) == {}
 
 
-def test_lock_on_rows_makes_a_write_wait_while_reads_go_on(
-    stack: StackState, controls: Controls, seeded: None
-) -> None:
+def test_lock_on_rows_makes_a_write_wait_while_reads_go_on(stack: StackState, controls: Controls, seeded: None) -> None:
     source = stack.source("PRIMARY")
     headers = {"apikey": source.service_role_key, "Authorization": f"Bearer {source.service_role_key}"}
     patch = f"{source.api_url}/rest/v1/user_challenges?status=eq.pending"

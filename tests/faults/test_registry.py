@@ -62,9 +62,17 @@ def test_toxics_use_toxiproxys_own_names() -> None:
 
 @pytest.mark.parametrize(
     ("target", "kind"),
-    [("PRIMARY.api", "link"), ("OLD.db", "link"), ("BOLT.postgres", "process"), ("BOLT.gateway", "process"),
-     ("BOLT", "source"), ("BOLT.nope", None), ("", None), ("a b.api", None)],
-)  # fmt: skip
+    [
+        ("PRIMARY.api", "link"),
+        ("OLD.db", "link"),
+        ("BOLT.postgres", "process"),
+        ("BOLT.gateway", "process"),
+        ("BOLT", "source"),
+        ("BOLT.nope", None),
+        ("", None),
+        ("a b.api", None),
+    ],
+)
 def test_target_kinds(target: str, kind: str | None) -> None:
     assert target_kind(target) == kind
 
@@ -72,8 +80,13 @@ def test_target_kinds(target: str, kind: str | None) -> None:
 def test_attribute_checks() -> None:
     ms = Attribute("latency", "ms")
     assert ms.check(300) == 300 and ms.check(300.0) == 300 and isinstance(ms.check(300.0), int)
-    for bad, message in [(-1, ">= 0"), (1.5, "whole number of ms"), (True, "a number"), ("300", "a number"),
-                         (float("nan"), "a number")]:  # fmt: skip
+    for bad, message in [
+        (-1, ">= 0"),
+        (1.5, "whole number of ms"),
+        (True, "a number"),
+        ("300", "a number"),
+        (float("nan"), "a number"),
+    ]:
         with pytest.raises(ValueError, match=message):
             ms.check(bad)
     share = Attribute("share", "fraction", default=1.0, integer=False, maximum=1)

@@ -63,10 +63,21 @@ def make_template() -> Path:
     pwfile = root / "pw"
     pwfile.write_text(SUPERUSER_PASSWORD)
     shutil.chown(pwfile, "postgres", "postgres")
-    _as_postgres([
-        str(PG_BIN / "initdb"), "-D", str(root / "data"), "-U", "postgres", "-E", "UTF8", "--no-sync",
-        "--auth-local=trust", "--auth-host=scram-sha-256", f"--pwfile={pwfile}",
-    ])
+    _as_postgres(
+        [
+            str(PG_BIN / "initdb"),
+            "-D",
+            str(root / "data"),
+            "-U",
+            "postgres",
+            "-E",
+            "UTF8",
+            "--no-sync",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            f"--pwfile={pwfile}",
+        ]
+    )
     return root
 
 
@@ -90,10 +101,25 @@ class PgCluster:
     def start(self) -> None:
         log = open(self.root / "postgres.log", "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
-            [str(PG_BIN / "postgres"), "-D", str(self.root / "data"), "-p", str(self.port),
-             "-k", str(self.root), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off",
-             "-c", "max_connections=100"],
-            user="postgres", stdout=log, stderr=log, start_new_session=True,
+            [
+                str(PG_BIN / "postgres"),
+                "-D",
+                str(self.root / "data"),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.root),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "max_connections=100",
+            ],
+            user="postgres",
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + 30
@@ -161,7 +187,10 @@ class GatewayProcess:
         log = open(self.log_path, "ab")  # noqa: SIM115 - owned by the child
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "fallback.gateway", "--config", str(self.config_path)],
-            cwd=self.cwd, stdout=log, stderr=log, start_new_session=True,
+            cwd=self.cwd,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
         )
         log.close()
         deadline = time.monotonic() + 20

@@ -58,9 +58,7 @@ def pg_template() -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def _source(
-    template: Path, *, start_db: bool = True, via_proxy: bool = False, **overrides: object
-) -> Iterator[Source]:
+def _source(template: Path, *, start_db: bool = True, via_proxy: bool = False, **overrides: object) -> Iterator[Source]:
     pg = PgCluster(template, free_port(*PG_PORTS))
     gateway: GatewayProcess | None = None
     proxy: FaultyProxy | None = None
@@ -76,8 +74,13 @@ def _source(
             proxy = FaultyProxy(free_port(PG_PORTS[0] + 50, PG_PORTS[1]), pg.port)
             dsn = dsn.replace(f":{pg.port}/", f":{proxy.port}/")
         config: dict[str, object] = {
-            "name": "TEST", "db_dsn": dsn, "jwt_secret": secret, "api_keys": [anon, service],
-            "reconnect_backoff_initial_s": 0.2, "reconnect_backoff_max_s": 1.0, **overrides,
+            "name": "TEST",
+            "db_dsn": dsn,
+            "jwt_secret": secret,
+            "api_keys": [anon, service],
+            "reconnect_backoff_initial_s": 0.2,
+            "reconnect_backoff_max_s": 1.0,
+            **overrides,
         }
         gateway = GatewayProcess(pg.root, free_port(*GATEWAY_PORTS), config)
         gateway.start()

@@ -11,8 +11,11 @@ from ._cluster import mint
 SECRET = "in-process-secret-0123456789abcdef0123"
 KEY = mint(SECRET, "anon")
 CONFIG = GatewayConfig(
-    name="INPROC", port=1, db_dsn="postgresql://authenticator:x@127.0.0.1:1/postgres",
-    jwt_secret=SECRET, api_keys=[KEY],
+    name="INPROC",
+    port=1,
+    db_dsn="postgresql://authenticator:x@127.0.0.1:1/postgres",
+    jwt_secret=SECRET,
+    api_keys=[KEY],
 )
 
 
@@ -49,5 +52,8 @@ def test_config_round_trip(tmp_path: object) -> None:
     loaded = GatewayConfig.load(path)
     assert loaded == CONFIG
     assert (loaded.host, loaded.schemas, loaded.pool_size, loaded.reconnect_backoff_max_s) == (
-        "127.0.0.1", ["public"], 10, 32.0
+        "127.0.0.1",
+        ["public"],
+        10,
+        32.0,
     )

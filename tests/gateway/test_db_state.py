@@ -44,8 +44,13 @@ class Flaky:
 
 def config(**overrides: object) -> GatewayConfig:
     base: dict[str, object] = {
-        "name": "FAKE", "port": 1, "db_dsn": "postgresql://a:b@127.0.0.1:5999/postgres", "jwt_secret": "s",
-        "api_keys": ["k"], "db_channel_enabled": False, "pool_size": 2,
+        "name": "FAKE",
+        "port": 1,
+        "db_dsn": "postgresql://a:b@127.0.0.1:5999/postgres",
+        "jwt_secret": "s",
+        "api_keys": ["k"],
+        "db_channel_enabled": False,
+        "pool_size": 2,
     }
     return GatewayConfig.model_validate({**base, **overrides})
 

@@ -24,7 +24,8 @@ def seed(source: Source) -> None:
         ('00000000-0000-0000-0000-000000000002', $1, 'alice2@example.com', NULL, 'user'),
         ('00000000-0000-0000-0000-000000000003', $2, 'bob@example.com', 'Bob, B', 'user'),
         ('00000000-0000-0000-0000-000000000004', $2, 'o''brien@example.com', 'O''Brien', 'user')""",
-        ALICE, BOB,
+        ALICE,
+        BOB,
     )
 
 
@@ -39,8 +40,11 @@ def api(source: Source, key: str | None = None, token: str | None = None, **head
 def test_select_filters_order_limit_and_count(clean: Source) -> None:
     seed(clean)
     with api(clean) as c:
-        r = c.get("/profiles", params={"select": "email", "order": "email.desc", "limit": "2"},
-                  headers={"Prefer": "count=exact"})
+        r = c.get(
+            "/profiles",
+            params={"select": "email", "order": "email.desc", "limit": "2"},
+            headers={"Prefer": "count=exact"},
+        )
         assert r.status_code == 206
         assert r.json() == [{"email": "o'brien@example.com"}, {"email": "bob@example.com"}]
         assert r.headers["content-range"] == "0-1/4"
@@ -62,9 +66,10 @@ def test_select_filters_order_limit_and_count(clean: Source) -> None:
             "o'brien@example.com"
         ]
         assert emails(id="lte.00000000-0000-0000-0000-000000000001") == ["alice@example.com"]
-        assert emails(**{"or": "(role.eq.admin,full_name.eq.\"Bob, B\")"}) == ["alice@example.com", "bob@example.com"]
+        assert emails(**{"or": '(role.eq.admin,full_name.eq."Bob, B")'}) == ["alice@example.com", "bob@example.com"]
         assert emails(**{"and": "(user_id.eq." + ALICE + ",or(role.eq.admin,full_name.is.null))"}) == [
-            "alice2@example.com", "alice@example.com"
+            "alice2@example.com",
+            "alice@example.com",
         ]
         assert emails(offset="3") == ["o'brien@example.com"]
         assert emails(full_name="eq.' OR 1=1 --") == []
@@ -73,10 +78,15 @@ def test_select_filters_order_limit_and_count(clean: Source) -> None:
 def test_select_renames_nulls_order_and_range_header(clean: Source) -> None:
     seed(clean)
     with api(clean) as c:
-        r = c.get("/profiles", params={"select": "mail:email,full_name", "order": "full_name.asc.nullsfirst"},
-                  headers={"Range": "0-1"})
-        assert r.json() == [{"mail": "alice2@example.com", "full_name": None},
-                            {"mail": "alice@example.com", "full_name": "Alice A"}]
+        r = c.get(
+            "/profiles",
+            params={"select": "mail:email,full_name", "order": "full_name.asc.nullsfirst"},
+            headers={"Range": "0-1"},
+        )
+        assert r.json() == [
+            {"mail": "alice2@example.com", "full_name": None},
+            {"mail": "alice@example.com", "full_name": "Alice A"},
+        ]
         assert r.headers["content-range"] == "0-1/*"
         empty = c.get("/profiles", params={"email": "eq.nobody"}, headers={"Prefer": "count=exact"})
         assert empty.json() == [] and empty.headers["content-range"] == "*/0"
@@ -98,8 +108,11 @@ def test_single_object(clean: Source) -> None:
 
 def test_types_serialize_as_postgres_prints_them(clean: Source) -> None:
     with api(clean) as c:
-        r = c.post("/user_challenges", json={"user_id": ALICE, "email": "a@x", "account_size": 25000.5},
-                   headers={"Prefer": "return=representation"})
+        r = c.post(
+            "/user_challenges",
+            json={"user_id": ALICE, "email": "a@x", "account_size": 25000.5},
+            headers={"Prefer": "return=representation"},
+        )
         assert r.status_code == 201, r.text
         row = r.json()[0]
         assert row["account_size"] == 25000.50 and row["challenge_type"] == "CLASSIC 2-STEP"
@@ -134,7 +147,9 @@ def test_unknown_table_and_schema(clean: Source) -> None:
         r = c.get("/profile")
         assert r.status_code == 404
         assert r.json() == {
-            "code": "PGRST205", "details": None, "hint": "Perhaps you meant the table 'public.profiles'",
+            "code": "PGRST205",
+            "details": None,
+            "hint": "Perhaps you meant the table 'public.profiles'",
             "message": "Could not find the table 'public.profile' in the schema cache",
         }
         r = c.get("/profiles", headers={"Accept-Profile": "auth"})
@@ -190,9 +205,12 @@ def test_insert_update_delete_headers(clean: Source) -> None:
     with api(clean) as c:
         r = c.post("/profiles", json={"user_id": ALICE, "email": "a"})
         assert (r.status_code, r.content, r.headers["content-range"]) == (201, b"", "*/*")
-        r = c.post("/profiles", params={"columns": "user_id,email"},
-                   json=[{"user_id": ALICE, "email": "b", "ignored": 1}, {"user_id": BOB, "email": "c"}],
-                   headers={"Prefer": "return=representation,count=exact"})
+        r = c.post(
+            "/profiles",
+            params={"columns": "user_id,email"},
+            json=[{"user_id": ALICE, "email": "b", "ignored": 1}, {"user_id": BOB, "email": "c"}],
+            headers={"Prefer": "return=representation,count=exact"},
+        )
         assert r.status_code == 201 and [row["email"] for row in r.json()] == ["b", "c"]
         assert r.headers["preference-applied"] == "return=representation, count=exact"
         assert r.headers["content-range"] == "*/2"
@@ -205,8 +223,12 @@ def test_insert_update_delete_headers(clean: Source) -> None:
         assert (r.status_code, r.json()["code"]) == (400, "PGRST102")
         r = c.post("/profiles", json={"email": "g"})
         assert (r.status_code, r.json()["code"]) == (400, "23502")
-        r = c.patch("/profiles", params={"email": "in.(a,b)"}, json={"full_name": "AB"},
-                    headers={"Prefer": "return=representation"})
+        r = c.patch(
+            "/profiles",
+            params={"email": "in.(a,b)"},
+            json={"full_name": "AB"},
+            headers={"Prefer": "return=representation"},
+        )
         assert r.status_code == 200 and sorted(row["email"] for row in r.json()) == ["a", "b"]
         r = c.patch("/profiles", params={"email": "eq.c"}, json={"full_name": "C"})
         assert (r.status_code, r.headers["content-range"]) == (204, "0-0/*")
@@ -234,14 +256,20 @@ async def test_supabase_client_crud_and_upsert(clean: Source) -> None:
 
     merged = await sb.table("profiles").upsert({"id": pid, "user_id": ALICE, "email": "merged"}).execute()
     assert merged.data[0]["email"] == "merged"
-    ignored = await sb.table("profiles").upsert(
-        {"id": pid, "user_id": ALICE, "email": "ignored"}, ignore_duplicates=True, on_conflict="id"
-    ).execute()
+    ignored = (
+        await sb.table("profiles")
+        .upsert({"id": pid, "user_id": ALICE, "email": "ignored"}, ignore_duplicates=True, on_conflict="id")
+        .execute()
+    )
     assert ignored.data == []
-    rows = await sb.table("profiles").insert(
-        [{"user_id": BOB, "email": "b@x"}, {"user_id": BOB, "email": "c@x", "full_name": "C"}],
-        default_to_null=False,
-    ).execute()
+    rows = (
+        await sb.table("profiles")
+        .insert(
+            [{"user_id": BOB, "email": "b@x"}, {"user_id": BOB, "email": "c@x", "full_name": "C"}],
+            default_to_null=False,
+        )
+        .execute()
+    )
     assert [r["full_name"] for r in rows.data] == [None, "C"] and rows.data[0]["role"] == "user"
     with pytest.raises(APIError) as nulls:  # without missing=default an absent NOT NULL column is NULL
         await sb.table("profiles").insert([{"user_id": BOB, "email": "d@x"}, {"user_id": BOB}]).execute()

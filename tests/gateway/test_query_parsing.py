@@ -9,6 +9,7 @@ from fallback.gateway.casts import is_type_name
 from fallback.gateway.limits import MAX_LOGIC_DEPTH
 from fallback.gateway.prefer import choose_schema, parse_prefer, parse_range, wants_object
 from fallback.gateway.query import (
+    EmbedItem,
     Filter,
     Logic,
     OrderTerm,
@@ -28,13 +29,16 @@ def test_defaults() -> None:
 
 def test_select_items() -> None:
     assert parse_select("id, mail:email,amount::text,*") == (
-        SelectItem("id"), SelectItem("email", "mail"), SelectItem("amount", cast="text"), SelectItem("*"),
+        SelectItem("id"),
+        SelectItem("email", "mail"),
+        SelectItem("amount", cast="text"),
+        SelectItem("*"),
     )
     assert parse_select('"we:ird,col"') == (SelectItem("we:ird,col"),)
     assert parse_select('x:"a\\"b"') == (SelectItem('a"b', "x"),)
 
 
-@pytest.mark.parametrize("text", ["", "a,,b", "a::text);drop table x;--", "a::\"text\""])
+@pytest.mark.parametrize("text", ["", "a,,b", "a::text);drop table x;--", 'a::"text"'])
 def test_select_rejects(text: str) -> None:
     with pytest.raises(errors.GatewayError) as caught:
         parse_select(text)
@@ -43,8 +47,20 @@ def test_select_rejects(text: str) -> None:
 
 @pytest.mark.parametrize(
     "cast",
-    ["text", "int4", "_int4", "double precision", "timestamp with time zone", "my$type", "TEXT", "tëxt", "int array",
-     "Character  Varying", "interval day to second", "double precision array"],
+    [
+        "text",
+        "int4",
+        "_int4",
+        "double precision",
+        "timestamp with time zone",
+        "my$type",
+        "TEXT",
+        "tëxt",
+        "int array",
+        "Character  Varying",
+        "interval day to second",
+        "double precision array",
+    ],
 )
 def test_casts_are_type_names(cast: str) -> None:
     assert is_type_name(cast)
@@ -53,8 +69,27 @@ def test_casts_are_type_names(cast: str) -> None:
 
 @pytest.mark.parametrize(
     "cast",
-    ["", " ", "int[]", "text)", "text;", "text--", "text/**/", "text'", "text\nint", "text\tint", "1int", "$1", "$$",
-     "text $$x", "pg_catalog.text", "text::int", "text or 1", "text from pg_authid", "int array array"],
+    [
+        "",
+        " ",
+        "int[]",
+        "text)",
+        "text;",
+        "text--",
+        "text/**/",
+        "text'",
+        "text\nint",
+        "text\tint",
+        "1int",
+        "$1",
+        "$$",
+        "text $$x",
+        "pg_catalog.text",
+        "text::int",
+        "text or 1",
+        "text from pg_authid",
+        "int array array",
+    ],
 )
 def test_casts_other_than_type_names_are_refused(cast: str) -> None:
     """Defect: `select=id::<text>` passed text matching a loose pattern (and anything before a newline) into SQL."""
@@ -65,10 +100,26 @@ def test_casts_other_than_type_names_are_refused(cast: str) -> None:
     assert "type name" in str(caught.value.details)
 
 
-def test_select_embedding_is_a_relationship_error() -> None:
+def test_select_parses_embeds() -> None:
+    """Embeds used to be refused at parse time (PGRST200); now they parse and the schema cache decides."""
+    assert parse_select("*,challenges:user_challenges!fk!inner(id,x:y),...u(n),e()") == (
+        SelectItem("*"),
+        EmbedItem("user_challenges", (SelectItem("id"), SelectItem("y", "x")), "challenges", "fk", "inner"),
+        EmbedItem("u", (SelectItem("n"),), spread=True),
+        EmbedItem("e", ()),
+    )
+    parsed = parse_query([("select", "id,t(id)"), ("t.order", "id.desc"), ("t.limit", "2"), ("t.u.id", "eq.1")])
+    assert [(p.path, p.order, p.limit, p.where) for p in parsed.embedded] == [
+        (("t",), (OrderTerm("id", True),), 2, ()),
+        (("t", "u"), (), None, (Filter("id", "eq", "1"),)),
+    ]
+
+
+@pytest.mark.parametrize("text", ["a(b", "a!x!y(b)", "...a:b(c)", "(x)"])
+def test_select_rejects_bad_embeds(text: str) -> None:
     with pytest.raises(errors.GatewayError) as caught:
-        parse_select("*,challenges:user_challenges(*)")
-    assert caught.value.code == "PGRST200"
+        parse_select(text)
+    assert caught.value.code == "PGRST100"
 
 
 @pytest.mark.parametrize(
@@ -98,17 +149,22 @@ def test_bad_filters(value: str) -> None:
 
 
 def test_logic_trees() -> None:
-    parsed = parse_query([
-        ("or", '(a.eq.1,b.not.in.(x,"y,z"),and(c.is.null,d.lt.5),not.or(e.eq."q,r",f.gt.0))'),
-        ("not.and", "(g.eq.1,h.eq.2)"),
-    ])
+    parsed = parse_query(
+        [
+            ("or", '(a.eq.1,b.not.in.(x,"y,z"),and(c.is.null,d.lt.5),not.or(e.eq."q,r",f.gt.0))'),
+            ("not.and", "(g.eq.1,h.eq.2)"),
+        ]
+    )
     assert parsed.where == (
-        Logic("or", (
-            Filter("a", "eq", "1"),
-            Filter("b", "in", ("x", "y,z"), negated=True),
-            Logic("and", (Filter("c", "is", "null"), Filter("d", "lt", "5"))),
-            Logic("or", (Filter("e", "eq", "q,r"), Filter("f", "gt", "0")), negated=True),
-        )),
+        Logic(
+            "or",
+            (
+                Filter("a", "eq", "1"),
+                Filter("b", "in", ("x", "y,z"), negated=True),
+                Logic("and", (Filter("c", "is", "null"), Filter("d", "lt", "5"))),
+                Logic("or", (Filter("e", "eq", "q,r"), Filter("f", "gt", "0")), negated=True),
+            ),
+        ),
         Logic("and", (Filter("g", "eq", "1"), Filter("h", "eq", "2")), negated=True),
     )
 
@@ -156,10 +212,16 @@ def test_bad_logic(value: str) -> None:
 
 
 def test_order_limit_offset_columns() -> None:
-    parsed = parse_query([
-        ("order", "a.desc.nullslast,b,c.nullsfirst"), ("limit", "10"), ("offset", "5"),
-        ("columns", 'x,"y,z"'), ("on_conflict", "x"), ("apikey", "ignored"),
-    ])
+    parsed = parse_query(
+        [
+            ("order", "a.desc.nullslast,b,c.nullsfirst"),
+            ("limit", "10"),
+            ("offset", "5"),
+            ("columns", 'x,"y,z"'),
+            ("on_conflict", "x"),
+            ("apikey", "ignored"),
+        ]
+    )
     assert parsed.order == (OrderTerm("a", True, "last"), OrderTerm("b"), OrderTerm("c", False, "first"))
     assert (parsed.limit, parsed.offset, parsed.columns, parsed.on_conflict) == (10, 5, ("x", "y,z"), ("x",))
     assert parsed.where == ()
@@ -181,7 +243,10 @@ def test_split_and_list_helpers() -> None:
 def test_prefer_header() -> None:
     prefs = parse_prefer(["return=representation, count=exact", "resolution=merge-duplicates,missing=default,x=y"])
     assert (prefs.return_, prefs.count, prefs.resolution, prefs.missing) == (
-        "representation", "exact", "merge-duplicates", "default"
+        "representation",
+        "exact",
+        "merge-duplicates",
+        "default",
     )
     assert prefs.applied(return_=True, count=True, insert=True) == (
         "resolution=merge-duplicates, missing=default, return=representation, count=exact"

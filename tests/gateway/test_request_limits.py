@@ -103,10 +103,16 @@ def test_json_body_nested_100k_deep_is_400(clean: Source, method: str) -> None:
     """Defect 9: a JSON body nested 100k deep answered 500 (RecursionError)."""
     with api(clean) as c:
         for body in (nested_json(100_000), b'{"email":' * 100_000 + b'"x"' + b"}" * 100_000):
-            r = c.request(method, "/profiles?id=eq.00000000-0000-0000-0000-000000000000", content=body,
-                          headers={"Content-Type": "application/json"})
+            r = c.request(
+                method,
+                "/profiles?id=eq.00000000-0000-0000-0000-000000000000",
+                content=body,
+                headers={"Content-Type": "application/json"},
+            )
             assert (r.status_code, r.json()["code"], r.json()["message"]) == (
-                400, "PGRST102", "JSON body nested too deeply"
+                400,
+                "PGRST102",
+                "JSON body nested too deeply",
             ), r.text
     no_tracebacks(clean)
 

@@ -87,8 +87,9 @@ def test_insert_plain_upsert_and_representation() -> None:
         'INSERT INTO "public"."t" ("id", "name") SELECT pgrst_body."id", pgrst_body."name" '
         'FROM json_populate_recordset(NULL::"public"."t", $1::json) AS pgrst_body'
     )
-    merge = sql.insert(TABLE, cols, "[]", on_conflict=[TABLE.columns["id"]], resolution="merge",
-                       returning=(SelectItem("id"),))
+    merge = sql.insert(
+        TABLE, cols, "[]", on_conflict=[TABLE.columns["id"]], resolution="merge", returning=(SelectItem("id"),)
+    )
     assert 'ON CONFLICT ("id") DO UPDATE SET "id" = EXCLUDED."id", "name" = EXCLUDED."name" RETURNING' in merge.sql
     assert merge.sql.startswith("WITH pgrst_source AS (INSERT INTO")
     assert 'SELECT "pgrst_source"."id" AS "id" FROM pgrst_source' not in merge.sql
@@ -98,8 +99,9 @@ def test_insert_plain_upsert_and_representation() -> None:
 
 
 def test_insert_missing_default_uses_catalog_defaults() -> None:
-    stmt = sql.insert(TABLE, [TABLE.columns["id"], TABLE.columns["n"], TABLE.columns["name"]], "[]",
-                      missing_default=True)
+    stmt = sql.insert(
+        TABLE, [TABLE.columns["id"], TABLE.columns["n"], TABLE.columns["name"]], "[]", missing_default=True
+    )
     assert "CASE WHEN pgrst_body.obj::jsonb ? 'id' THEN pgrst_rec.\"id\" ELSE gen_random_uuid() END" in stmt.sql
     assert "ELSE NULL END" in stmt.sql and "ELSE 'it''s'::text END" in stmt.sql
     hostile = sql.insert(TABLE, [TABLE.columns[HOSTILE]], "[]", missing_default=True)
@@ -146,11 +148,24 @@ def test_schema_cache_build_and_lookup() -> None:
 @pytest.mark.parametrize(
     ("sqlstate", "authed", "status"),
     [
-        ("23505", True, 409), ("23503", True, 409), ("42501", False, 401), ("42501", True, 403),
-        ("42P01", True, 404), ("57014", True, 500), ("08006", True, 503), ("53300", True, 503),
-        ("53400", True, 500), ("57P01", True, 503), ("22P02", True, 400), ("23502", True, 400),
-        ("42703", True, 400), ("42883", True, 404), ("25006", True, 405), ("P0001", True, 400),
-        ("PT418", True, 418), ("XX000", True, 500),
+        ("23505", True, 409),
+        ("23503", True, 409),
+        ("42501", False, 401),
+        ("42501", True, 403),
+        ("42P01", True, 404),
+        ("57014", True, 500),
+        ("08006", True, 503),
+        ("53300", True, 503),
+        ("53400", True, 500),
+        ("57P01", True, 503),
+        ("22P02", True, 400),
+        ("23502", True, 400),
+        ("42703", True, 400),
+        ("42883", True, 404),
+        ("25006", True, 405),
+        ("P0001", True, 400),
+        ("PT418", True, 418),
+        ("XX000", True, 500),
     ],
 )
 def test_sqlstate_mapping(sqlstate: str, authed: bool, status: int) -> None:

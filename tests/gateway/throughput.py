@@ -84,7 +84,10 @@ def measure(root: Path, pg: PgCluster, seconds: float, connections: int) -> tupl
     secret = secrets.token_urlsafe(32)
     key = mint(secret, "service_role", exp_in=86400)
     config: dict[str, object] = {
-        "name": "BENCH", "db_dsn": pg.authenticator_dsn, "jwt_secret": secret, "api_keys": [key],
+        "name": "BENCH",
+        "db_dsn": pg.authenticator_dsn,
+        "jwt_secret": secret,
+        "api_keys": [key],
     }
     gateway = GatewayProcess(pg.root, free_port(26300, 26399), config, cwd=root)
     request = f"GET {PATH} HTTP/1.1\r\nHost: bench\r\napikey: {key}\r\n\r\n".encode()
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         _execute(
             pg,
             "INSERT INTO public.profiles (user_id, email, role) "
-            "SELECT gen_random_uuid(), 'user' || n || '@example.com', 'user' FROM generate_series(1, 100) n"
+            "SELECT gen_random_uuid(), 'user' || n || '@example.com', 'user' FROM generate_series(1, 100) n",
         )
         for number in range(1, args.rounds + 1):
             for root in roots if number % 2 else reversed(roots):

@@ -15,9 +15,16 @@ def run(pytester: pytest.Pytester, stack: StackState, *args: str) -> pytest.RunR
     """Run the generated files with the outer stack (a healthy stack in the state dir is reused, never stopped)."""
     base_port = int(stack.sources[0].pg_port)
     return pytester.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-o", "asyncio_mode=auto", "-o", "asyncio_default_fixture_loop_scope=function",
-        f"--fallback-state-dir={stack.state_dir}", f"--fallback-base-port={base_port}", *args,
-    )  # fmt: skip
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "asyncio_mode=auto",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+        f"--fallback-state-dir={stack.state_dir}",
+        f"--fallback-base-port={base_port}",
+        *args,
+    )
 
 
 def test_the_issue_example_works_and_faults_do_not_leak(pytester: pytest.Pytester, fallback_stack: StackState) -> None:
@@ -105,14 +112,17 @@ def test_a_failure_says_how_to_reproduce_it(pytester: pytest.Pytester, fallback_
     result = run(pytester, fallback_stack)
     result.assert_outcomes(failed=1)
     state_dir = fallback_stack.state_dir
-    result.stdout.fnmatch_lines([
-        "*fallback-harness: how to reproduce*",
-        f"stack:  fallback-harness stack up --state-dir {state_dir} --base-port * --seed spec",
-        "test_a_failure_says_how_to_reproduce_it.py::test_fails_during_an_outage:",
-        f"    fallback-harness fault BOLT.api latency 300 --state-dir {state_dir}",
-        f"    fallback-harness fault PRIMARY.api down --state-dir {state_dir}",
-        "    pytest 'test_a_failure_says_how_to_reproduce_it.py::test_fails_during_an_outage' --fallback-state-dir *",
-    ])  # fmt: skip
+    result.stdout.fnmatch_lines(
+        [
+            "*fallback-harness: how to reproduce*",
+            f"stack:  fallback-harness stack up --state-dir {state_dir} --base-port * --seed spec",
+            "test_a_failure_says_how_to_reproduce_it.py::test_fails_during_an_outage:",
+            f"    fallback-harness fault BOLT.api latency 300 --state-dir {state_dir}",
+            f"    fallback-harness fault PRIMARY.api down --state-dir {state_dir}",
+            "    pytest 'test_a_failure_says_how_to_reproduce_it.py::test_fails_during_an_outage'"
+            " --fallback-state-dir *",
+        ]
+    )
 
 
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:

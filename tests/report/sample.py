@@ -55,8 +55,10 @@ def latency(points: int, fail_from: float, fail_to: float) -> tuple[LatencyPoint
 
 def sample_run() -> RunRecord:
     _, spec_check = lost_write_check()
-    faults = (FaultSpan(start_s=0.0, end_s=5.0, target="PRIMARY.api", toxic="down"),
-              FaultSpan(start_s=1.0, end_s=None, target="BOLT.db", toxic="latency"))  # fmt: skip
+    faults = (
+        FaultSpan(start_s=0.0, end_s=5.0, target="PRIMARY.api", toxic="down"),
+        FaultSpan(start_s=1.0, end_s=None, target="BOLT.db", toxic="latency"),
+    )
     reference = ClientRun(
         client="reference",
         verdict="pass",

@@ -148,12 +148,25 @@ def test_drill_figures_are_rendered_in_markdown_and_html() -> None:
     from fallback.report.model import DrillFigures, FaultTiming, SecondBucket
 
     drill = DrillFigures(
-        rate_per_s=50, duration_s=30.0, operations=1500, availability=0.986,
+        rate_per_s=50,
+        duration_s=30.0,
+        operations=1500,
+        availability=0.986,
         per_second=tuple(SecondBucket(t_s=t, ops=50, ok=44 if 10 <= t < 15 else 50) for t in range(30)),
-        faults=(FaultTiming(target="PRIMARY.api", toxic="down", start_s=10.0, end_s=20.0, origin="timeline",
-                            time_to_detect_s=0.066, time_to_fail_over_s=0.09, time_to_recover_s=None),),
+        faults=(
+            FaultTiming(
+                target="PRIMARY.api",
+                toxic="down",
+                start_s=10.0,
+                end_s=20.0,
+                origin="timeline",
+                time_to_detect_s=0.066,
+                time_to_fail_over_s=0.09,
+                time_to_recover_s=None,
+            ),
+        ),
         errors_by_kind={"update:refused": 21},
-    )  # fmt: skip
+    )
     run = sample_run()
     first = run.scenarios[0]
     with_drill = first.model_copy(update={"clients": (first.clients[0].model_copy(update={"drill": drill}),)})

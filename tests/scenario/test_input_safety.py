@@ -37,8 +37,11 @@ def test_alias_bomb_is_rejected_without_expanding(tmp_path: Path) -> None:
     # In a child with 512 MiB of address space and 60 s: expanding the aliases would need gigabytes.
     done = subprocess.run(
         [sys.executable, "-m", "fallback", "validate", str(bomb)],
-        capture_output=True, text=True, timeout=60, preexec_fn=_limit_memory,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=_limit_memory,
+    )
     assert done.returncode == 2, done.stderr[-2000:]
     assert f"{bomb}:1: YAML anchors and aliases (&name, *name) are not allowed" in done.stderr
     assert time.monotonic() - started < 30
@@ -104,8 +107,19 @@ def test_validate_and_run_exit_2_on_an_empty_directory(tmp_path: Path) -> None:
     validate = CliRunner().invoke(app, ["validate", str(empty)])
     assert validate.exit_code == 2, validate.output
     assert f"no scenarios found in {empty}" in validate.output
-    run = CliRunner().invoke(app, ["run", str(empty), "--state-dir", str(state), "--base-port", "35200",
-                                   "--report-dir", str(tmp_path / "reports")])  # fmt: skip
+    run = CliRunner().invoke(
+        app,
+        [
+            "run",
+            str(empty),
+            "--state-dir",
+            str(state),
+            "--base-port",
+            "35200",
+            "--report-dir",
+            str(tmp_path / "reports"),
+        ],
+    )
     assert run.exit_code == 2, run.output
     assert f"no scenarios found in {empty}" in run.output
     assert not state.exists() and not (tmp_path / "reports").exists()  # nothing started, nothing written

@@ -8,6 +8,7 @@ of PostgREST's answers, Kong's 502/504 when the upstream fails.
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -26,6 +27,8 @@ from fallback.stack.state import SourceEndpoints, StackState
 from fallback.toxics import Toxiproxy, timeout
 
 pytestmark = pytest.mark.stack
+FREE_BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 400
+"""Never listened on: the start fails before any server (the tester's block, beside the test stack)."""
 
 
 def _free_port() -> int:
@@ -38,8 +41,14 @@ def _free_port() -> int:
 def running_kong(upstream_url: str, bolt: SourceEndpoints, tmp_path: Path) -> Iterator[str]:
     """A Kong proxy process for BOLT in front of `upstream_url`; yields its base URL once it listens."""
     port = _free_port()
-    config = {"name": "BOLT", "port": port, "api_keys": [bolt.anon_key, bolt.service_role_key],
-              "upstream_url": upstream_url, "admin_url": bolt.direct_api_url, "upstream_timeout_s": 1.0}  # fmt: skip
+    config = {
+        "name": "BOLT",
+        "port": port,
+        "api_keys": [bolt.anon_key, bolt.service_role_key],
+        "upstream_url": upstream_url,
+        "admin_url": bolt.direct_api_url,
+        "upstream_timeout_s": 1.0,
+    }
     path = tmp_path / "kong.json"
     path.write_text(json.dumps(config))
     proc = subprocess.Popen([sys.executable, "-m", "fallback.gateway.kong", "--config", str(path)])
@@ -100,7 +109,7 @@ def test_real_postgrest_requested_but_missing(monkeypatch: pytest.MonkeyPatch, t
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("POSTGREST_BIN", raising=False)
     with pytest.raises(MissingBinary, match="POSTGREST_BIN"):
-        stack_lib.up(stack_lib.StackOptions(state_dir=tmp_path / "st", base_port=25950))
+        stack_lib.up(stack_lib.StackOptions(state_dir=tmp_path / "st", base_port=FREE_BASE_PORT))
     monkeypatch.setenv("FALLBACK_GATEWAY", "kong")
     with pytest.raises(MissingBinary, match="choose `ours`"):
         gateway_process.check_programs()

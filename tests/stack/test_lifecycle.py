@@ -18,11 +18,13 @@ import pytest
 
 from fallback.stack import binaries
 from fallback.stack.errors import MissingBinary, PortInUse
-from fallback.stack.ports import PortLayout, ensure_free
+from fallback.stack.ports import PortLayout, ensure_free, port_is_free
 
 pytestmark = pytest.mark.stack
 CLI = [sys.executable, "-m", "fallback"]
-BASE_PORT = 25700
+TEST_BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500"))
+BASE_PORT = TEST_BASE_PORT + 300
+"""Beside the session's test stack (TEST_BASE_PORT..+99), in the block each tester owns (+100..+499 stay free)."""
 
 
 def _alive(pid: int) -> bool:
@@ -55,8 +57,14 @@ def state_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     subprocess.run([*CLI, "stack", "down", "--purge", "--state-dir", str(path)], capture_output=True, timeout=120)
 
 
-def test_up_json_then_down_leaves_nothing_running(state_dir: Path) -> None:
-    args = ["--state-dir", str(state_dir), "--base-port", str(BASE_PORT)]
+@pytest.fixture
+def base_port() -> int:
+    """BASE_PORT's block, or the next one free now: from 32768 up a client connection may hold a port a while."""
+    return _free_layout(BASE_PORT).base
+
+
+def test_up_json_then_down_leaves_nothing_running(state_dir: Path, base_port: int) -> None:
+    args = ["--state-dir", str(state_dir), "--base-port", str(base_port)]
     up = subprocess.run([*CLI, "stack", "up", "--json", *args], capture_output=True, text=True, timeout=120)
     try:
         assert up.returncode == 0, up.stderr
@@ -70,23 +78,32 @@ def test_up_json_then_down_leaves_nothing_running(state_dir: Path) -> None:
         state = json.loads((state_dir / "state.json").read_text())
         pids = [p["pid"] for p in state["processes"]]
         assert len(pids) == 7 and all(_alive(pid) for pid in pids)
-        status = subprocess.run([*CLI, "stack", "status", "--json", "--state-dir", str(state_dir)],
-                                capture_output=True, text=True, timeout=30)
+        status = subprocess.run(
+            [*CLI, "stack", "status", "--json", "--state-dir", str(state_dir)],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert status.returncode == 0 and json.loads(status.stdout)["running"] is True
     finally:
-        down = subprocess.run([*CLI, "stack", "down", "--state-dir", str(state_dir)],
-                              capture_output=True, text=True, timeout=120)
+        down = subprocess.run(
+            [*CLI, "stack", "down", "--state-dir", str(state_dir)], capture_output=True, text=True, timeout=120
+        )
     assert down.returncode == 0, down.stderr
     assert not [pid for pid in pids if _alive(pid)]
     assert _our_processes(state_dir) == []
-    status = subprocess.run([*CLI, "stack", "status", "--state-dir", str(state_dir)],
-                            capture_output=True, text=True, timeout=30)
+    status = subprocess.run(
+        [*CLI, "stack", "status", "--state-dir", str(state_dir)], capture_output=True, text=True, timeout=30
+    )
     assert status.returncode == 1
 
 
-def test_interrupted_start_stops_what_it_started(state_dir: Path) -> None:
-    proc = subprocess.Popen([*CLI, "stack", "up", "--state-dir", str(state_dir), "--base-port", str(BASE_PORT)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def test_interrupted_start_stops_what_it_started(state_dir: Path, base_port: int) -> None:
+    proc = subprocess.Popen(
+        [*CLI, "stack", "up", "--state-dir", str(state_dir), "--base-port", str(base_port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     # Interrupt once PostgreSQL is being started, i.e. after Toxiproxy runs.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (state_dir / "PRIMARY" / "postgres.log").exists():
@@ -98,11 +115,22 @@ def test_interrupted_start_stops_what_it_started(state_dir: Path) -> None:
     assert _our_processes(state_dir) == []
     assert not (state_dir / "state.json").exists()
     with socket.socket() as probe:  # Toxiproxy's API port is free again
-        probe.bind(("127.0.0.1", BASE_PORT + 99))
+        probe.bind(("127.0.0.1", base_port + 99))
+
+
+def _free_layout(base: int, below: int | None = None) -> PortLayout:
+    """A layout whose ports (those under `below`, if given) are free now: from 32768 up, the kernel's ephemeral
+    range, a client connection's port stays taken for a minute after it closed (TIME_WAIT)."""
+    for candidate in range(base, base + 100, 10):
+        layout = PortLayout(candidate, 3)
+        ports = [p for p in layout.all_ports() if below is None or p < candidate + below]
+        if all(port_is_free(port) for port in ports):
+            return layout
+    pytest.fail(f"no free layout with a base from {base} to {base + 90}")
 
 
 def test_port_in_use_names_the_port() -> None:
-    layout = PortLayout(BASE_PORT + 100, 3)
+    layout = _free_layout(BASE_PORT - 100, below=11)  # ports sorted before the squatted one are free
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", layout.source(1).gateway))
         squatter.listen()

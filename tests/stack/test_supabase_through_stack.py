@@ -80,15 +80,20 @@ async def test_insert_upsert_update_delete_match_sql(admin: tuple[SourceEndpoint
     with pytest.raises(APIError) as duplicate:
         await client.table("user_challenges").insert(row).execute()
     assert duplicate.value.code == "23505"
-    ignored = await client.table("user_challenges").upsert(
-        {**row, "email": "ignored@example.com"}, ignore_duplicates=True, on_conflict="id"
-    ).execute()
+    ignored = (
+        await client.table("user_challenges")
+        .upsert({**row, "email": "ignored@example.com"}, ignore_duplicates=True, on_conflict="id")
+        .execute()
+    )
     assert ignored.data == []
     merged = await client.table("user_challenges").upsert({**row, "email": "merged@example.com"}).execute()
     assert merged.data[0]["email"] == "merged@example.com"
-    updated = await client.table("user_challenges").update(
-        {"mt5_login": "5001", "status": "active"}
-    ).eq("id", row_id).execute()
+    updated = (
+        await client.table("user_challenges")
+        .update({"mt5_login": "5001", "status": "active"})
+        .eq("id", row_id)
+        .execute()
+    )
     assert updated.data[0]["mt5_login"] == "5001"
     db = await sql(source.name, "select email, mt5_login, status from user_challenges where id = $1", uuid.UUID(row_id))
     assert [dict(r) for r in db] == [{"email": "merged@example.com", "mt5_login": "5001", "status": "active"}]
@@ -110,9 +115,11 @@ async def test_rls_user_sees_only_own_rows_anon_sees_none(seeded: StackState, sq
         assert everything.count == SEED["user_challenges"][source.name]
         # A user may not write a row for somebody else: RLS WITH CHECK refuses it (403 for authenticated).
         with pytest.raises(APIError) as refused:
-            await as_user.table("user_challenges").insert(
-                {"user_id": str(uuid.uuid4()), "email": "x@example.com"}
-            ).execute()
+            await (
+                as_user.table("user_challenges")
+                .insert({"user_id": str(uuid.uuid4()), "email": "x@example.com"})
+                .execute()
+            )
         assert refused.value.code == "42501"
 
 

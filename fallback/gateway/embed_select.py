@@ -1,0 +1,169 @@
+"""The `select=` grammar, embedded resources included (pure; names only, no schema cache).
+
+    col  alias:col  col::type  *                         columns (SelectItem)
+    target(...)  alias:target(...)                        an embedded resource (EmbedItem)
+    target!hint(...)  target!inner(...)  target!hint!left(...)
+    ...target(...)                                        a spread: the embed's columns join the parent's
+
+`split_top_level` and `unquote` are shared with the rest of the query string (query.py re-exports them).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, TypeAlias
+
+from . import errors
+from .casts import is_type_name
+from .limits import MAX_LOGIC_DEPTH
+
+JoinType = Literal["inner", "left"]
+MAX_EMBED_DEPTH = MAX_LOGIC_DEPTH
+"""How many embeds deep a `select=` may nest; the SQL is built recursively (embed_sql.py)."""
+
+
+@dataclass(frozen=True)
+class SelectItem:
+    column: str
+    """A column name, or `*`."""
+    alias: str | None = None
+    cast: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.column
+
+
+@dataclass(frozen=True)
+class EmbedItem:
+    target: str
+    """A table, a foreign key's name or a column of the FK (PostgREST's "target")."""
+    select: tuple[SelectField, ...]
+    alias: str | None = None
+    hint: str | None = None
+    join: JoinType | None = None
+    spread: bool = False
+
+    @property
+    def key(self) -> str:
+        """The JSON key of the embed, and its name in `key.col=...`, `key.order=...`."""
+        return self.alias or self.target
+
+
+SelectField: TypeAlias = SelectItem | EmbedItem
+
+
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split at `sep` outside double quotes and parentheses (backslash escapes inside quotes)."""
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
+    quoted = False
+    escaped = False
+    for char in text:
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and char == "(":
+            depth += 1
+        elif not quoted and char == ")":
+            depth -= 1
+        elif not quoted and depth == 0 and char == sep:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def unquote(text: str) -> str:
+    """`"a \\"b\\""` → `a "b"`; unquoted text is returned as is."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def _open_paren(part: str) -> int:
+    """Index of the first `(` outside double quotes, or -1."""
+    quoted = escaped = False
+    for index, char in enumerate(part):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "(" and not quoted:
+            return index
+    return -1
+
+
+def parse_select(text: str, depth: int = 0) -> tuple[SelectField, ...]:
+    if depth > MAX_EMBED_DEPTH:
+        raise errors.parse_error(
+            f"failed to parse select parameter ({text})",
+            f"embeds nest more than {MAX_EMBED_DEPTH} levels deep, the most this gateway accepts",
+        )
+    if depth > 0 and text.strip() == "":
+        return ()
+    items: list[SelectField] = []
+    for raw in split_top_level(text):
+        part = raw.strip()
+        if not part:
+            raise errors.parse_error("failed to parse select parameter", f"empty item in select={text!r}")
+        paren = _open_paren(part)
+        items.append(_column(part, text) if paren < 0 else _embed(part, paren, text, depth))
+    return tuple(items)
+
+
+def _embed(part: str, paren: int, text: str, depth: int) -> EmbedItem:
+    if not part.endswith(")"):
+        raise errors.parse_error(f"failed to parse select parameter ({text})", f"unbalanced parentheses in {part!r}")
+    head, inner = part[:paren].strip(), part[paren + 1 : -1]
+    spread = head.startswith("...")
+    if spread:
+        head = head[3:]
+    alias: str | None = None
+    if ":" in head and not head.startswith('"'):
+        alias, head = (unquote(s.strip()) for s in head.split(":", 1))
+        if spread:
+            raise errors.parse_error(f"failed to parse select parameter ({text})", "a spread embed takes no alias")
+    target, *marks = head.split("!")
+    hint: str | None = None
+    join: JoinType | None = None
+    for mark in marks:
+        if mark in ("inner", "left") and join is None:
+            join = "inner" if mark == "inner" else "left"
+        elif hint is None and join is None and mark:
+            hint = unquote(mark)
+        else:
+            raise errors.parse_error(f"failed to parse select parameter ({text})", f"unexpected '!{mark}' in {head!r}")
+    target = unquote(target.strip())
+    if not target:
+        raise errors.parse_error(f"failed to parse select parameter ({text})", f"empty embed name in {part!r}")
+    return EmbedItem(target, parse_select(inner, depth + 1), alias or None, hint, join, spread)
+
+
+def _column(part: str, text: str) -> SelectItem:
+    alias: str | None = None
+    cast: str | None = None
+    head, sep, tail = part.partition("::")
+    if sep:
+        cast = tail.strip()
+        if not is_type_name(cast):
+            raise errors.parse_error(
+                f"failed to parse select parameter ({text})",
+                f"invalid cast {tail!r}: expected a type name (letters, digits, '_', '$' and spaces)",
+            )
+    if ":" in head and not head.startswith('"'):
+        alias, head = (s.strip() for s in head.split(":", 1))
+        alias = unquote(alias)
+    column = unquote(head.strip())
+    if not column:
+        raise errors.parse_error("failed to parse select parameter", f"empty column in {part!r}")
+    return SelectItem(column, alias or None, cast)

@@ -1,0 +1,208 @@
+"""SQL for a read with embedded resources, in PostgREST's shape (pure).
+
+Each embed is a `LEFT JOIN LATERAL` (or `INNER` for `!inner`) subquery over the related table:
+
+    to-one   LEFT JOIN LATERAL (SELECT cols FROM clients AS pgrst_1 WHERE pgrst_1.id = parent.client_id)
+             AS pgrst_1_j ON TRUE
+             → row_to_json(pgrst_1_j.*) AS "client"
+    to-many  LEFT JOIN LATERAL (SELECT json_agg(pgrst_1_r) AS body FROM (SELECT cols FROM tasks AS pgrst_1
+             WHERE pgrst_1.project_id = parent.id ORDER BY .. LIMIT ..) AS pgrst_1_r) AS pgrst_1_j ON TRUE
+             → coalesce(pgrst_1_j.body, '[]') AS "tasks"
+    spread   (to-one only) pgrst_1_j.* among the parent's columns
+
+Everything runs in the request's one statement, so RLS applies to embedded tables under the request's
+role exactly as to the top table. Identifiers come from the schema cache, values are bind parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from . import embed_plan
+from .embed_schema import Relationship
+from .embed_select import EmbedItem, SelectField, SelectItem
+from .query import Condition, EmbedParams, Logic, OrderTerm, ParsedQuery
+from .schema_cache import SchemaCache, Table, quote_ident
+from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, select_list
+
+_RELATED = re.compile(r"(.+)\((.+)\)")
+"""`order=clients(name)`: a related order on a to-one embed's column."""
+
+
+@dataclass
+class _Selection:
+    columns: list[str] = field(default_factory=list)
+    joins: list[str] = field(default_factory=list)
+    inner_joins: list[str] = field(default_factory=list)
+    """The `!inner` joins of this level: they also bound the count (`Prefer: count=exact`)."""
+    nulls: dict[str, str] = field(default_factory=dict)
+    """Embed key → the expression that is NULL when the embed found nothing (`key=is.null`, `key=not.is.null`)."""
+    to_one: dict[str, str] = field(default_factory=dict)
+    """To-one embed key → its lateral alias (`order=key(col)`); to-many keys map to ''."""
+    uses_embeds: bool = False
+    """A filter of this level tests an embed (then the count needs every join, not only `!inner` ones)."""
+
+    def condition(self, cond: Condition, table: Table, qualifier: str, params: _Params) -> str:
+        """`sql.condition`, plus PostgREST's null filters on embeds (also inside `or=`/`and=`)."""
+        if isinstance(cond, Logic):
+            joiner = " AND " if cond.op == "and" else " OR "
+            expr = "(" + joiner.join(self.condition(c, table, qualifier, params) for c in cond.children) + ")"
+            return f"NOT {expr}" if cond.negated else expr
+        if cond.column in self.nulls and cond.op == "is" and cond.value in ("null", "not_null"):
+            self.uses_embeds = True
+            null = (cond.value == "null") != cond.negated
+            return f"{self.nulls[cond.column]} IS {'NULL' if null else 'NOT NULL'}"
+        return condition(cond, table, qualifier, params)
+
+    def where(self, conds: Sequence[Condition], table: Table, qualifier: str, params: _Params) -> list[str]:
+        return [self.condition(c, table, qualifier, params) for c in conds]
+
+    def order(self, terms: Sequence[OrderTerm], table: Table, qualifier: str, origin: str) -> str:
+        parts = []
+        for term in terms:
+            related = _RELATED.fullmatch(term.column)
+            if related is None:
+                part = f"{qualifier}.{table.column(term.column).sql}"
+            elif related[1] not in self.to_one:
+                raise embed_plan.not_embedded(related[1])
+            elif not self.to_one[related[1]]:
+                raise embed_plan.related_order_not_to_one(origin, related[1])
+            else:
+                part = f"{self.to_one[related[1]]}.{quote_ident(related[2])}"
+            part += " DESC" if term.descending else " ASC"
+            if term.nulls:
+                part += f" NULLS {term.nulls.upper()}"
+            parts.append(part)
+        return " ORDER BY " + ", ".join(parts) if parts else ""
+
+
+@dataclass
+class _Builder:
+    cache: SchemaCache
+    options: dict[tuple[str, ...], EmbedParams]
+    params: _Params = field(default_factory=_Params)
+    known: set[tuple[str, ...]] = field(default_factory=set)
+    counter: int = 0
+
+    def selection(
+        self, items: Sequence[SelectField], table: Table, qualifier: str, path: tuple[str, ...]
+    ) -> _Selection:
+        out = _Selection()
+        for item in items:
+            if isinstance(item, SelectItem):
+                out.columns.append(select_list([item], table, qualifier))
+            else:
+                self._embed(item, table, qualifier, path, out)
+        return out
+
+    def _options(self, item: EmbedItem, path: tuple[str, ...]) -> tuple[tuple[str, ...], EmbedParams]:
+        own = (*path, item.key)
+        self.known.add(own)
+        if item.alias is not None and own not in self.options:
+            legacy = (*path, item.target)  # PostgREST 12 still accepts the target name of an aliased embed
+            if legacy in self.options:
+                self.known.add(legacy)
+                return own, self.options[legacy]
+        return own, self.options.get(own, EmbedParams(own))
+
+    def _embed(self, item: EmbedItem, table: Table, qualifier: str, path: tuple[str, ...], out: _Selection) -> None:
+        rel = embed_plan.find(self.cache, (table.schema, table.name), item.target, item.hint)
+        target = self.cache.table(*rel.foreign)
+        if item.spread and not rel.to_one:
+            raise embed_plan.spread_not_to_one(table.name, item.target)
+        own, opts = self._options(item, path)
+        self.counter += 1
+        alias = f"pgrst_{self.counter}"
+        inner = self.selection(item.select, target, alias, own)
+        sources, conds = self._relation(rel, target, alias, qualifier)
+        conds += inner.where(opts.where, target, alias, self.params)
+        sub = (
+            f"SELECT {', '.join(inner.columns)} FROM {sources}{''.join(inner.joins)} WHERE {' AND '.join(conds)}"
+            f"{inner.order(opts.order, target, alias, target.name)}"
+        )
+        if opts.limit is not None:
+            sub += f" LIMIT {self.params.add(opts.limit, 'bigint')}"
+        if opts.offset:
+            sub += f" OFFSET {self.params.add(opts.offset, 'bigint')}"
+        joined = f"{alias}_j"
+        kind = "INNER" if item.join == "inner" else "LEFT"
+        out.to_one[item.key] = joined if rel.to_one else ""
+        out.nulls[item.key] = f"row_to_json({joined}.*)" if rel.to_one else f"{joined}.body"
+        if rel.to_one:
+            join = f" {kind} JOIN LATERAL ({sub}) AS {joined} ON TRUE"
+            if item.spread and inner.columns:
+                out.columns.append(f"{joined}.*")
+            elif inner.columns and not item.spread:
+                out.columns.append(f"row_to_json({joined}.*) AS {quote_ident(item.key)}")
+        else:
+            on = f"{joined}.body IS NOT NULL" if item.join == "inner" else "TRUE"
+            join = (
+                f" {kind} JOIN LATERAL (SELECT json_agg({alias}_r) AS body FROM ({sub}) AS {alias}_r) "
+                f"AS {joined} ON {on}"
+            )
+            if inner.columns:  # an embed of only empty embeds shows nothing, like PostgREST
+                out.columns.append(f"coalesce({joined}.body, '[]') AS {quote_ident(item.key)}")
+        out.joins.append(join)
+        if item.join == "inner":
+            out.inner_joins.append(join)
+
+    def _relation(self, rel: Relationship, target: Table, alias: str, parent: str) -> tuple[str, list[str]]:
+        """The FROM list and join conditions that tie the embedded rows to the parent row."""
+        if rel.junction is None:
+            return f"{target.sql} AS {alias}", [
+                f"{alias}.{quote_ident(fcol)} = {parent}.{quote_ident(col)}" for col, fcol in rel.columns
+            ]
+        junction = self.cache.table(*rel.junction.table)
+        link = f"{alias}_x"
+        conds = [f"{alias}.{quote_ident(fcol)} = {link}.{quote_ident(jcol)}" for fcol, jcol in rel.junction.target]
+        conds += [f"{link}.{quote_ident(jcol)} = {parent}.{quote_ident(col)}" for col, jcol in rel.junction.source]
+        return f"{target.sql} AS {alias}, {junction.sql} AS {link}", conds
+
+    def check_options(self) -> None:
+        """PGRST108 for `x.col=...` / `x.order=...` naming no embed of this request."""
+        for path in self.options:
+            if path in self.known:
+                continue
+            for depth in range(1, len(path) + 1):
+                if path[:depth] not in self.known:
+                    raise embed_plan.not_embedded(path[depth - 1])
+
+
+def plain(select: Sequence[SelectField]) -> tuple[SelectItem, ...]:
+    """The columns of a select without embeds (callers check `query.has_embeds` first)."""
+    return tuple(item for item in select if isinstance(item, SelectItem))
+
+
+def read(
+    cache: SchemaCache, table: Table, query: ParsedQuery, *, limit: int | None, offset: int | None, count: bool
+) -> Statement:
+    """Like `sql.read` (page_total, body, total), with the embeds of `query.select` and `query.embedded`."""
+    builder = _Builder(cache, {opts.path: opts for opts in query.embedded})
+    qual = table.sql
+    top = builder.selection(query.select, table, qual, ())
+    builder.check_options()
+    conds = top.where(query.where, table, qual, builder.params)
+    filters = " WHERE " + " AND ".join(conds) if conds else ""
+    columns = ", ".join(top.columns)
+    order = top.order(query.order, table, qual, table.name)
+    inner = f"SELECT {columns} FROM {qual}{''.join(top.joins)}{filters}{order}"
+    if limit is not None:
+        inner += f" LIMIT {builder.params.add(limit, 'bigint')}"
+    if offset:
+        inner += f" OFFSET {builder.params.add(offset, 'bigint')}"
+    counted = top.joins if top.uses_embeds else top.inner_joins
+    total = f"(SELECT count(*) FROM {qual}{''.join(counted)}{filters})" if count else "NULL::bigint"
+    return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(builder.params.values))
+
+
+def returning(cache: SchemaCache, table: Table, query: ParsedQuery) -> Returning:
+    """A mutation's representation with embeds: `select=` over the changed rows (`sql.SOURCE`).
+
+    Embedded filters, order and limits apply as in a read; `!inner` also drops changed rows from the
+    answer (not from the change), as in PostgREST."""
+    builder = _Builder(cache, {opts.path: opts for opts in query.embedded})
+    top = builder.selection(query.select, table, SOURCE, ())
+    builder.check_options()
+    return Returning(", ".join(top.columns), "".join(top.joins), tuple(builder.params.values))
