@@ -22,10 +22,10 @@ from fallback.scenario import Fault, FaultWindow, load_scenario, parse_duration
 from fallback.scenario.faults import overlapping, windows
 
 _SHORTHAND = re.compile(
-    r"^(?P<target>[A-Za-z]+\.[a-z]+)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
+    r"^(?P<target>[A-Za-z]+(?:\.[a-z]+)?)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
     r"@(?P<at>[^-]+)(?:-(?P<until>.+))?$"
 )
-_FORM = "write TARGET[:KIND[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s"
+_FORM = "write TARGET[:KIND[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s or PRIMARY:read_only@5s-9s"
 _PARTS = {"target": "target", "toxic": "kind", "attributes": "value", "at": "start", "until": "end"}
 """The shorthand's name for each field of the scenario model, for messages."""
 

@@ -8,12 +8,14 @@ finds the object that can check or stop it; the functions below work for every k
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from fallback.faults import Controls, reset_all
 from fallback.stack import process, wait
 from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.embedded import EmbeddedStack, StackOptions
@@ -158,6 +160,9 @@ def down(state_dir: Path, purge: bool = False) -> list[ProcessRecord]:
     state_dir = state_dir.resolve()
     state = load_state(state_dir)
     if state is not None:
+        if state.toxiproxy_url:  # database faults are undone first: nothing left read-only, locked or held
+            with contextlib.suppress(Exception), Toxiproxy(state.toxiproxy_url) as toxiproxy:
+                reset_all(Controls.of_stack(toxiproxy, state))
         return stack_for(state).stop(state, purge)
     if purge:
         shutil.rmtree(state_dir, ignore_errors=True)
