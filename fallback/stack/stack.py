@@ -139,6 +139,13 @@ def up(options: StackOptions) -> tuple[StackState, bool]:
     existing = load_state(state_dir)
     if existing is not None:
         if is_healthy(existing):
+            asked = options.schemas
+            if existing.kind is StackKind.embedded and asked is not None and existing.schemas != asked:
+                raise StateDirInUse(
+                    f"{state_dir} holds a running stack exposing {', '.join(existing.schemas)}, not "
+                    f"{', '.join(asked)}: stop it first with "
+                    f"`fallback-harness stack down --state-dir {state_dir}`"
+                )
             if options.seed and existing.kind is not StackKind.external:
                 reseed(existing, options.seed)
             return existing, False
