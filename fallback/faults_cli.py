@@ -16,6 +16,7 @@ from rich.markup import escape
 from fallback.cli_common import StateDir, console
 from fallback.faults import FAULT_KINDS, KINDS, Controls, Fault, FaultConflict, FaultError, appliers, fault_kind
 from fallback.names import unknown
+from fallback.scenario.limits import MAX_ATTRIBUTE
 from fallback.stack.stack import DEFAULT_STATE_DIR
 from fallback.stack.state import StackState, load_state
 from fallback.toxics import Stream, Toxiproxy, ToxiproxyError
@@ -94,6 +95,8 @@ def parse_fault(
     if value is not None:
         if main is None:
             raise ValueError(f"`{kind}` takes no value")
+        if value > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer a raw 400
+            raise ValueError(f"{main.name} is at most {MAX_ATTRIBUTE} {main.unit}, got {value:g}")
         attributes[main.name] = value
     elif main is not None and main.required:
         raise ValueError(
