@@ -2,8 +2,9 @@
 
 Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed, the
 partial report is written and the exit status is 130. Twice: the calls in flight are cut off at once
-(`cut_off`; toxics still removed, the report still written). Whenever it comes, a stack the drill started is stopped; further
-Ctrl-Cs never interrupt that, they print the `stack down` command (`fallback.drill.interrupts`).
+(`cut_off`; toxics still removed, the report still written). Whenever it comes, a stack the drill
+started is stopped; further Ctrl-Cs never interrupt that, they print the `stack down` command
+(`fallback.drill.interrupts`).
 """
 
 from __future__ import annotations
