@@ -45,9 +45,10 @@ def parse_fail(text: str, index: int = 0) -> Fault:
     if match["value"] is not None and kind is not None:
         if kind.main is None:
             raise TimelineError(f"--fail {text!r}: `{toxic}` takes no value")
-        attributes[kind.main] = float(match["value"]) if "." in match["value"] else int(match["value"])
-        if attributes[kind.main] > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer 400 mid-drill
+        value = float(match["value"]) if "." in match["value"] else int(match["value"])
+        if value > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer 400 mid-drill
             raise TimelineError(f"--fail {text!r}: {kind.main} is at most {MAX_ATTRIBUTE}, got {match['value']}")
+        attributes[kind.main] = value
     elif kind is not None and kind.main_attribute is not None and kind.main_attribute.required:
         example = f"{match['target']}:{toxic}=VALUE@{match['at']}" + (f"-{match['until']}" if match["until"] else "")
         raise TimelineError(f"--fail {text!r}: {toxic} needs a value ({kind.main_attribute.unit}), e.g. {example}")
