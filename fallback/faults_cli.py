@@ -26,6 +26,7 @@ from fallback.faults import (
     reset_all,
 )
 from fallback.names import unknown
+from fallback.scenario.limits import MAX_ATTRIBUTE
 from fallback.stack.stack import DEFAULT_STATE_DIR
 from fallback.stack.state import StackState, load_state
 from fallback.toxics import Stream, Toxiproxy, ToxiproxyError
@@ -106,6 +107,8 @@ def parse_fault(
     if value is not None:
         if main is None:
             raise ValueError(f"`{kind}` takes no value")
+        if value > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer a raw 400
+            raise ValueError(f"{main.name} is at most {MAX_ATTRIBUTE} {main.unit}, got {value:g}")
         attributes[main.name] = value
     elif main is not None and main.required:
         raise ValueError(

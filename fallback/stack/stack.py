@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import shutil
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -184,4 +187,34 @@ def running_stack(options: StackOptions) -> Iterator[StackState]:
         yield state
     finally:
         if started_here:
-            down(options.state_dir)
+            with _interrupts_held(options.state_dir):
+                down(options.state_dir)
+
+
+@contextmanager
+def _interrupts_held(state_dir: Path) -> Iterator[None]:
+    """Stop the stack whole: a Ctrl-C meanwhile (often the second of two) is held back, then raised.
+
+    Python's default handler would raise KeyboardInterrupt between two processes' stops and leave the
+    rest running with no word. Signal handlers can only be set in the main thread; elsewhere, unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        held.append(signum)
+        print(
+            f"still stopping the stack; if you stop this process now, run: "
+            f"fallback-harness stack down --state-dir {state_dir}",
+            file=sys.stderr,
+        )
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt

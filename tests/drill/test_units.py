@@ -118,6 +118,7 @@ def test_a_fail_overlapping_the_scenario_files_faults_is_refused(tmp_path: Path)
         ("PRIMARY.api:lag@1s", "kind: unknown toxic 'lag' (known: down, latency,"),
         ("PRIMARY.api@5s-2s", "end: must be later than `at` (5s), got 2s"),
         ("PRIMARY.api@x", "invalid duration 'x'"),
+        ("BOLT.api:latency=99999999999999999999@1s", "latency is at most 2147483647, got 99999999999999999999"),
     ],
 )
 def test_fail_errors_are_in_our_words(text: str, expected: str) -> None:

@@ -128,6 +128,7 @@ def test_scenario_attributes_follow_the_registrys_types() -> None:
         (("BOLT.api", "down", 5.0), "`down` takes no value"),
         (("BOLT.api", "lag", None), "unknown fault 'lag'"),
         (("BOLT.api", "latency", 2.5), "latency must be a whole number of ms, got 2.5"),
+        (("BOLT.api", "latency", 1e30), "latency is at most 2147483647 ms, got 1e+30"),  # was Toxiproxy's raw 400
     ],
 )
 def test_command_line_faults_say_what_is_wrong(args: tuple[str, str, float | None], message: str) -> None:
