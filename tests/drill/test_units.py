@@ -174,6 +174,16 @@ def test_figures_from_a_history() -> None:
     assert availability_strip(figures) == "██▒▒"
 
 
+def test_calls_an_interrupted_drill_cut_off_are_not_counted_against_the_system() -> None:
+    history = _drill_history()
+    figures = drill_figures(history, [], None, rate_per_s=2, duration_s=4, interrupted=True)
+    assert figures.availability == pytest.approx(5 / 6)  # the cut-off create is the harness's own doing
+    assert figures.availability_all == pytest.approx(5 / 7)
+    assert figures.excluded == 1 and figures.excluded_failed == 1
+    assert errors_by_kind(history)["cut_off"] == 1  # still reported, as what it is
+    assert [b.excluded for b in per_second(history, interrupted=True)] == [0, 0, 0, 1]
+
+
 def test_breaker_refusals_are_not_detections() -> None:
     history = History()
     op(
