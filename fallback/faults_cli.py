@@ -14,7 +14,17 @@ import typer
 from rich.markup import escape
 
 from fallback.cli_common import StateDir, console
-from fallback.faults import FAULT_KINDS, KINDS, Controls, Fault, FaultConflict, FaultError, appliers, fault_kind
+from fallback.faults import (
+    FAULT_KINDS,
+    KINDS,
+    Controls,
+    Fault,
+    FaultConflict,
+    FaultError,
+    appliers,
+    fault_kind,
+    reset_all,
+)
 from fallback.names import unknown
 from fallback.stack.stack import DEFAULT_STATE_DIR
 from fallback.stack.state import StackState, load_state
@@ -25,7 +35,12 @@ _VALUES = ", ".join(f"{k.name} {k.main} ({a.unit})" for k in KINDS.values() if (
 
 
 def fault(
-    target: Annotated[str, typer.Argument(help="A link such as PRIMARY.api or BOLT.db; `all` with `clear`.")],
+    target: Annotated[
+        str,
+        typer.Argument(
+            help="A link such as PRIMARY.api or BOLT.db, a process such as PRIMARY.postgres; `all` with `clear`."
+        ),
+    ],
     kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | {' | '.join(VERBS)}")],
     value: Annotated[float | None, typer.Argument(help=f"The kind's main attribute: {_VALUES}.")] = None,
     stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",
@@ -37,9 +52,10 @@ def fault(
     state = _require_stack(state_dir)
     again = "" if state_dir == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-        controls = Controls(toxiproxy)
+        controls = Controls(toxiproxy, state)
         try:
             console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
+            _restarts_done(controls, target)
         except FaultConflict as exc:
             hint = escape(f"clear it first with `fallback-harness fault {target} clear{again}`")
             console.print(f"[red]{escape(str(exc))}[/red]: {hint}")
@@ -64,15 +80,15 @@ def play(
     """Do what `fault TARGET KIND [VALUE]` says; returns the line to print. Bad input: ValueError, in our words."""
     known = tuple(t for applier in appliers() for t in applier.known_targets(controls))
     if kind == "clear" and target == "all":
-        for applier in appliers():
-            applier.reset(controls)
+        reset_all(controls)
         return "cleared all"
     if target not in known:
         problem = unknown("target", target, known)
         raise ValueError(f"{problem}; `all` goes with `clear` only" if target == "all" else problem)
     if kind == "clear":
         for applier in appliers():
-            applier.clear_target(target, controls)
+            if target in applier.known_targets(controls):  # a link is Toxiproxy's, a process the process faults'
+                applier.clear_target(target, controls)
         return f"cleared {target}"
     if kind == "up":
         Fault(target, "down").clear(controls)
@@ -111,6 +127,21 @@ def parse_fault(
             raise ValueError(problem.replace(f"`{option}`", f"--{option}"))
     chosen_stream: Stream = "upstream" if stream == "upstream" else "downstream"
     return Fault(target, kind, attributes, chosen_stream, toxicity)
+
+
+def _restarts_done(controls: Controls, target: str) -> None:
+    """A `kill` restarts its process after `restart_after` s: wait for it here (a Ctrl-C restarts it at once)."""
+    if not controls.outages.pending():
+        return
+    console.print(f"waiting for {escape(target)} to be restarted (Ctrl-C: restart it now)")
+    try:
+        controls.outages.wait()
+    except KeyboardInterrupt:
+        for applier in appliers():
+            if target in applier.known_targets(controls):
+                applier.clear_target(target, controls)
+        raise typer.Exit(130) from None
+    console.print(f"{escape(target)} restarted")
 
 
 def _require_stack(state_dir: Path) -> StackState:

@@ -38,6 +38,7 @@ from fallback.engine.faults import FaultTimeline
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.workload import WorkloadRunner
+from fallback.faults import Controls, reset_all
 from fallback.history import History
 from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
@@ -96,7 +97,8 @@ class RunSession:
         self.history = History()
         self.sources = tuple(s.name for s in state.sources)
         self.toxiproxy = Toxiproxy(state.toxiproxy_url) if state.toxiproxy_url else None
-        self.timeline = FaultTimeline(self.toxiproxy, plan.windows) if self.toxiproxy else None
+        self.controls = Controls(self.toxiproxy, state) if self.toxiproxy else None
+        self.timeline = FaultTimeline(self.controls, plan.windows) if self.controls else None
         self.initial: Rows | None = None
         self.final: Rows | None = None
         self.logs: tuple[str, ...] = ()
@@ -123,7 +125,8 @@ class RunSession:
             self.runner = WorkloadRunner(
                 self.client, self.history, seed=plan.workload_seed, op_deadline_s=plan.op_deadline_s, clock=self.clock
             )
-            self.watch = ProcessWatch(self.state, self.clock)
+            outages = self.controls.outages if self.controls is not None else None
+            self.watch = ProcessWatch(self.state, self.clock, outages=outages)
         except BaseException:
             await self._close()
             raise
@@ -245,8 +248,8 @@ class RunSession:
     async def _clear_faults(self) -> None:
         if self.timeline is not None:
             await asyncio.to_thread(self.timeline.clear_all, self.clock())
-        elif self.toxiproxy is not None:
-            await asyncio.to_thread(self.toxiproxy.reset)  # faults typed by hand during a drill
+        elif self.controls is not None:
+            await asyncio.to_thread(reset_all, self.controls)  # faults typed by hand during a drill
         self._faults_may_be_on = False
 
     async def _close(self) -> None:
@@ -256,9 +259,9 @@ class RunSession:
         finally:
             self.logs = tuple(self._lines)
             if self.toxiproxy is not None:
-                if self._faults_may_be_on:
+                if self._faults_may_be_on and self.controls is not None:
                     with contextlib.suppress(Exception):
-                        await asyncio.to_thread(self.toxiproxy.reset)
+                        await asyncio.to_thread(reset_all, self.controls)
                 self.toxiproxy.close()
 
     async def _read_final(self) -> Rows | None:

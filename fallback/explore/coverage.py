@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from fallback.explore.strategies import EXPLORE_TOXICS
+from fallback.faults import KINDS, targets_of
 from fallback.scenario import TARGETS, Fault, Scenario
 
 ROWS: tuple[str, ...] = (
@@ -36,8 +37,14 @@ class Coverage:
         self.counts.update(cells)
 
     def table(self) -> dict[str, dict[str, int]]:
-        """`{row: {link: examples}}`, every row and link present (zeros included)."""
+        """`{row: {target: examples}}`, every row and target present (zeros included)."""
         return {row: {target: self.counts[(row, target)] for target in TARGETS} for row in ROWS}
 
     def uncovered(self) -> list[tuple[str, str]]:
-        return [(row, target) for row in ROWS for target in TARGETS if not self.counts[(row, target)]]
+        """The cells never drawn, among those a row can reach (a process fault never falls on a link)."""
+        return [(row, target) for row in ROWS for target in _reachable(row) if not self.counts[(row, target)]]
+
+
+def _reachable(row: str) -> tuple[str, ...]:
+    kind = KINDS.get(row.split(" ")[0])
+    return targets_of(kind.targets) if kind is not None else targets_of({"link"})

@@ -42,11 +42,25 @@ a new applier adds what it needs there, e.g. the stack's pids or a superuser DSN
 (what `fault X clear`, `fault all clear` and the end of every run use). It converts its backend's
 errors to `FaultError`s in our words (`UnknownTarget`, `FaultConflict`). `envelope_error` says
 whether Toxiproxy's `stream`/`toxicity` envelope applies. The Toxiproxy appliers (`_toxiproxy.py`)
-are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic).
+are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic). The process appliers (`_process.py`,
+`SignalProcess`: `kill`, `pause`, `restart`) act on the embedded stack's processes (`Controls.stack`) and
+record the outages they cause in `Controls.outages` (`Outages`), which a run's process watch reads so
+that a planned kill is not reported as a death. `reset_all(controls)` undoes every family's faults.
 """
 
 from fallback.faults._fault import Fault
-from fallback.faults._kinds import EXPLORED, FAULT_KINDS, KINDS, MAIN_ATTRIBUTE, TARGETS, appliers, fault_kind
+from fallback.faults._kinds import (
+    EXPLORED,
+    FAULT_KINDS,
+    KINDS,
+    MAIN_ATTRIBUTE,
+    TARGETS,
+    appliers,
+    fault_kind,
+    reset_all,
+)
+from fallback.faults._outages import Outages
+from fallback.faults._process import SignalProcess
 from fallback.faults._registry import (
     TARGET_SHAPES,
     Applier,
@@ -79,11 +93,14 @@ __all__ = [
     "FaultConflict",
     "FaultError",
     "FaultKind",
+    "Outages",
+    "SignalProcess",
     "TargetKind",
     "UnknownTarget",
     "Value",
     "appliers",
     "fault_kind",
+    "reset_all",
     "target_kind",
     "targets_of",
 ]

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fallback.faults._registry import Applier, Attribute, FaultKind, TargetKind, targets_of
+from fallback.faults._process import SignalProcess
+from fallback.faults._registry import Applier, Attribute, Controls, FaultKind, TargetKind, targets_of
 from fallback.faults._toxiproxy import AddToxic, DisableProxy
 from fallback.names import unknown
 
@@ -72,6 +73,33 @@ _ENTRIES: tuple[FaultKind, ...] = (
         main="bytes",
         explore_rank=6,
     ),
+    # Process faults (`_process.py`): signals to a server's process group on the embedded stack.
+    FaultKind(
+        "kill",
+        "kills the process (SIGKILL) and restarts it after `restart_after` s (0: never, until cleared)",
+        SignalProcess("kill"),
+        (Attribute("restart_after", "s", default=3, integer=False, maximum=3600, search=(3, 1, 0)),),
+        main="restart_after",
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=7,
+    ),
+    FaultKind(
+        "pause",
+        "stops the process (SIGSTOP) until cleared, then continues it (SIGCONT): a hang",
+        SignalProcess("pause"),
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=8,
+    ),
+    FaultKind(
+        "restart",
+        "stops the process cleanly and starts it again at once",
+        SignalProcess("restart"),
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=9,
+    ),
 )
 
 KINDS: Mapping[str, FaultKind] = {kind.name: kind for kind in _ENTRIES}
@@ -100,3 +128,9 @@ def appliers() -> tuple[Applier, ...]:
     for kind in _ENTRIES:
         families.setdefault(kind.applier.family, kind.applier)
     return tuple(families.values())
+
+
+def reset_all(controls: Controls) -> None:
+    """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`)."""
+    for applier in appliers():
+        applier.reset(controls)

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from fallback.faults._outages import Outages
 from fallback.names import SOURCE_NAMES, unknown
+from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 if TYPE_CHECKING:
@@ -75,6 +77,10 @@ class Controls:
     the stack's state here (pids, superuser DSNs, the edge's control URL)."""
 
     toxiproxy: Toxiproxy
+    stack: StackState | None = None
+    """The stack's state (the process faults read its processes afresh from its file); None: no process faults."""
+    outages: Outages = field(default_factory=Outages)
+    """What the process faults are taking down on purpose; a run's `ProcessWatch` shares it."""
 
     @classmethod
     def of(cls, given: Controls | Toxiproxy) -> Controls:

@@ -12,12 +12,12 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fallback.faults import KINDS, targets_of
 from fallback.scenario._types import (
     CLIENT_OPS,
     SOURCES,
     STREAMS,
     TABLES,
-    TARGETS,
     TOXIC_ATTRIBUTES,
     TOXICS,
 )
@@ -38,6 +38,12 @@ rates = st.one_of(st.integers(1, 500).map(float), st.floats(0.01, 1000, allow_na
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
 
 
+def _most(toxic: str, attribute: str) -> int:
+    """The largest value drawn for an attribute: its own maximum, else 100 000."""
+    maximum = next(a.maximum for a in KINDS[toxic].attributes if a.name == attribute)
+    return int(maximum) if maximum is not None else 100_000
+
+
 @st.composite
 def faults(draw: Draw) -> Fault:
     toxic = draw(st.sampled_from(TOXICS))
@@ -46,16 +52,16 @@ def faults(draw: Draw) -> Fault:
     at = draw(durations)
     until = draw(st.none() | durations.map(lambda d: at + d + 0.001))
     extra: dict[str, Any] = {}
-    if toxic != "down":
+    if KINDS[toxic].takes_envelope():
         extra["stream"] = draw(st.sampled_from(STREAMS))
         extra["toxicity"] = draw(st.floats(0, 1))
     flap = draw(st.none() | st.builds(Flap, period=positive_durations, duty=st.floats(0.01, 0.99)))
     return Fault(
         at=at,
         until=until,
-        target=draw(st.sampled_from(TARGETS)),
+        target=draw(st.sampled_from(targets_of(KINDS[toxic].targets))),
         toxic=toxic,
-        attributes={name: draw(st.integers(0, 100_000)) for name in names},
+        attributes={name: draw(st.integers(0, _most(toxic, name))) for name in names},
         flap=flap,
         **extra,
     )

@@ -151,6 +151,7 @@ def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0
         os.kill(record.pid, sig)
     except ProcessLookupError:
         return
+    resume(record)  # a paused process (a `pause` fault) handles the signal only once it runs again
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
         if not is_alive(record):
@@ -160,6 +161,13 @@ def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0
     with contextlib.suppress(ProcessLookupError):
         os.killpg(record.pid, signal.SIGKILL)
     _reap(record.pid)
+
+
+def resume(record: ProcessRecord) -> None:
+    """SIGCONT to the process's group (a server and, for PostgreSQL, its backends); harmless when none is stopped."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        if os.getpgid(record.pid) == record.pid:  # our servers lead their own group (`start_new_session`)
+            os.killpg(record.pid, signal.SIGCONT)
 
 
 def _reap(pid: int) -> None:

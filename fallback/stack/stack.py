@@ -78,6 +78,7 @@ def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S)
 
     Raises StackNotRunning after `timeout_s`, or at once when one of the stack's processes has died.
     """
+    state = state.latest()
     kind = stack_for(state)
     wait.until(
         lambda: kind.ready(state),

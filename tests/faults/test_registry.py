@@ -41,12 +41,16 @@ def test_every_reader_derives_from_the_one_table() -> None:
     assert dict(MAIN_ATTRIBUTE) == {k.name: k.main for k in KINDS.values() if k.main is not None}
     assert set(EXPLORE_TOXICS) == {k.name for k in KINDS.values() if k.explore_rank is not None}
     # explore's draw (and shrink) order is unchanged, so a --seed still draws the same schedules
-    assert EXPLORE_TOXICS == ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
+    # (new kinds are appended: the first ones keep their ranks)
+    assert EXPLORE_TOXICS[:7] == ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
+    assert EXPLORE_TOXICS[7:10] == ("kill", "pause", "restart")
 
 
 def test_source_names_are_spelled_once() -> None:
     assert SOURCES is SOURCE_NAMES and STACK_SOURCE_NAMES is SOURCE_NAMES and DEFAULT_ORDER is SOURCE_NAMES
-    assert targets_of(["link"]) == TARGETS == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
+    assert targets_of(["link"]) == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
+    parts = ("api", "db", "postgres", "gateway")
+    assert targets_of(["link", "process"]) == TARGETS == tuple(f"{s}.{part}" for s in SOURCE_NAMES for part in parts)
 
 
 def test_toxics_use_toxiproxys_own_names() -> None:
