@@ -2,7 +2,7 @@
 cleared, then SIGCONT) and `restart` (a clean stop and start) on `<SOURCE>.postgres` and `<SOURCE>.gateway`.
 
 They act on the embedded stack's processes (`Controls.stack`, read afresh from its state file, since a
-restart changes a pid) through `fallback.stack.restart`, signalling each server's whole process group:
+restart changes a pid) through `fallback.stack.restart`, signalling each server and its descendants:
 PostgreSQL's postmaster AND its backends (a postmaster paused alone would leave its backends serving
 the connections they hold: not a hang). `Outages` (in `Controls`) records which processes a fault is
 taking down on purpose, so the run's `ProcessWatch` does not report a planned kill as a death, and holds
@@ -21,7 +21,7 @@ from fallback.faults._registry import Controls, FaultError, UnknownTarget
 from fallback.names import unknown
 from fallback.stack import process
 from fallback.stack.errors import StackError
-from fallback.stack.restart import is_paused, kill, record_of, restart_process, signal_group
+from fallback.stack.restart import is_paused, kill, record_of, restart_process, signal_tree
 from fallback.stack.state import ProcessKind, StackKind, StackState
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class SignalProcess:
         key = self._known(fault.target, controls)
         record = record_of(_stack(controls), *key)
         if self.action == "pause":
-            signal_group(record, signal.SIGSTOP)
+            signal_tree(record, signal.SIGSTOP)
             return
         controls.outages.begin(key)
         if self.action == "restart":

@@ -12,6 +12,7 @@ reconnects by itself, with backoff.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -46,18 +47,25 @@ def is_paused(record: ProcessRecord) -> bool:
         return False
 
 
-def signal_group(record: ProcessRecord, sig: int) -> None:
-    """`sig` to the server and every process of its group (PostgreSQL: the postmaster and its backends)."""
-    if process.is_alive(record):
-        os.killpg(record.pid, sig)
+def signal_tree(record: ProcessRecord, sig: int) -> None:
+    """`sig` to the server and its descendants (PostgreSQL: the postmaster AND its backends).
+
+    The postmaster is stopped first, so that it forks no backend between the look for its children and
+    the signal. A postmaster paused alone would leave its backends serving the connections they hold."""
+    if not process.is_alive(record):
+        return
+    os.kill(record.pid, signal.SIGSTOP)
+    for pid in process.tree(record.pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
 
 
 def kill(record: ProcessRecord) -> None:
-    """SIGKILL to the whole group, as a container kill or a crashed host would; returns once it is gone.
+    """SIGKILL to the server and its descendants, as a container kill would; returns once it is gone.
 
-    The whole group: a postmaster killed alone leaves its backends attached to the shared memory until
+    PostgreSQL's backends too: a postmaster killed alone leaves them attached to the shared memory until
     they notice, and a new postmaster refuses to start beside them."""
-    signal_group(record, signal.SIGKILL)
+    signal_tree(record, signal.SIGKILL)
     process.stop(record, grace_s=5.0)  # reaps it (it is dead: nothing is sent)
 
 
