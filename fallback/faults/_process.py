@@ -6,8 +6,9 @@ restart changes a pid) through `fallback.stack.restart`, signalling each server 
 PostgreSQL's postmaster AND its backends (a postmaster paused alone would leave its backends serving
 the connections they hold: not a hang). `Outages` (in `Controls`) records which processes a fault is
 taking down on purpose, so the run's `ProcessWatch` does not report a planned kill as a death, and holds
-the timers of the restarts to come. Undoing is idempotent and needs no memory: `clear_target` and
-`reset` resume every stopped group and restart every dead server, whoever took it down.
+the timers of the restarts to come. Undoing is idempotent: `clear_target` and `reset` resume every
+stopped server (and its children) and restart every server a fault took down, noted in `Outages`
+and, for a later command, in the state dir (`mark_taken_down`); a server that died of anything else stays dead for the watch to report.
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from fallback.faults._registry import Controls, FaultError, UnknownTarget
 from fallback.names import unknown
 from fallback.stack import process
 from fallback.stack.errors import StackError
-from fallback.stack.restart import is_paused, kill, record_of, restart_process, signal_tree
+from fallback.stack.restart import (
+    is_paused,
+    kill,
+    mark_taken_down,
+    record_of,
+    restart_process,
+    signal_tree,
+    taken_down_by_fault,
+)
 from fallback.stack.state import ProcessKind, StackKind, StackState
 
 if TYPE_CHECKING:
@@ -58,6 +67,7 @@ class SignalProcess:
             signal_tree(record, signal.SIGSTOP)
             return
         controls.outages.begin(key)
+        mark_taken_down(_stack(controls), record)
         if self.action == "restart":
             self._restart(key, controls)
             return
@@ -76,12 +86,15 @@ class SignalProcess:
         return tuple(sorted(found))
 
     def clear_target(self, target: str, controls: Controls) -> None:
-        """Resume the process if paused, restart it if dead; close its outage."""
+        """Resume the process if paused; restart it if a fault killed it (a process that died of anything
+        else is left dead, for the run's watch to report); close its outage."""
         key = self._known(target, controls)
-        record = record_of(_stack(controls), *key)
+        state = _stack(controls)
+        record = record_of(state, *key)
         if is_paused(record):
             process.resume(record)
-        self._restart(key, controls, only_if_dead=True)
+        if key in controls.outages.excused() or taken_down_by_fault(state, record):
+            self._restart(key, controls, only_if_dead=True)
 
     def reset(self, controls: Controls) -> None:
         for target in self.known_targets(controls):

@@ -16,6 +16,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 from fallback.stack import gateway_process, postgres, process, wait
@@ -47,26 +48,60 @@ def is_paused(record: ProcessRecord) -> bool:
         return False
 
 
-def signal_tree(record: ProcessRecord, sig: int) -> None:
-    """`sig` to the server and its descendants (PostgreSQL: the postmaster AND its backends).
+def signal_tree(record: ProcessRecord, sig: int) -> list[int]:
+    """`sig` to the server and its descendants (PostgreSQL: the postmaster AND its backends); their pids.
 
     The postmaster is stopped first, so that it forks no backend between the look for its children and
     the signal. A postmaster paused alone would leave its backends serving the connections they hold."""
     if not process.is_alive(record):
-        return
+        return []
     os.kill(record.pid, signal.SIGSTOP)
-    for pid in process.tree(record.pid):
+    pids = process.tree(record.pid)
+    for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, sig)
+    return pids
 
 
-def kill(record: ProcessRecord) -> None:
-    """SIGKILL to the server and its descendants, as a container kill would; returns once it is gone.
+def kill(record: ProcessRecord, timeout_s: float = 5.0) -> None:
+    """SIGKILL to the server and its descendants, as a container kill would; returns once all are gone.
 
     PostgreSQL's backends too: a postmaster killed alone leaves them attached to the shared memory until
     they notice, and a new postmaster refuses to start beside them."""
-    signal_tree(record, signal.SIGKILL)
-    process.stop(record, grace_s=5.0)  # reaps it (it is dead: nothing is sent)
+    pids = signal_tree(record, signal.SIGKILL)
+    process.stop(record, grace_s=timeout_s)  # reaps it (it is dead: nothing is sent)
+    deadline = time.monotonic() + timeout_s
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running(pid: int) -> bool:
+    """Not gone and not a zombie (a zombie holds no memory and no port; init reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _marker(state: StackState, record: ProcessRecord) -> Path:
+    return Path(state.state_dir) / str(record.source) / f"{record.kind}.taken-down"
+
+
+def mark_taken_down(state: StackState, record: ProcessRecord) -> None:
+    """Note, in the state dir, that a fault takes this process down on purpose (so a later `fault all clear`,
+    even from another command, restarts it; a process that died of something else is left for the run's
+    watch to report). The note names the pid: one left from an older stack never matches."""
+    marker = _marker(state, record)
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(record.pid))
+
+
+def taken_down_by_fault(state: StackState, record: ProcessRecord) -> bool:
+    try:
+        return _marker(state, record).read_text().strip() == str(record.pid)
+    except OSError:
+        return False
 
 
 def restart_process(state: StackState, kind: ProcessKind, source: str, timeout_s: float = 60.0) -> StackState:
@@ -82,7 +117,8 @@ def restart_process(state: StackState, kind: ProcessKind, source: str, timeout_s
     new = _start(state, kind, source)
     updated = state.model_copy(update={"processes": tuple(new if p == old else p for p in state.processes)})
     save_state(updated)
-    _wait_ready(updated, new)
+    _marker(state, old).unlink(missing_ok=True)
+    _wait_ready(updated, new, timeout_s)
     return updated
 
 

@@ -45,7 +45,9 @@ def test_the_explore_section_is_valid_rendered_and_fails_the_run(tmp_path: Path)
     assert [i.name for i in explore.invariants] == list(BASE)
     assert {c.invariant for c in explore.counterexamples} == {"no_lost_writes"}
     assert explore.counterexamples[0].shrunk_faults == 1 and explore.counterexamples[0].shrunk_operations == 1
-    assert len(explore.coverage) == 9 and all(len(row.links) == 6 for row in explore.coverage)
+    assert len(explore.coverage) == 12 and all(
+        len(row.links) == 12 for row in explore.coverage
+    )  # + kill, pause, restart
     run_dir = write_report(run, tmp_path / "reports")
     document = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text(encoding="utf-8"))).validate(document)
