@@ -8,7 +8,8 @@ the connections they hold: not a hang). `Outages` (in `Controls`) records which 
 taking down on purpose, so the run's `ProcessWatch` does not report a planned kill as a death, and holds
 the timers of the restarts to come. Undoing is idempotent: `clear_target` and `reset` resume every
 stopped server (and its children) and restart every server a fault took down, noted in `Outages`
-and, for a later command, in the state dir (`mark_taken_down`); a server that died of anything else stays dead for the watch to report.
+and, for a later command, in the state dir (`mark_taken_down`); a server that died of anything else
+stays dead, for the run's watch to report.
 """
 
 from __future__ import annotations
