@@ -37,7 +37,11 @@ _VALUES = ", ".join(f"{k.name} {k.main} ({a.unit})" for k in KINDS.values() if (
 
 def fault(
     target: Annotated[
-        str, typer.Argument(help="A link (PRIMARY.api, BOLT.db), a source (PRIMARY, database kinds); `all`+`clear`.")
+        str,
+        typer.Argument(
+            help="A link (PRIMARY.api, BOLT.db), a process (PRIMARY.postgres), a source (PRIMARY, database kinds); "
+            "`all` with `clear`."
+        ),
     ],
     kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | {' | '.join(VERBS)}")],
     value: Annotated[float | None, typer.Argument(help=f"The kind's main attribute: {_VALUES}.")] = None,
@@ -53,6 +57,7 @@ def fault(
         controls = Controls.of_stack(toxiproxy, state)
         try:
             console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
+            _restarts_done(controls, target)
         except FaultConflict as exc:
             hint = escape(f"clear it first with `fallback-harness fault {target} clear{again}`")
             console.print(f"[red]{escape(str(exc))}[/red]: {hint}")
@@ -84,7 +89,7 @@ def play(
         raise ValueError(f"{problem}; `all` goes with `clear` only" if target == "all" else problem)
     if kind == "clear":
         for applier in appliers():
-            if target in applier.known_targets(controls):
+            if target in applier.known_targets(controls):  # a link is Toxiproxy's, a process the process faults'
                 applier.clear_target(target, controls)
         return f"cleared {target}"
     if kind == "up":
@@ -126,6 +131,21 @@ def parse_fault(
             raise ValueError(problem.replace(f"`{option}`", f"--{option}"))
     chosen_stream: Stream = "upstream" if stream == "upstream" else "downstream"
     return Fault(target, kind, attributes, chosen_stream, toxicity)
+
+
+def _restarts_done(controls: Controls, target: str) -> None:
+    """A `kill` restarts its process after `restart_after` s: wait for it here (a Ctrl-C restarts it at once)."""
+    if not controls.outages.pending():
+        return
+    console.print(f"waiting for {escape(target)} to be restarted (Ctrl-C: restart it now)")
+    try:
+        controls.outages.wait()
+    except KeyboardInterrupt:
+        for applier in appliers():
+            if target in applier.known_targets(controls):
+                applier.clear_target(target, controls)
+        raise typer.Exit(130) from None
+    console.print(f"{escape(target)} restarted")
 
 
 def _require_stack(state_dir: Path) -> StackState:

@@ -1,9 +1,10 @@
-"""Applying a scenario's fault timeline to the stack while the workload runs.
+"""Applying a scenario's fault timeline to the stack (Toxiproxy, its processes) while the workload runs.
 
 Each window is applied at its offset from the workload's start and cleared at its end; what
 was actually applied, and when, is recorded (the report shades these windows). Whatever
-happens (the workload ends early, fails, or is cancelled by Ctrl-C), every fault of every
-applier is undone in `finally` (`reset_all`: Toxiproxy's `/reset`, the database kinds' undo).
+happens (the workload ends early, fails, or is cancelled by Ctrl-C), every fault is undone in
+`finally` by every applier's `reset` (`fallback.faults.reset_all`): every toxic removed, every proxy
+re-enabled, every paused process resumed, every killed one restarted.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ class FaultTimeline:
                     self.applied.append(AppliedWindow(window, opened[1], at))
 
     def clear_all(self, at: float) -> None:
-        """Undo every fault of every applier (toxics, proxies, database kinds); close the windows still open."""
+        """Undo every fault (every applier's `reset`, not only Toxiproxy's); close the windows still open."""
         reset_all(self.controls)
         for window, applied in self._open.values():
             self.applied.append(AppliedWindow(window, applied, at))

@@ -5,7 +5,9 @@ healthy again: waiting for it wastes the recovery timeout and then throws the ru
 `ProcessWatch` polls the state's process records (`fallback.stack.process.is_alive`: /proc, which
 also tells a zombie and a recycled pid from our process) every 0.2 s while the workload runs; the
 session stops the workload when it fires and reports the run as an `error` naming the process.
-Compose and external stacks have no process records here: nothing to watch.
+Compose and external stacks have no process records here: nothing to watch. A process a fault takes
+down on purpose (`kill`, `restart`: its outage open in the shared `Outages`) is not a death, and the
+records are read afresh from the state file, where a restart puts the new pid.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fallback.faults import Outages
 from fallback.stack import process
 from fallback.stack.state import ProcessRecord, StackState
 
@@ -41,7 +44,7 @@ def dead_processes(state: StackState) -> tuple[ProcessRecord, ...]:
     """The embedded stack's processes that are not running (none for compose and external stacks)."""
     if state.kind != "embedded":
         return ()
-    return tuple(p for p in state.processes if not process.is_alive(p))
+    return tuple(p for p in state.latest().processes if not process.is_alive(p))
 
 
 def ensure_alive(state: StackState) -> None:
@@ -58,8 +61,16 @@ def ensure_alive(state: StackState) -> None:
 class ProcessWatch:
     """`start()` a polling task; `died` is set when the first process is found dead (`dead` says which)."""
 
-    def __init__(self, state: StackState, clock: Callable[[], float], interval_s: float = POLL_INTERVAL_S) -> None:
+    def __init__(
+        self,
+        state: StackState,
+        clock: Callable[[], float],
+        interval_s: float = POLL_INTERVAL_S,
+        outages: Outages | None = None,
+    ) -> None:
         self.state = state
+        self.outages = outages or Outages()
+        """What faults take down on purpose (`kill`, `restart`): not a death while their outage lasts."""
         self.clock = clock
         self.interval_s = interval_s
         self.died = asyncio.Event()
@@ -79,7 +90,8 @@ class ProcessWatch:
 
     async def _poll(self) -> None:
         while True:
-            dead = dead_processes(self.state)  # a few reads of /proc: cheap enough for the event loop
+            excused = self.outages.excused()  # before the state file: a restart saves its pid, then ends the outage
+            dead = [p for p in dead_processes(self.state) if (p.kind, p.source) not in excused]  # a few reads
             if dead:
                 self.dead = DeadProcess(dead[0].role, dead[0].pid, self.clock())
                 self.died.set()

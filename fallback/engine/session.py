@@ -125,7 +125,8 @@ class RunSession:
             self.runner = WorkloadRunner(
                 self.client, self.history, seed=plan.workload_seed, op_deadline_s=plan.op_deadline_s, clock=self.clock
             )
-            self.watch = ProcessWatch(self.state, self.clock)
+            outages = self.controls.outages if self.controls is not None else None
+            self.watch = ProcessWatch(self.state, self.clock, outages=outages)
         except BaseException:
             await self._close()
             raise

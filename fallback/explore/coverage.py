@@ -40,7 +40,7 @@ class Coverage:
         self.counts.update(cells)
 
     def table(self) -> dict[str, dict[str, int]]:
-        """`{row: {link: examples}}`, every row and link present (zeros included)."""
+        """`{row: {target: examples}}`, every row and target present (zeros included)."""
         return {row: {target: self.counts[(row, target)] for target in TARGETS} for row in ROWS}
 
     def uncovered(self) -> list[tuple[str, str]]:

@@ -22,10 +22,15 @@ from hypothesis import strategies as st
 from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
 from fallback.scenario import SOURCES, Fault, Flap, Group, Scenario, Step, Workload
+from fallback.scenario._types import TableName
 
 Draw = Any
 EXPLORE_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED)
 """What the explorer injects, simplest first (the registry leaves out `slicer`: it only re-chunks a stream)."""
+PROCESS_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED if kind.targets == {"process"})
+"""Drawn last in a schedule (`explore_scenarios`), so that a --seed draws the same link faults as before."""
+SCHEDULE_TOXICS: tuple[str, ...] = tuple(name for name in EXPLORE_TOXICS if name not in PROCESS_TOXICS)
+"""A schedule's faults before its process fault: the link kinds, then the database kinds."""
 MAX_STEPS = 3
 MAX_COUNT = 4
 MAX_FAULTS = 3
@@ -36,9 +41,10 @@ quarters = st.integers(0, 8).map(lambda q: q / 4)
 
 
 @st.composite
-def faults(draw: Draw) -> Fault:
-    """One deterministic fault on any link; `down` (no envelope) never takes stream or toxicity."""
-    toxic = draw(st.sampled_from(EXPLORE_TOXICS))
+def faults(draw: Draw, kinds: tuple[str, ...] | None = None) -> Fault:
+    """One deterministic fault of `kinds` (default: every explored kind but the process ones, drawn apart) on a
+    target it acts on; `down`, the database and the process kinds (no envelope) never take stream or toxicity."""
+    toxic = draw(st.sampled_from(kinds if kinds is not None else SCHEDULE_TOXICS))
     target = draw(st.sampled_from(targets_of(KINDS[toxic].targets)))  # the kind's own targets
     at = draw(st.just(0.0) | quarters)  # half the faults are on from the start
     until = draw(st.none() | st.integers(1, 8).map(lambda q: at + q / 4))
@@ -114,13 +120,18 @@ def explore_scenarios(
     draw: Draw, client: str = "reference", op_deadline_s: float = OP_DEADLINE_S, paced: bool = True
 ) -> Scenario:
     """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it)."""
+    rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts), "profiles": draw(seed_counts)}
+    link_faults = draw(_faults())
+    workload = draw(workloads(paced))
+    room = min(1, MAX_FAULTS - len(link_faults))
+    process_faults = draw(st.lists(faults(PROCESS_TOXICS), max_size=room))  # last: older draws are unchanged
     return Scenario(
         name="explore",
         description="A schedule drawn by `fallback-harness explore`.",
-        seed={"user_challenges": draw(seed_counts), "profiles": draw(seed_counts)},
+        seed=rows,
         client=client,
-        faults=tuple(draw(_faults())),
-        workload=draw(workloads(paced)),
+        faults=(*link_faults, *process_faults),
+        workload=workload,
         op_deadline=op_deadline_s,
     )
 

@@ -45,7 +45,10 @@ whether Toxiproxy's `stream`/`toxicity` envelope applies. The Toxiproxy appliers
 are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic). The database appliers (`_database.py`,
 `_slow.py`, `_holders.py`: `read_only`, `slow_queries`, `lock`, `connections_exhausted`) act inside a
 source's PostgreSQL through its superuser DSN (`Controls.of_stack(toxiproxy, state)`); their
-target is the source (`PRIMARY`). `reset_all(controls)` undoes every fault of every family.
+target is the source (`PRIMARY`). The process appliers (`_process.py`,
+`SignalProcess`: `kill`, `pause`, `restart`) act on the embedded stack's processes (`Controls.stack`) and
+record the outages they cause in `Controls.outages` (`Outages`), which a run's process watch reads so
+that a planned kill is not reported as a death. `reset_all(controls)` undoes every fault of every family.
 """
 
 from fallback.faults._database import ReadOnly
@@ -61,6 +64,8 @@ from fallback.faults._kinds import (
     fault_kind,
     reset_all,
 )
+from fallback.faults._outages import Outages
+from fallback.faults._process import SignalProcess
 from fallback.faults._registry import (
     TARGET_SHAPES,
     Applier,
@@ -96,7 +101,9 @@ __all__ = [
     "FaultError",
     "FaultKind",
     "Lock",
+    "Outages",
     "ReadOnly",
+    "SignalProcess",
     "SlowQueries",
     "TargetKind",
     "UnknownTarget",

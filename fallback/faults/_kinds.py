@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from fallback.faults._database import ReadOnly
 from fallback.faults._holders import ConnectionsExhausted, Lock
+from fallback.faults._process import SignalProcess
 from fallback.faults._registry import Applier, Attribute, Controls, FaultKind, TargetKind, targets_of
 from fallback.faults._slow import SlowQueries
 from fallback.faults._toxiproxy import AddToxic, DisableProxy
@@ -115,6 +116,33 @@ _ENTRIES: tuple[FaultKind, ...] = (
         targets=frozenset({"source"}),
         exclusive=True,
         explore_rank=10,
+    ),
+    # --- process faults (`_process.py`): signals to a server's processes on the embedded stack; appended
+    FaultKind(
+        "kill",
+        "kills the process (SIGKILL) and restarts it after `restart_after` s (0: never, until cleared)",
+        SignalProcess("kill"),
+        (Attribute("restart_after", "s", default=3, integer=False, maximum=3600, search=(3, 1, 0)),),
+        main="restart_after",
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=11,
+    ),
+    FaultKind(
+        "pause",
+        "stops the process (SIGSTOP) until cleared, then continues it (SIGCONT): a hang",
+        SignalProcess("pause"),
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=12,
+    ),
+    FaultKind(
+        "restart",
+        "stops the process cleanly and starts it again at once",
+        SignalProcess("restart"),
+        targets=frozenset({"process"}),
+        exclusive=True,
+        explore_rank=13,
     ),
 )
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from fallback.faults._outages import Outages
 from fallback.names import SOURCE_NAMES, unknown
+from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 if TYPE_CHECKING:
@@ -70,22 +72,6 @@ def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] = SOURCE_NAME
     return tuple(found)
 
 
-class _Source(Protocol):
-    @property
-    def name(self) -> str: ...
-    @property
-    def db_dsn(self) -> str: ...
-
-
-class _Stack(Protocol):
-    """What `Controls.of_stack` reads of a stack (`fallback.stack.state.StackState`)."""
-
-    @property
-    def kind(self) -> str: ...
-    @property
-    def sources(self) -> Sequence[_Source]: ...
-
-
 @dataclass(frozen=True)
 class Controls:
     """What appliers act through: Toxiproxy, and each source's superuser DSN (the database kinds);
@@ -94,17 +80,22 @@ class Controls:
     toxiproxy: Toxiproxy
     databases: tuple[tuple[str, str], ...] = ()
     """(source, superuser DSN straight to its PostgreSQL), in the stack's order."""
+    stack: StackState | None = None
+    """The stack's state (the process faults read its processes afresh from its file); None: no process faults."""
+    outages: Outages = field(default_factory=Outages)
+    """What the process faults are taking down on purpose; a run's `ProcessWatch` shares it."""
 
     @classmethod
     def of(cls, given: Controls | Toxiproxy) -> Controls:
         return given if isinstance(given, Controls) else cls(given)
 
     @classmethod
-    def of_stack(cls, toxiproxy: Toxiproxy, stack: _Stack) -> Controls:
-        """Toxiproxy and the sources' superuser DSNs; none for `external` (hosted) projects: not ours to break."""
+    def of_stack(cls, toxiproxy: Toxiproxy, stack: StackState) -> Controls:
+        """Toxiproxy, the sources' superuser DSNs and the stack (its processes); only Toxiproxy for `external`
+        (hosted) projects: not ours to break."""
         if stack.kind == "external":
             return cls(toxiproxy)
-        return cls(toxiproxy, tuple((s.name, s.db_dsn) for s in stack.sources if s.db_dsn))
+        return cls(toxiproxy, tuple((s.name, s.db_dsn) for s in stack.sources if s.db_dsn), stack)
 
     def database(self, source: str) -> str:
         """`source`'s superuser DSN; `UnknownTarget` names the sources there are."""

@@ -38,6 +38,12 @@ rates = st.one_of(st.integers(1, 500).map(float), st.floats(0.01, 1000, allow_na
 texts = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=40)
 
 
+def _most(toxic: str, attribute: str) -> int:
+    """The largest value drawn for an attribute: its own maximum, else 100 000."""
+    maximum = next(a.maximum for a in KINDS[toxic].attributes if a.name == attribute)
+    return int(maximum) if maximum is not None else 100_000
+
+
 @st.composite
 def faults(draw: Draw) -> Fault:
     toxic = draw(st.sampled_from(TOXICS))
@@ -58,7 +64,8 @@ def faults(draw: Draw) -> Fault:
         target=draw(st.sampled_from(targets_of(kind.targets))),
         toxic=toxic,
         attributes={
-            name: draw(st.sampled_from(choices[name]) if name in choices else st.integers(0, 100_000)) for name in names
+            name: draw(st.sampled_from(choices[name]) if name in choices else st.integers(0, _most(toxic, name)))
+            for name in names
         },
         flap=flap,
         **extra,

@@ -90,12 +90,14 @@ class EmbeddedStack:
 
     def ready(self, state: StackState) -> bool:
         """Every process alive and every gateway ready."""
+        state = state.latest()
         if not state.processes or not all(process.is_alive(p) for p in state.processes):
             return False
         return wait.apis_ready(state)
 
     def stop(self, state: StackState, purge: bool = False) -> list[ProcessRecord]:
-        """Stop every recorded process; returns those that were still running."""
+        """Stop every recorded process (paused ones resumed first); returns those that were still running."""
+        state = state.latest()
         alive = [p for p in state.processes if process.is_alive(p)]
         stop_records(state.processes)
         state_path(self.state_dir).unlink(missing_ok=True)

@@ -128,14 +128,19 @@ def _start_postgrest(
             "admin_url": f"http://{HOST}:{admin_port}",
         },
     )
-    kong = process.spawn(
+    return [postgrest, start_kong(state_dir, name)]
+
+
+def start_kong(state_dir: Path, name: str) -> ProcessRecord:
+    """The Kong-like apikey proxy in front of PostgREST, from the config `_start_postgrest` wrote."""
+    config_path = state_dir / name / "kong.json"
+    return process.spawn(
         ProcessKind.gateway,
         name,
         [sys.executable, "-m", "fallback.gateway.kong", "--config", str(config_path)],
         state_dir / name / "gateway.log",
         cmdline_hint=str(config_path),
     )
-    return [postgrest, kong]
 
 
 def wait_ready(record: ProcessRecord, state_dir: Path, name: str, port: int, timeout_s: float = 30) -> None:

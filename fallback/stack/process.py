@@ -151,6 +151,7 @@ def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0
         os.kill(record.pid, sig)
     except ProcessLookupError:
         return
+    resume(record)  # a paused process (a `pause` fault) handles the signal only once it runs again
     deadline = time.monotonic() + grace_s
     while time.monotonic() < deadline:
         if not is_alive(record):
@@ -160,6 +161,33 @@ def stop(record: ProcessRecord, sig: int = signal.SIGTERM, grace_s: float = 10.0
     with contextlib.suppress(ProcessLookupError):
         os.killpg(record.pid, signal.SIGKILL)
     _reap(record.pid)
+
+
+def tree(pid: int) -> list[int]:
+    """`pid` and its descendants, from /proc (a process group would not do: PostgreSQL's backends each
+    call setsid(), so a signal to the postmaster's group never reaches them)."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as stat:
+                    parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo += children.get(current, [])
+    return found
+
+
+def resume(record: ProcessRecord) -> None:
+    """SIGCONT to the server and its descendants (PostgreSQL: its backends); harmless when none is stopped."""
+    for pid in tree(record.pid):
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGCONT)
 
 
 def _reap(pid: int) -> None:

@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Protocol
 
-from fallback.faults import Controls, reset_all
 from fallback.stack import process, wait
 from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.embedded import EmbeddedStack, StackOptions
@@ -83,6 +82,7 @@ def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S)
 
     Raises StackNotRunning after `timeout_s`, or at once when one of the stack's processes has died.
     """
+    state = state.latest()
     kind = stack_for(state)
     wait.until(
         lambda: kind.ready(state),
@@ -163,7 +163,11 @@ def down(state_dir: Path, purge: bool = False) -> list[ProcessRecord]:
     state_dir = state_dir.resolve()
     state = load_state(state_dir)
     if state is not None:
-        if state.toxiproxy_url:  # database faults are undone first: nothing left read-only, locked or held
+        if state.toxiproxy_url:  # faults are undone first: nothing left read-only, locked, held or paused
+            # Imported here: `fallback.faults` sits above the stack (its process faults restart the stack's
+            # servers), so the stack must not import it while it is itself being imported.
+            from fallback.faults import Controls, reset_all
+
             with contextlib.suppress(Exception), Toxiproxy(state.toxiproxy_url) as toxiproxy:
                 reset_all(Controls.of_stack(toxiproxy, state))
         return stack_for(state).stop(state, purge)

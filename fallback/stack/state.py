@@ -122,6 +122,13 @@ class StackState(BaseModel):
         known = ", ".join(s.name for s in self.sources)
         raise KeyError(f"no source named {name!r} in the stack (known: {known})")
 
+    def latest(self) -> StackState:
+        """This stack as its state file says now: a fault may have restarted a process under a new pid
+        (`fallback.stack.restart`). Compose and external stacks, and a state with no file, are returned as they are."""
+        if self.kind is not StackKind.embedded:
+            return self
+        return load_state(Path(self.state_dir)) or self
+
     def public_view(self) -> dict[str, object]:
         """What `stack up --json` prints: endpoints and keys (the user asked for them)."""
         return {

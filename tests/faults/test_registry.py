@@ -40,15 +40,19 @@ def test_every_reader_derives_from_the_one_table() -> None:
     assert TOXIC_ATTRIBUTES["down"] == ((), ())
     assert dict(MAIN_ATTRIBUTE) == {k.name: k.main for k in KINDS.values() if k.main is not None}
     assert set(EXPLORE_TOXICS) == {k.name for k in KINDS.values() if k.explore_rank is not None}
-    # explore's draw (and shrink) order of the network kinds is unchanged; the database kinds are appended
+    # explore's draw (and shrink) order of the network kinds is unchanged; the database kinds, then the
+    # process kinds are appended (the first ones keep their ranks)
     network = ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
-    assert (*network, "read_only", "lock", "slow_queries", "connections_exhausted") == EXPLORE_TOXICS
+    database = ("read_only", "lock", "slow_queries", "connections_exhausted")
+    assert (*network, *database, "kill", "pause", "restart") == EXPLORE_TOXICS
 
 
 def test_source_names_are_spelled_once() -> None:
     assert SOURCES is SOURCE_NAMES and STACK_SOURCE_NAMES is SOURCE_NAMES and DEFAULT_ORDER is SOURCE_NAMES
     assert targets_of(["link"]) == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
-    assert targets_of(["link", "source"]) == TARGETS  # the database kinds act on the source itself
+    assert targets_of(["link", "source", "process"]) == TARGETS  # database kinds act on the source itself
+    parts = ("api", "db", "postgres", "gateway", "")
+    assert tuple(f"{s}.{part}" if part else s for s in SOURCE_NAMES for part in parts) == TARGETS
 
 
 def test_toxics_use_toxiproxys_own_names() -> None:
