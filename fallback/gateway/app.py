@@ -90,7 +90,8 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            return await handler(self.db, handlers.build_call(request, principal, table, cache))
+            call = handlers.build_call(request, principal, table, cache, tx_end=self.config.db_tx_end)
+            return await handler(self.db, call)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 

@@ -7,12 +7,13 @@ transaction (transaction.py) and shapes the response as PostgREST does.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, sql
+from . import embed_sql, errors, responses, sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8
@@ -37,6 +38,8 @@ class Call:
     singular: bool
     cache: SchemaCache | None = None
     """For embedded resources (the relationships); None only where no embed can be served."""
+    rollback: bool = False
+    """End the transaction with ROLLBACK (`Prefer: tx=rollback`, or `db_tx_end = rollback*`)."""
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
@@ -44,15 +47,21 @@ def schema_for(request: Request, exposed: list[str]) -> str:
     return choose_schema(request.headers.get("content-profile" if write else "accept-profile"), exposed)
 
 
-def build_call(request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None) -> Call:
+def build_call(
+    request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None, *, tx_end: str = "commit"
+) -> Call:
+    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`)."""
+    prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
+    prefer.check_strict()
     return Call(
         request,
         principal,
         table,
         parse_query(request.query_params.multi_items()),
-        parse_prefer(request.headers.getlist("prefer")),
+        prefer,
         wants_object(request.headers.get("accept")),
         cache,
+        prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback")),
     )
 
 
@@ -84,7 +93,7 @@ async def read(db: Database, call: Call) -> Response:
         offset = offset if offset is not None else ranged[0]
         if ranged[1] is not None:
             limit = ranged[1] if limit is None else min(limit, ranged[1])
-    counting = call.prefer.count is not None
+    counting = call.prefer.count in ("exact", "estimated")  # no db-max-rows here: estimated is exact
     if (has_embeds(q.select) or q.embedded) and call.cache is not None:
         statement = embed_sql.read(call.cache, call.table, q, limit=limit, offset=offset, count=counting)
     else:
@@ -99,6 +108,8 @@ async def read(db: Database, call: Call) -> Response:
         read_only=True,
         rows=True,
         check=_single if call.singular else None,
+        rollback=call.rollback,
+        planned=sql.count_query(call.table, q.where) if call.prefer.count == "planned" else None,
     )
     lower = offset or 0
     upper = lower + outcome.page_total - 1
@@ -114,7 +125,7 @@ async def read(db: Database, call: Call) -> Response:
     status = 206 if total is not None and (1 + upper - lower) < total else 200
     span = f"{lower}-{upper}" if outcome.page_total > 0 and total != 0 else "*"
     headers = {"Content-Range": f"{span}/{'*' if total is None else total}"}
-    applied = call.prefer.applied(count=counting)
+    applied = call.prefer.applied(count=True)
     if applied:
         headers["Preference-Applied"] = applied
     body = b"" if call.request.method == "HEAD" else _body(outcome, call.singular)
@@ -152,22 +163,30 @@ def _returning(call: Call) -> sql.Represent | None:
     return embed_sql.plain(call.query.select)
 
 
-def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Response:
-    representation = call.prefer.return_ == "representation"
-    count = call.prefer.count is not None
-    total = str(outcome.page_total) if count else "*"
-    span = "*" if created or outcome.page_total == 0 else f"0-{outcome.page_total - 1}"
-    headers = {"Content-Range": f"{span}/{total}"}
-    applied = call.prefer.applied(return_=True, count=count, insert=created)
-    if applied:
-        headers["Preference-Applied"] = applied
-    if representation:
-        return _json(_body(outcome, call.singular), 201 if created else 200, headers, call.singular)
-    return Response(b"", 201 if created else 204, headers)
+def _mutation_response(
+    call: Call, outcome: Outcome, kind: responses.Mutation, *, resolution_applies: bool = False
+) -> Response:
+    headers = responses.mutation_headers(kind, call.prefer, outcome, resolution_applies=resolution_applies)
+    status = responses.mutation_status(kind, call.prefer, outcome)
+    if kind == "insert" and call.prefer.return_ == "headers-only":
+        where = responses.location(call.table.name, outcome)
+        if where is not None:
+            headers = {"Location": where, **headers}
+    if call.prefer.return_ == "representation":
+        return _json(_body(outcome, call.singular), status, headers, call.singular)
+    return Response(b"", status, headers)
+
+
+def _checks(call: Call) -> Callable[[Outcome], None]:
+    def check(outcome: Outcome) -> None:
+        if call.singular:
+            _single(outcome)
+        responses.check_max_affected(call.prefer, outcome)
+
+    return check
 
 
 async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
-    representation = call.prefer.return_ == "representation"
     return await execute(
         db,
         call.principal,
@@ -175,8 +194,9 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> O
         method=call.request.method,
         path=_api_path(call.request),
         read_only=False,
-        rows=representation,
-        check=_single if call.singular and representation else None,
+        rows=True,
+        check=_checks(call),
+        rollback=call.rollback,
     )
 
 
@@ -196,7 +216,7 @@ async def insert(db: Database, call: Call) -> Response:
         raise errors.invalid_body(message)
     columns = _columns(call.table, call.query, rows)
     if not rows:
-        return _mutation_response(call, Outcome(0, "[]"), created=True)
+        return _mutation_response(call, Outcome(0, "[]", inserted=0), "insert")
     if not columns and len(rows) > 1:
         raise errors.invalid_body("Cannot insert several empty objects at once")
     resolution: sql.Resolution | None = None
@@ -215,8 +235,16 @@ async def insert(db: Database, call: Call) -> Response:
         on_conflict=conflict,
         resolution=resolution,
         returning=_returning(call),
+        extras=sql.Extras(
+            upsert=resolution == "merge",
+            location=tuple(call.table.column(n) for n in call.table.primary_key)
+            if call.prefer.return_ == "headers-only"
+            else (),
+        ),
     )
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=True)
+    outcome = await _run_mutation(db, call, statement)
+    applies = bool(call.table.primary_key or call.query.on_conflict)
+    return _mutation_response(call, outcome, "insert", resolution_applies=applies)
 
 
 async def update(db: Database, call: Call) -> Response:
@@ -226,7 +254,7 @@ async def update(db: Database, call: Call) -> Response:
         raise errors.invalid_body("PATCH takes a single JSON object")
     columns = _columns(call.table, call.query, [payload])
     if not columns:
-        return _mutation_response(call, Outcome(0, "[]"), created=False)
+        return _mutation_response(call, Outcome(0, "[]"), "update")
     statement = sql.update(
         call.table,
         columns,
@@ -234,10 +262,10 @@ async def update(db: Database, call: Call) -> Response:
         call.query.where,
         returning=_returning(call),
     )
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=False)
+    return _mutation_response(call, await _run_mutation(db, call, statement), "update")
 
 
 async def delete(db: Database, call: Call) -> Response:
     _no_limits(call.query)
     statement = sql.delete(call.table, call.query.where, returning=_returning(call))
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=False)
+    return _mutation_response(call, await _run_mutation(db, call, statement), "delete")

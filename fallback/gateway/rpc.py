@@ -156,6 +156,7 @@ async def _run(
 ) -> Response:
     singular = wants_object(request.headers.get("accept"))
     prefer = parse_prefer(request.headers.getlist("prefer"))
+    prefer.check_strict()
     counting = prefer.count is not None
     offset, limit = _span(request, query.limit, query.offset)
     statement = rpc_sql.call(

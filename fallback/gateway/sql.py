@@ -132,17 +132,47 @@ def read(
     return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(params.values))
 
 
-def _representation(mutation: str, table: Table, select: Represent | None) -> str:
-    """Wrap a mutation so that it yields (page_total, body, total) like `read`; bare when minimal."""
+@dataclass(frozen=True)
+class Extras:
+    """What a mutation reports besides its rows: rows an upsert inserted (`xmax = 0`), and the primary key
+    of the one inserted row for `Location` (PostgREST's `pgrst.inserted` and `locationF`)."""
+
+    upsert: bool = False
+    location: tuple[Column, ...] = ()
+
+
+def count_query(table: Table, where: Sequence[Condition]) -> Statement:
+    """The rows a read counts, for the planner's estimate of `count=planned` (PostgREST's countQuery)."""
+    params = _Params()
+    return Statement(f"SELECT 1 FROM {table.sql}{where_clause(where, table, table.sql, params)}", tuple(params.values))
+
+
+def _representation(mutation: str, table: Table, select: Represent | None, extras: Extras = Extras()) -> str:
+    """Wrap a mutation so that it yields (page_total, body, total, inserted, location) like `read`;
+    without a representation it returns only a constant per row (no SELECT privilege needed)."""
+    returned = f"ROW({table.sql}.*)::{table.sql} AS pgrst_row" if select is not None else "1 AS pgrst_one"
+    if extras.upsert:
+        returned += f", ({table.sql}.xmax = 0) AS pgrst_ins"
+    if extras.location:
+        pairs = ", ".join(f"{quote_literal(c.name)}, {table.sql}.{c.sql}" for c in extras.location)
+        returned += f", json_build_object({pairs})::text AS pgrst_loc"
+    ctes = f"pgrst_mut AS ({mutation} RETURNING {returned})"
     if select is None:
-        return mutation
-    if isinstance(select, Returning):
-        rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
+        rows, body = "SELECT 1 FROM pgrst_mut", "NULL::text"
     else:
-        rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
+        ctes += f", {SOURCE} AS (SELECT (pgrst_row).* FROM pgrst_mut)"
+        body = "coalesce(json_agg(pgrst_t), '[]')::text"
+        if isinstance(select, Returning):
+            rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
+        else:
+            rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
+    inserted = "(SELECT count(*) FILTER (WHERE pgrst_ins) FROM pgrst_mut)" if extras.upsert else "NULL::bigint"
+    location = (
+        "(SELECT CASE WHEN count(*) = 1 THEN min(pgrst_loc) END FROM pgrst_mut)" if extras.location else "NULL::text"
+    )
     return (
-        f"WITH {SOURCE} AS ({mutation} RETURNING {table.sql}.*) {_AGGREGATE}, NULL::bigint AS total "
-        f"FROM ({rows}) pgrst_t"
+        f"WITH {ctes} SELECT count(*) AS page_total, {body} AS body, NULL::bigint AS total, "
+        f"{inserted} AS inserted, {location} AS location FROM ({rows}) pgrst_t"
     )
 
 
@@ -159,12 +189,13 @@ def insert(
     on_conflict: Sequence[Column] = (),
     resolution: Resolution | None = None,
     returning: Represent | None = None,
+    extras: Extras = Extras(),
 ) -> Statement:
     """`payload` is a JSON array of objects (text); `columns` the column set to insert."""
     params = _Params(_first(returning))
     if not columns:
         mutation = f"INSERT INTO {table.sql} DEFAULT VALUES"
-        return Statement(_representation(mutation, table, returning), tuple(params.values))
+        return Statement(_representation(mutation, table, returning, extras), tuple(params.values))
     body = params.add(payload, "json")
     names = ", ".join(c.sql for c in columns)
     if missing_default:
@@ -191,7 +222,7 @@ def insert(
         else:
             assignments = ", ".join(f"{c.sql} = EXCLUDED.{c.sql}" for c in columns)
             mutation += f" ON CONFLICT ({target}) DO UPDATE SET {assignments}"
-    return Statement(_representation(mutation, table, returning), tuple(params.values))
+    return Statement(_representation(mutation, table, returning, extras), tuple(params.values))
 
 
 def update(
