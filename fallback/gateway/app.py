@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import errors, handlers, rpc
+from . import errors, handlers, put, rpc
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
@@ -38,6 +38,7 @@ TABLE_METHODS: dict[str, Handler] = {
     "POST": handlers.insert,
     "PATCH": handlers.update,
     "DELETE": handlers.delete,
+    "PUT": put.upsert,
 }
 
 

@@ -182,6 +182,14 @@ def _checks(call: Call) -> Callable[[Outcome], None]:
         if call.singular:
             _single(outcome)
         responses.check_max_affected(call.prefer, outcome)
+        limit = call.query.limit if call.request.method in ("PATCH", "DELETE") else None
+        if limit is not None and outcome.page_total > limit:
+            raise errors.GatewayError(
+                400,
+                "PGRST110",
+                "The maximum number of rows allowed to change was surpassed",
+                f"Results contain {outcome.page_total} rows changed but the maximum number allowed is {limit}",
+            )
 
     return check
 
@@ -200,9 +208,19 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> O
     )
 
 
-def _no_limits(query: ParsedQuery) -> None:
-    if query.limit is not None or query.offset is not None:
-        raise errors.parse_error("limit/offset are not supported on updates and deletes by this gateway")
+def _span(call: Call) -> sql.Span | None:
+    """PostgREST's limited PATCH/DELETE: `limit`/`offset` need an `order` (PGRST109); the Range header is ignored."""
+    query = call.query
+    if query.limit is None and query.offset is None:
+        return None
+    if not query.order:
+        raise errors.GatewayError(
+            400,
+            "PGRST109",
+            "A 'limit' was applied without an explicit 'order'",
+            hint="Apply an 'order' using unique column(s)",
+        )
+    return sql.Span(tuple(query.order), query.limit, query.offset)
 
 
 async def insert(db: Database, call: Call) -> Response:
@@ -248,7 +266,7 @@ async def insert(db: Database, call: Call) -> Response:
 
 
 async def update(db: Database, call: Call) -> Response:
-    _no_limits(call.query)
+    span = _span(call)
     payload = await _payload(call.request)
     if not isinstance(payload, dict):
         raise errors.invalid_body("PATCH takes a single JSON object")
@@ -261,11 +279,12 @@ async def update(db: Database, call: Call) -> Response:
         json.dumps(payload, separators=(",", ":")),
         call.query.where,
         returning=_returning(call),
+        missing_default=call.prefer.missing == "default",
+        span=span,
     )
     return _mutation_response(call, await _run_mutation(db, call, statement), "update")
 
 
 async def delete(db: Database, call: Call) -> Response:
-    _no_limits(call.query)
-    statement = sql.delete(call.table, call.query.where, returning=_returning(call))
+    statement = sql.delete(call.table, call.query.where, returning=_returning(call), span=_span(call))
     return _mutation_response(call, await _run_mutation(db, call, statement), "delete")

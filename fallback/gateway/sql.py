@@ -225,6 +225,32 @@ def insert(
     return Statement(_representation(mutation, table, returning, extras), tuple(params.values))
 
 
+@dataclass(frozen=True)
+class Span:
+    """`order` + `limit`/`offset` on PATCH and DELETE (PostgREST's limited mutations): the rows to change are
+    picked by the order columns' values in `pgrst_affected_rows`."""
+
+    order: tuple[OrderTerm, ...]
+    limit: int | None
+    offset: int | None
+
+
+def _filtered(table: Table, where: Sequence[Condition], span: Span | None, params: _Params) -> tuple[str, str]:
+    """(a FROM item or "", the WHERE clause) choosing the rows a mutation changes."""
+    filters = where_clause(where, table, table.sql, params)
+    if span is None:
+        return "", filters
+    columns = [table.column(term.column) for term in span.order]
+    picked = f"SELECT {', '.join(f'{table.sql}.{c.sql}' for c in columns)} FROM {table.sql}{filters}"
+    picked += order_clause(span.order, table, table.sql)
+    if span.limit is not None:
+        picked += f" LIMIT {params.add(span.limit, 'bigint')}"
+    if span.offset:
+        picked += f" OFFSET {params.add(span.offset, 'bigint')}"
+    same = " AND ".join(f"{table.sql}.{c.sql} = pgrst_affected_rows.{c.sql}" for c in columns)
+    return f"({picked}) AS pgrst_affected_rows", f" WHERE {same}"
+
+
 def update(
     table: Table,
     columns: Sequence[Column],
@@ -232,20 +258,33 @@ def update(
     where: Sequence[Condition],
     *,
     returning: Represent | None = None,
+    missing_default: bool = False,
+    span: Span | None = None,
 ) -> Statement:
-    """`payload` is one JSON object (text)."""
+    """`payload` is one JSON object (text); `missing_default`: a column absent from it gets its default."""
     params = _Params(_first(returning))
     body = params.add(payload, "json")
-    assignments = ", ".join(f"{c.sql} = pgrst_body.{c.sql}" for c in columns)
-    filters = where_clause(where, table, table.sql, params)
+    if missing_default:
+        assignments = ", ".join(
+            f"{c.sql} = CASE WHEN {body}::jsonb ? {quote_literal(c.name)} THEN pgrst_body.{c.sql} "
+            f"ELSE {c.default or 'NULL'} END"
+            for c in columns
+        )
+    else:
+        assignments = ", ".join(f"{c.sql} = pgrst_body.{c.sql}" for c in columns)
+    picked, filters = _filtered(table, where, span, params)
     mutation = (
         f"UPDATE {table.sql} SET {assignments} "
-        f"FROM (SELECT * FROM json_populate_record(NULL::{table.sql}, {body})) AS pgrst_body{filters}"
+        f"FROM (SELECT * FROM json_populate_record(NULL::{table.sql}, {body})) AS pgrst_body"
+        f"{', ' + picked if picked else ''}{filters}"
     )
     return Statement(_representation(mutation, table, returning), tuple(params.values))
 
 
-def delete(table: Table, where: Sequence[Condition], *, returning: Represent | None = None) -> Statement:
+def delete(
+    table: Table, where: Sequence[Condition], *, returning: Represent | None = None, span: Span | None = None
+) -> Statement:
     params = _Params(_first(returning))
-    mutation = f"DELETE FROM {table.sql}{where_clause(where, table, table.sql, params)}"
+    picked, filters = _filtered(table, where, span, params)
+    mutation = f"DELETE FROM {table.sql}{' USING ' + picked if picked else ''}{filters}"
     return Statement(_representation(mutation, table, returning), tuple(params.values))

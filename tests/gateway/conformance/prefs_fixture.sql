@@ -61,6 +61,12 @@ CREATE TABLE auto_incrementing_pk (
   inserted_at timestamp with time zone DEFAULT now()
 );
 
+-- LimitedMutationSpec's tables
+CREATE TABLE limited_update_items (id int PRIMARY KEY, name text);
+CREATE TABLE limited_delete_items (id int PRIMARY KEY, name text);
+CREATE TABLE limited_delete_items_no_pk (id int, name text);
+CREATE TABLE "UnitTest" ("idUnitTest" integer PRIMARY KEY, "nameUnitTest" text);
+
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA test TO anon, authenticated, service_role;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA test TO anon, authenticated, service_role;
