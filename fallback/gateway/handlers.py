@@ -8,22 +8,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, responses, sql
+from . import embed_sql, errors, media, responses, sql
 from .auth import Principal
 from .db import Database
-from .errors import JSON_UTF8
 from .limits import MAX_JSON_DEPTH, json_deeper_than
-from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
+from .prefer import Preferences, choose_schema, parse_prefer, parse_range
 from .query import ParsedQuery, has_embeds, parse_query
 from .schema_cache import Column, SchemaCache, Table
 from .transaction import Outcome, execute
-
-OBJECT_UTF8 = f"{OBJECT_MEDIA}; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -40,6 +37,8 @@ class Call:
     """For embedded resources (the relationships); None only where no embed can be served."""
     rollback: bool = False
     """End the transaction with ROLLBACK (`Prefer: tx=rollback`, or `db_tx_end = rollback*`)."""
+    media: media.Media = field(default_factory=media.Media)
+    """What the client accepts (JSON array or object, CSV, nulls stripped)."""
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
@@ -53,15 +52,17 @@ def build_call(
     """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`)."""
     prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
+    accepted = media.negotiate(request.headers.get("accept"))
     return Call(
         request,
         principal,
         table,
         parse_query(request.query_params.multi_items()),
         prefer,
-        wants_object(request.headers.get("accept")),
+        accepted.singular,
         cache,
         prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback")),
+        accepted,
     )
 
 
@@ -70,8 +71,8 @@ def _api_path(request: Request) -> str:
     return request.url.path.removeprefix("/rest/v1")
 
 
-def _json(body: bytes | str, status: int, headers: dict[str, str], singular: bool) -> Response:
-    headers["Content-Type"] = OBJECT_UTF8 if singular else JSON_UTF8
+def _json(body: bytes | str, status: int, headers: dict[str, str], accepted: media.Media) -> Response:
+    headers["Content-Type"] = accepted.content_type
     return Response(body, status, headers)
 
 
@@ -80,9 +81,11 @@ def _single(outcome: Outcome) -> None:
         raise errors.singular_cardinality(outcome.page_total)
 
 
-def _body(outcome: Outcome, singular: bool) -> str:
+def _body(outcome: Outcome, accepted: media.Media) -> str:
     text = outcome.body or "[]"
-    return text[1:-1] if singular else text
+    if accepted.kind == "csv":
+        return outcome.body or ""
+    return text[1:-1] if accepted.singular else text
 
 
 async def read(db: Database, call: Call) -> Response:
@@ -102,7 +105,7 @@ async def read(db: Database, call: Call) -> Response:
     outcome = await execute(
         db,
         call.principal,
-        statement,
+        media.shape(statement, call.media),
         method=call.request.method,
         path=_api_path(call.request),
         read_only=True,
@@ -128,12 +131,14 @@ async def read(db: Database, call: Call) -> Response:
     applied = call.prefer.applied(count=True)
     if applied:
         headers["Preference-Applied"] = applied
-    body = b"" if call.request.method == "HEAD" else _body(outcome, call.singular)
-    return _json(body, status, headers, call.singular)
+    body = b"" if call.request.method == "HEAD" else _body(outcome, call.media)
+    return _json(body, status, headers, call.media)
 
 
 async def _payload(request: Request) -> object:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type == "text/csv":
+        return media.csv_rows(await request.body())
     if content_type not in ("application/json", ""):
         raise errors.unsupported_content_type(content_type)
     raw = await request.body()
@@ -173,7 +178,7 @@ def _mutation_response(
         if where is not None:
             headers = {"Location": where, **headers}
     if call.prefer.return_ == "representation":
-        return _json(_body(outcome, call.singular), status, headers, call.singular)
+        return _json(_body(outcome, call.media), status, headers, call.media)
     return Response(b"", status, headers)
 
 
@@ -198,7 +203,7 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> O
     return await execute(
         db,
         call.principal,
-        statement,
+        media.shape(statement, call.media),
         method=call.request.method,
         path=_api_path(call.request),
         read_only=False,

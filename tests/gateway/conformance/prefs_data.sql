@@ -4,7 +4,7 @@ SET search_path = test, pg_catalog;
 TRUNCATE items, complex_items, tasks, projects, clients, articles, no_pk, only_pk, simple_pk, addresses,
   employees, tiobe_pls, single_unique, compound_unique, app_users, menagerie, datarep_todos,
   test_null_pk_competitors_sponsors, tbl_w_json, compound_pk, auto_incrementing_pk,
-  limited_update_items, limited_delete_items, limited_delete_items_no_pk, "UnitTest" RESTART IDENTITY CASCADE;
+  limited_update_items, limited_delete_items, limited_delete_items_no_pk, "UnitTest", organizations RESTART IDENTITY CASCADE;
 INSERT INTO items SELECT generate_series(1, 15);
 SELECT setval('items_id_seq', 15);
 INSERT INTO complex_items VALUES (1, 'One', '{"foo":{"int":1,"bar":"baz"}}', '{1}');
@@ -35,4 +35,6 @@ SELECT setval('auto_incrementing_pk_id_seq', 1, false);
 INSERT INTO limited_update_items VALUES (1, 'item-1'), (2, 'item-2'), (3, 'item-3');
 INSERT INTO limited_delete_items VALUES (1, 'item-1'), (2, 'item-2'), (3, 'item-3');
 INSERT INTO limited_delete_items_no_pk VALUES (1, 'item-1'), (2, 'item-2'), (3, 'item-3');
+INSERT INTO organizations VALUES (1, 'Referee Org', NULL, NULL, 1), (2, 'Auditor Org', NULL, NULL, 2),
+  (3, 'Acme', 1, 2, 3), (4, 'Umbrella', 1, 2, 4), (5, 'Cyberdyne', 3, 4, 5), (6, 'Oscorp', 3, 4, 6);
 ANALYZE;

@@ -65,6 +65,14 @@ CREATE TABLE auto_incrementing_pk (
 CREATE TABLE limited_update_items (id int PRIMARY KEY, name text);
 CREATE TABLE limited_delete_items (id int PRIMARY KEY, name text);
 CREATE TABLE limited_delete_items_no_pk (id int, name text);
+-- NullsStripSpec's table (its manager_id references managers there; a plain column here)
+CREATE TABLE organizations (
+  id integer PRIMARY KEY,
+  name text,
+  referee integer REFERENCES organizations(id),
+  auditor integer REFERENCES organizations(id),
+  manager_id integer
+);
 CREATE TABLE "UnitTest" ("idUnitTest" integer PRIMARY KEY, "nameUnitTest" text);
 
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
