@@ -199,7 +199,8 @@ def _checks(call: Call) -> Callable[[Outcome], None]:
     return check
 
 
-async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
+async def _run_mutation(db: Database, call: Call, statement: sql.Statement, *, extras: bool = False) -> Outcome:
+    """`extras`: the statement was built with `sql.Extras` (it yields rows even without a representation)."""
     return await execute(
         db,
         call.principal,
@@ -207,7 +208,7 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> O
         method=call.request.method,
         path=_api_path(call.request),
         read_only=False,
-        rows=True,
+        rows=extras or call.prefer.return_ == "representation",
         check=_checks(call),
         rollback=call.rollback,
     )
@@ -250,6 +251,11 @@ async def insert(db: Database, call: Call) -> Response:
         if not names:
             raise errors.parse_error(f"on_conflict is required: '{call.table.name}' has no primary key")
         conflict = [call.table.column(name) for name in names]
+    headers_only = call.prefer.return_ == "headers-only"
+    extras = sql.Extras(
+        upsert=resolution == "merge",
+        location=tuple(call.table.column(n) for n in call.table.primary_key) if headers_only else (),
+    )
     statement = sql.insert(
         call.table,
         columns,
@@ -258,14 +264,9 @@ async def insert(db: Database, call: Call) -> Response:
         on_conflict=conflict,
         resolution=resolution,
         returning=_returning(call),
-        extras=sql.Extras(
-            upsert=resolution == "merge",
-            location=tuple(call.table.column(n) for n in call.table.primary_key)
-            if call.prefer.return_ == "headers-only"
-            else (),
-        ),
+        extras=extras,
     )
-    outcome = await _run_mutation(db, call, statement)
+    outcome = await _run_mutation(db, call, statement, extras=bool(extras.upsert or extras.location))
     applies = bool(call.table.primary_key or call.query.on_conflict)
     return _mutation_response(call, outcome, "insert", resolution_applies=applies)
 

@@ -67,4 +67,4 @@ async def upsert(db: Database, call: Call) -> Response:
         returning=_returning(call),
         extras=sql.Extras(upsert=True),
     )
-    return _mutation_response(call, await _run_mutation(db, call, statement), "upsert")
+    return _mutation_response(call, await _run_mutation(db, call, statement, extras=True), "upsert")

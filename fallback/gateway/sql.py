@@ -148,8 +148,20 @@ def count_query(table: Table, where: Sequence[Condition]) -> Statement:
 
 
 def _representation(mutation: str, table: Table, select: Represent | None, extras: Extras = Extras()) -> str:
-    """Wrap a mutation so that it yields (page_total, body, total, inserted, location) like `read`;
-    without a representation it returns only a constant per row (no SELECT privilege needed)."""
+    """Wrap a mutation so that it yields (page_total, body, total[, inserted, location]) like `read`; bare when
+    minimal without extras (its command status counts the rows). With extras but no representation it returns
+    only a constant per row (no SELECT privilege needed)."""
+    if not extras.upsert and not extras.location:
+        if select is None:
+            return mutation
+        if isinstance(select, Returning):
+            rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
+        else:
+            rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
+        return (
+            f"WITH {SOURCE} AS ({mutation} RETURNING {table.sql}.*) {_AGGREGATE}, NULL::bigint AS total "
+            f"FROM ({rows}) pgrst_t"
+        )
     returned = f"ROW({table.sql}.*)::{table.sql} AS pgrst_row" if select is not None else "1 AS pgrst_one"
     if extras.upsert:
         returned += f", ({table.sql}.xmax = 0) AS pgrst_ins"

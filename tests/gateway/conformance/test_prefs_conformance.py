@@ -79,3 +79,43 @@ def test_prefs_case(prefs_source: Source, case: Case) -> None:
     mismatches = case.mismatches(response)
     record(case.spec, "xfail" if case.xfail else ("failed" if mismatches else "passed"))
     assert not mismatches, "\n".join(mismatches)
+
+
+def test_supabase_py_upsert_count_single(prefs_source: Source) -> None:
+    """The real supabase-py client (postgrest-py) against the gateway: upsert, count and single as apps use them."""
+    from postgrest.exceptions import APIError
+    from supabase import ClientOptions, create_client
+
+    _reload_data(prefs_source)
+    client = create_client(prefs_source.gateway.url, prefs_source.anon_key, options=ClientOptions(schema="test"))
+    upserted = (
+        client.table("tiobe_pls")
+        .upsert([{"name": "Java", "rank": 3}, {"name": "Go", "rank": 19}], count="exact", default_to_null=False)
+        .execute()
+    )
+    assert sorted(upserted.data, key=lambda row: row["name"]) == [
+        {"name": "Go", "rank": 19},
+        {"name": "Java", "rank": 3},
+    ]
+    assert upserted.count == 2
+    ignored = client.table("tiobe_pls").upsert({"name": "C", "rank": 99}, ignore_duplicates=True).execute()
+    assert ignored.data == []
+    rows = client.table("tiobe_pls").select("name,rank").order("name").execute()
+    assert rows.data == [
+        {"name": "C", "rank": 2},
+        {"name": "Go", "rank": 19},
+        {"name": "Java", "rank": 3},
+        {"name": "Python", "rank": 4},
+    ]
+
+    counted = client.table("items").select("id", count="exact").lt("id", 4).order("id").limit(2).execute()
+    assert (counted.data, counted.count) == ([{"id": 1}, {"id": 2}], 3)
+    head = client.table("items").select("*", count="exact", head=True).execute()
+    assert (head.data, head.count) == ([], 15)
+
+    single = client.table("items").select("id").eq("id", 5).single().execute()
+    assert single.data == {"id": 5}
+    with pytest.raises(APIError) as refused:
+        client.table("items").select("id").lt("id", 3).single().execute()
+    assert refused.value.code == "PGRST116"
+    assert client.table("items").select("id").eq("id", 999).maybe_single().execute() is None
