@@ -75,6 +75,11 @@ CREATE TABLE organizations (
 );
 CREATE TABLE "UnitTest" ("idUnitTest" integer PRIMARY KEY, "nameUnitTest" text);
 
+-- preferences.rst's max-affected example on RPC
+CREATE FUNCTION delete_items() RETURNS SETOF items AS $$
+  DELETE FROM test.items WHERE id < 15 RETURNING *;
+$$ LANGUAGE sql;
+
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA test TO anon, authenticated, service_role;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA test TO anon, authenticated, service_role;
