@@ -241,8 +241,6 @@ async def insert(db: Database, call: Call) -> Response:
     columns = _columns(call.table, call.query, rows)
     if not rows:
         return _mutation_response(call, Outcome(0, "[]", inserted=0), "insert")
-    if not columns and len(rows) > 1:
-        raise errors.invalid_body("Cannot insert several empty objects at once")
     resolution: sql.Resolution | None = None
     conflict: list[Column] = []
     if call.prefer.resolution:
@@ -274,6 +272,8 @@ async def insert(db: Database, call: Call) -> Response:
 async def update(db: Database, call: Call) -> Response:
     span = _span(call)
     payload = await _payload(call.request)
+    if isinstance(payload, list) and len(payload) <= 1 and all(isinstance(row, dict) for row in payload):
+        payload = payload[0] if payload else {}  # PostgREST takes [] and [{...}] too
     if not isinstance(payload, dict):
         raise errors.invalid_body("PATCH takes a single JSON object")
     columns = _columns(call.table, call.query, [payload])

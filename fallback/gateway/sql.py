@@ -206,7 +206,10 @@ def insert(
     """`payload` is a JSON array of objects (text); `columns` the column set to insert."""
     params = _Params(_first(returning))
     if not columns:
+        # one all-default row per empty object (a zero-column SELECT leaves every column to its default)
         mutation = f"INSERT INTO {table.sql} DEFAULT VALUES"
+        if payload != "[{}]":
+            mutation = f"INSERT INTO {table.sql} SELECT FROM json_array_elements({params.add(payload, 'json')})"
         return Statement(_representation(mutation, table, returning, extras), tuple(params.values))
     body = params.add(payload, "json")
     names = ", ".join(c.sql for c in columns)
