@@ -243,11 +243,9 @@ async def insert(db: Database, call: Call) -> Response:
         return _mutation_response(call, Outcome(0, "[]", inserted=0), "insert")
     resolution: sql.Resolution | None = None
     conflict: list[Column] = []
-    if call.prefer.resolution:
+    names = call.query.on_conflict or call.table.primary_key
+    if call.prefer.resolution and names:  # without a key to conflict on, PostgREST does a plain insert
         resolution = "merge" if call.prefer.resolution == "merge-duplicates" else "ignore"
-        names = call.query.on_conflict or call.table.primary_key
-        if not names:
-            raise errors.parse_error(f"on_conflict is required: '{call.table.name}' has no primary key")
         conflict = [call.table.column(name) for name in names]
     headers_only = call.prefer.return_ == "headers-only"
     extras = sql.Extras(

@@ -154,12 +154,16 @@ def _representation(mutation: str, table: Table, select: Represent | None, extra
     if not extras.upsert and not extras.location:
         if select is None:
             return mutation
+        returned = f"{table.sql}.*"
         if isinstance(select, Returning):
             rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
         else:
             rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
+            if all(item.column != "*" for item in select):  # only what is selected: SELECT on those columns
+                names = dict.fromkeys(table.column(item.column).sql for item in select)
+                returned = ", ".join(f"{table.sql}.{name}" for name in names)
         return (
-            f"WITH {SOURCE} AS ({mutation} RETURNING {table.sql}.*) {_AGGREGATE}, NULL::bigint AS total "
+            f"WITH {SOURCE} AS ({mutation} RETURNING {returned}) {_AGGREGATE}, NULL::bigint AS total "
             f"FROM ({rows}) pgrst_t"
         )
     returned = f"ROW({table.sql}.*)::{table.sql} AS pgrst_row" if select is not None else "1 AS pgrst_one"
