@@ -9,6 +9,7 @@ placed right after a write case sees what that write left (the file says where a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -39,8 +40,6 @@ def _reload_data(source: Source) -> None:
 
 def _wait_for_tables(source: Source, timeout: float = 20) -> None:
     """The schema cache reloads in the background after NOTIFY; wait until it serves the fixture."""
-    import time
-
     deadline = time.monotonic() + timeout
     while True:
         response = httpx.get(f"{source.rest_url}/tiobe_pls", headers={"apikey": source.anon_key}, timeout=5)
