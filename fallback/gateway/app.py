@@ -93,7 +93,8 @@ class Gateway:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
             call = handlers.build_call(request, principal, table, cache, tx_end=self.config.db_tx_end)
-            return await handler(self.db, call)
+            response = await handler(self.db, call)
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
@@ -110,7 +111,8 @@ class Gateway:
             paths: dict[str, dict[str, object]] = {f"/{n}": {} for (s, n) in sorted(cache.tables) if s == schema}
             doc = {"swagger": "2.0", "info": {"title": f"fallback gateway {self.config.name}"}, "paths": paths}
             body = b"" if request.method == "HEAD" else json.dumps(doc, separators=(",", ":")).encode()
-            return Response(body, 200, {"Content-Type": "application/openapi+json; charset=utf-8"})
+            response = Response(body, 200, {"Content-Type": "application/openapi+json; charset=utf-8"})
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
@@ -121,7 +123,8 @@ class Gateway:
             cache = self.db.schema
             if cache is None:
                 raise errors.schema_cache_missing()
-            return await rpc.handle(self.db, request, principal, cache, schema)
+            response = await rpc.handle(self.db, request, principal, cache, schema)
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 

@@ -35,25 +35,11 @@ SUPERUSER_PASSWORD = "postgres-test-pw"
 AUTHENTICATOR_PASSWORD = "authenticator-test-pw"
 
 
-DEFAULT_PORTS = (26100, 26399)
-"""The block the gateway tests pick their ports from; FALLBACK_GATEWAY_TEST_PORTS=low-high moves it."""
-
-
-def _port_shift() -> tuple[int, int]:
-    """(offset, upper bound) from FALLBACK_GATEWAY_TEST_PORTS, so that checkouts on one machine do not collide."""
-    text = os.environ.get("FALLBACK_GATEWAY_TEST_PORTS", "")
-    if not text:
-        return 0, DEFAULT_PORTS[1]
-    low, sep, high = text.partition("-")
-    if not (sep and low.isdigit() and high.isdigit() and int(low) <= int(high)):
-        raise ValueError(f"FALLBACK_GATEWAY_TEST_PORTS={text!r}: expected low-high, e.g. 29400-29699")
-    return int(low) - DEFAULT_PORTS[0], int(high)
-
-
 def free_port(low: int, high: int) -> int:
-    """A free port in low..high (a range inside DEFAULT_PORTS, moved by FALLBACK_GATEWAY_TEST_PORTS)."""
-    shift, bound = _port_shift()
-    low, high = low + shift, min(high + shift, bound)
+    """A free port in low-high, or in `FALLBACK_GATEWAY_TEST_PORTS=low-high` when set (parallel runs)."""
+    override = os.environ.get("FALLBACK_GATEWAY_TEST_PORTS")
+    if override:
+        low, high = (int(part) for part in override.split("-", 1))
     for port in range(low, high + 1):
         with socket.socket() as sock:
             try:

@@ -7,8 +7,6 @@ import pytest
 from fallback.gateway import errors, media, responses
 from fallback.gateway.prefer import parse_prefer
 
-from . import _cluster
-
 
 def test_prefer_first_valid_value_wins_and_unknown_ones_are_kept_for_strict() -> None:
     prefer = parse_prefer(["return=minimal, return=representation, foo", "count=exact, max-affected=5, bar=1"])
@@ -68,11 +66,3 @@ def test_csv_rows() -> None:
     with pytest.raises(errors.GatewayError) as raised:
         media.csv_rows(b"a,b\nfoo,bar\nbaz")
     assert raised.value.message == "All lines must have same number of fields"
-
-
-def test_test_ports_move_with_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("FALLBACK_GATEWAY_TEST_PORTS", "29400-29699")
-    assert _cluster._port_shift() == (3300, 29699)
-    monkeypatch.setenv("FALLBACK_GATEWAY_TEST_PORTS", "high-low")
-    with pytest.raises(ValueError, match="FALLBACK_GATEWAY_TEST_PORTS"):
-        _cluster._port_shift()
