@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import errors, handlers, rpc
+from . import cors, errors, handlers, put, rpc
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
@@ -38,6 +38,8 @@ TABLE_METHODS: dict[str, Handler] = {
     "POST": handlers.insert,
     "PATCH": handlers.update,
     "DELETE": handlers.delete,
+    "PUT": put.upsert,
+    "OPTIONS": cors.options,
 }
 
 
@@ -90,13 +92,16 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            response = await handler(self.db, handlers.build_call(request, principal, table, cache))
+            call = handlers.build_call(request, principal, table, cache, tx_end=self.config.db_tx_end)
+            response = await handler(self.db, call)
             return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
     async def root(self, request: Request) -> Response:
         """PostgREST answers `/` with its OpenAPI document; this is the small part clients look at."""
+        if request.method == "OPTIONS":
+            return Response(b"", 200, {"Allow": "OPTIONS,GET,HEAD", "Access-Control-Allow-Origin": "*"})
         try:
             self.auth.authenticate(request.headers, request.query_params.get("apikey"))
             schema = handlers.schema_for(request, self.config.schemas)
@@ -124,11 +129,11 @@ class Gateway:
             return error_response(error, head=request.method == "HEAD")
 
     def routes(self) -> list[Route]:
-        every = ["GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "OPTIONS"]
+        every = ["GET", "HEAD", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "TRACE"]
         return [
             Route("/live", self.live, methods=["GET", "HEAD"]),
             Route("/ready", self.ready, methods=["GET", "HEAD"]),
-            Route("/rest/v1/", self.root, methods=["GET", "HEAD"]),
+            Route("/rest/v1/", self.root, methods=["GET", "HEAD", "OPTIONS"]),
             Route("/rest/v1/rpc/{function}", self.rpc, methods=every),
             Route("/rest/v1/{table}", self.table, methods=every),
         ]
@@ -145,6 +150,8 @@ def create_app(config: GatewayConfig, db: Database | None = None) -> Starlette:
         finally:
             await gateway.db.close()
 
-    app = Starlette(routes=gateway.routes(), lifespan=lifespan, middleware=[Middleware(HeaderLimit)])
+    app = Starlette(
+        routes=gateway.routes(), lifespan=lifespan, middleware=[Middleware(HeaderLimit), Middleware(cors.Cors)]
+    )
     app.state.gateway = gateway
     return app

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -65,6 +66,9 @@ class GatewayConfig(BaseModel):
     """Like PostgREST's `db-channel-enabled`: a LISTEN connection that notices a lost database
     at once and reloads the schema cache on `NOTIFY pgrst, 'reload schema'`."""
     access_log: bool = False
+    db_tx_end: Literal["commit", "commit-allow-override", "rollback", "rollback-allow-override"] = "commit"
+    """PostgREST's `db-tx-end`: how each request's transaction ends; `*-allow-override` honours
+    `Prefer: tx=commit|rollback`. Supabase serves the default, `commit`."""
 
     @field_validator("schemas")
     @classmethod

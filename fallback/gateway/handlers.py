@@ -7,22 +7,20 @@ transaction (transaction.py) and shapes the response as PostgREST does.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, plan_cache, sql
+from . import embed_sql, errors, media, plan_cache, responses, sql
 from .auth import Principal
 from .db import Database
-from .errors import JSON_UTF8
 from .limits import MAX_JSON_DEPTH, json_deeper_than
-from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
+from .prefer import Preferences, choose_schema, parse_prefer, parse_range
 from .query import ParsedQuery, has_embeds
 from .schema_cache import Column, SchemaCache, Table
 from .transaction import Outcome, execute
-
-OBJECT_UTF8 = f"{OBJECT_MEDIA}; charset=utf-8"
 
 
 @dataclass(frozen=True)
@@ -37,6 +35,10 @@ class Call:
     singular: bool
     cache: SchemaCache | None = None
     """For embedded resources (the relationships); None only where no embed can be served."""
+    rollback: bool = False
+    """End the transaction with ROLLBACK (`Prefer: tx=rollback`, or `db_tx_end = rollback*`)."""
+    media: media.Media = field(default_factory=media.Media)
+    """What the client accepts (JSON array or object, CSV, nulls stripped)."""
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
@@ -53,15 +55,23 @@ def with_profile(response: Response, request: Request, schema: str, exposed: lis
     return response
 
 
-def build_call(request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None) -> Call:
+def build_call(
+    request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None, *, tx_end: str = "commit"
+) -> Call:
+    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`)."""
+    prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
+    prefer.check_strict()
+    accepted = media.negotiate(request.headers.get("accept"))
     return Call(
         request,
         principal,
         table,
         plan_cache.parsed(request.scope["query_string"]),
-        parse_prefer(request.headers.getlist("prefer")),
-        wants_object(request.headers.get("accept")),
+        prefer,
+        accepted.singular,
         cache,
+        prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback")),
+        accepted,
     )
 
 
@@ -70,8 +80,8 @@ def _api_path(request: Request) -> str:
     return request.url.path.removeprefix("/rest/v1")
 
 
-def _json(body: bytes | str, status: int, headers: dict[str, str], singular: bool) -> Response:
-    headers["Content-Type"] = OBJECT_UTF8 if singular else JSON_UTF8
+def _json(body: bytes | str, status: int, headers: dict[str, str], accepted: media.Media) -> Response:
+    headers["Content-Type"] = accepted.content_type
     return Response(body, status, headers)
 
 
@@ -80,9 +90,11 @@ def _single(outcome: Outcome) -> None:
         raise errors.singular_cardinality(outcome.page_total)
 
 
-def _body(outcome: Outcome, singular: bool) -> str:
+def _body(outcome: Outcome, accepted: media.Media) -> str:
     text = outcome.body or "[]"
-    return text[1:-1] if singular else text
+    if accepted.kind == "csv":
+        return outcome.body or ""
+    return text[1:-1] if accepted.singular else text
 
 
 async def read(db: Database, call: Call) -> Response:
@@ -93,7 +105,7 @@ async def read(db: Database, call: Call) -> Response:
         offset = offset if offset is not None else ranged[0]
         if ranged[1] is not None:
             limit = ranged[1] if limit is None else min(limit, ranged[1])
-    counting = call.prefer.count is not None
+    counting = call.prefer.count in ("exact", "estimated")  # no db-max-rows here: estimated is exact
 
     def build() -> sql.Statement:
         if (has_embeds(q.select) or q.embedded) and call.cache is not None:
@@ -106,12 +118,14 @@ async def read(db: Database, call: Call) -> Response:
     outcome = await execute(
         db,
         call.principal,
-        statement,
+        media.shape(statement, call.media),
         method=call.request.method,
         path=_api_path(call.request),
         read_only=True,
         rows=True,
         check=_single if call.singular else None,
+        rollback=call.rollback,
+        planned=sql.count_query(call.table, q.where) if call.prefer.count == "planned" else None,
     )
     lower = offset or 0
     upper = lower + outcome.page_total - 1
@@ -127,15 +141,17 @@ async def read(db: Database, call: Call) -> Response:
     status = 206 if total is not None and (1 + upper - lower) < total else 200
     span = f"{lower}-{upper}" if outcome.page_total > 0 and total != 0 else "*"
     headers = {"Content-Range": f"{span}/{'*' if total is None else total}"}
-    applied = call.prefer.applied(count=counting)
+    applied = call.prefer.applied(count=True)
     if applied:
         headers["Preference-Applied"] = applied
-    body = b"" if call.request.method == "HEAD" else _body(outcome, call.singular)
-    return _json(body, status, headers, call.singular)
+    body = b"" if call.request.method == "HEAD" else _body(outcome, call.media)
+    return _json(body, status, headers, call.media)
 
 
 async def _payload(request: Request) -> object:
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if content_type == "text/csv":
+        return media.csv_rows(await request.body())
     if content_type not in ("application/json", ""):
         raise errors.unsupported_content_type(content_type)
     raw = await request.body()
@@ -165,37 +181,65 @@ def _returning(call: Call) -> sql.Represent | None:
     return embed_sql.plain(call.query.select)
 
 
-def _mutation_response(call: Call, outcome: Outcome, *, created: bool) -> Response:
-    representation = call.prefer.return_ == "representation"
-    count = call.prefer.count is not None
-    total = str(outcome.page_total) if count else "*"
-    span = "*" if created or outcome.page_total == 0 else f"0-{outcome.page_total - 1}"
-    headers = {"Content-Range": f"{span}/{total}"}
-    applied = call.prefer.applied(return_=True, count=count, insert=created)
-    if applied:
-        headers["Preference-Applied"] = applied
-    if representation:
-        return _json(_body(outcome, call.singular), 201 if created else 200, headers, call.singular)
-    return Response(b"", 201 if created else 204, headers)
+def _mutation_response(
+    call: Call, outcome: Outcome, kind: responses.Mutation, *, resolution_applies: bool = False
+) -> Response:
+    headers = responses.mutation_headers(kind, call.prefer, outcome, resolution_applies=resolution_applies)
+    status = responses.mutation_status(kind, call.prefer, outcome)
+    if kind == "insert" and call.prefer.return_ == "headers-only":
+        where = responses.location(call.table.name, outcome)
+        if where is not None:
+            headers = {"Location": where, **headers}
+    if call.prefer.return_ == "representation":
+        return _json(_body(outcome, call.media), status, headers, call.media)
+    return Response(b"", status, headers)
 
 
-async def _run_mutation(db: Database, call: Call, statement: sql.Statement) -> Outcome:
-    representation = call.prefer.return_ == "representation"
+def _checks(call: Call) -> Callable[[Outcome], None]:
+    def check(outcome: Outcome) -> None:
+        if call.singular:
+            _single(outcome)
+        responses.check_max_affected(call.prefer, outcome)
+        limit = call.query.limit if call.request.method in ("PATCH", "DELETE") else None
+        if limit is not None and outcome.page_total > limit:
+            raise errors.GatewayError(
+                400,
+                "PGRST110",
+                "The maximum number of rows allowed to change was surpassed",
+                f"Results contain {outcome.page_total} rows changed but the maximum number allowed is {limit}",
+            )
+
+    return check
+
+
+async def _run_mutation(db: Database, call: Call, statement: sql.Statement, *, extras: bool = False) -> Outcome:
+    """`extras`: the statement was built with `sql.Extras` (it yields rows even without a representation)."""
     return await execute(
         db,
         call.principal,
-        statement,
+        media.shape(statement, call.media),
         method=call.request.method,
         path=_api_path(call.request),
         read_only=False,
-        rows=representation,
-        check=_single if call.singular and representation else None,
+        rows=extras or call.prefer.return_ == "representation",
+        check=_checks(call),
+        rollback=call.rollback,
     )
 
 
-def _no_limits(query: ParsedQuery) -> None:
-    if query.limit is not None or query.offset is not None:
-        raise errors.parse_error("limit/offset are not supported on updates and deletes by this gateway")
+def _span(call: Call) -> sql.Span | None:
+    """PostgREST's limited PATCH/DELETE: `limit`/`offset` need an `order` (PGRST109); the Range header is ignored."""
+    query = call.query
+    if query.limit is None and query.offset is None:
+        return None
+    if not query.order:
+        raise errors.GatewayError(
+            400,
+            "PGRST109",
+            "A 'limit' was applied without an explicit 'order'",
+            hint="Apply an 'order' using unique column(s)",
+        )
+    return sql.Span(tuple(query.order), query.limit, query.offset)
 
 
 async def insert(db: Database, call: Call) -> Response:
@@ -209,17 +253,18 @@ async def insert(db: Database, call: Call) -> Response:
         raise errors.invalid_body(message)
     columns = _columns(call.table, call.query, rows)
     if not rows:
-        return _mutation_response(call, Outcome(0, "[]"), created=True)
-    if not columns and len(rows) > 1:
-        raise errors.invalid_body("Cannot insert several empty objects at once")
+        return _mutation_response(call, Outcome(0, "[]", inserted=0), "insert")
     resolution: sql.Resolution | None = None
     conflict: list[Column] = []
-    if call.prefer.resolution:
+    names = call.query.on_conflict or call.table.primary_key
+    if call.prefer.resolution and names:  # without a key to conflict on, PostgREST does a plain insert
         resolution = "merge" if call.prefer.resolution == "merge-duplicates" else "ignore"
-        names = call.query.on_conflict or call.table.primary_key
-        if not names:
-            raise errors.parse_error(f"on_conflict is required: '{call.table.name}' has no primary key")
         conflict = [call.table.column(name) for name in names]
+    headers_only = call.prefer.return_ == "headers-only"
+    extras = sql.Extras(
+        upsert=resolution == "merge",
+        location=tuple(call.table.column(n) for n in call.table.primary_key) if headers_only else (),
+    )
     statement = sql.insert(
         call.table,
         columns,
@@ -228,29 +273,35 @@ async def insert(db: Database, call: Call) -> Response:
         on_conflict=conflict,
         resolution=resolution,
         returning=_returning(call),
+        extras=extras,
     )
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=True)
+    outcome = await _run_mutation(db, call, statement, extras=bool(extras.upsert or extras.location))
+    applies = bool(call.table.primary_key or call.query.on_conflict)
+    return _mutation_response(call, outcome, "insert", resolution_applies=applies)
 
 
 async def update(db: Database, call: Call) -> Response:
-    _no_limits(call.query)
+    span = _span(call)
     payload = await _payload(call.request)
+    if isinstance(payload, list) and len(payload) <= 1 and all(isinstance(row, dict) for row in payload):
+        payload = payload[0] if payload else {}  # PostgREST takes [] and [{...}] too
     if not isinstance(payload, dict):
         raise errors.invalid_body("PATCH takes a single JSON object")
     columns = _columns(call.table, call.query, [payload])
     if not columns:
-        return _mutation_response(call, Outcome(0, "[]"), created=False)
+        return _mutation_response(call, Outcome(0, "[]"), "update")
     statement = sql.update(
         call.table,
         columns,
         json.dumps(payload, separators=(",", ":")),
         call.query.where,
         returning=_returning(call),
+        missing_default=call.prefer.missing == "default",
+        span=span,
     )
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=False)
+    return _mutation_response(call, await _run_mutation(db, call, statement), "update")
 
 
 async def delete(db: Database, call: Call) -> Response:
-    _no_limits(call.query)
-    statement = sql.delete(call.table, call.query.where, returning=_returning(call))
-    return _mutation_response(call, await _run_mutation(db, call, statement), created=False)
+    statement = sql.delete(call.table, call.query.where, returning=_returning(call), span=_span(call))
+    return _mutation_response(call, await _run_mutation(db, call, statement), "delete")

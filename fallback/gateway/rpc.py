@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors, rpc_body, rpc_resolve, rpc_sql
+from . import errors, responses, rpc_body, rpc_resolve, rpc_sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8, GatewayError
@@ -156,6 +156,7 @@ async def _run(
 ) -> Response:
     singular = wants_object(request.headers.get("accept"))
     prefer = parse_prefer(request.headers.getlist("prefer"))
+    prefer.check_strict()
     counting = prefer.count is not None
     offset, limit = _span(request, query.limit, query.offset)
     statement = rpc_sql.call(
@@ -173,6 +174,7 @@ async def _run(
     def check(outcome: Outcome) -> None:
         if singular and outcome.page_total != 1:
             raise errors.singular_cardinality(outcome.page_total)
+        responses.check_max_affected(prefer, outcome)
 
     read_only = request.method in READ_METHODS or routine.volatility != "volatile"
     outcome = await execute(
@@ -198,7 +200,7 @@ async def _run(
     status = 206 if total is not None and (1 + upper - offset) < total else 200
     span = f"{offset}-{upper}" if total != 0 and offset <= upper else "*"
     headers = {"Content-Range": f"{span}/{'*' if total is None else total}"}
-    applied = ", ".join(p for p in ("params=single-object" if single_object else "", _count(prefer.count)) if p)
+    applied = prefer.applied(params=single_object, count=True, max_affected=True)
     if applied:
         headers["Preference-Applied"] = applied
     if routine.returns is Returns.VOID:
@@ -206,10 +208,6 @@ async def _run(
     headers["Content-Type"] = f"{OBJECT_MEDIA}; charset=utf-8" if singular else JSON_UTF8
     body = b"" if request.method == "HEAD" else (outcome.body or "null").encode()
     return Response(body, status, headers)
-
-
-def _count(count: str | None) -> str:
-    return f"count={count}" if count else ""
 
 
 def _columns_only(routine: Routine, query: ParsedQuery) -> tuple[SelectItem, ...]:

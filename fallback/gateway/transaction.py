@@ -7,6 +7,8 @@ COMMIT (or ROLLBACK when the statement, or a check on its result, fails).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -35,6 +37,10 @@ class Outcome:
     """A JSON array as PostgreSQL printed it; None for a minimal mutation."""
     total: int | None = None
     """The exact count when one was asked for."""
+    inserted: int | None = None
+    """Rows an upsert inserted (not updated); None when the statement does not tell."""
+    location: str | None = None
+    """The inserted row's primary key as a JSON object (text), for `Location`; None unless asked for."""
 
 
 def _affected(status: str) -> int:
@@ -52,8 +58,12 @@ async def execute(
     read_only: bool,
     rows: bool,
     check: Callable[[Outcome], None] | None = None,
+    rollback: bool = False,
+    planned: Statement | None = None,
 ) -> Outcome:
-    """Run `statement` for `principal`. `rows`: it yields (page_total, body, total); else a command status."""
+    """Run `statement` for `principal`. `rows`: it yields (page_total, body, total[, inserted, location]);
+    else a command status. `rollback`: end the transaction with ROLLBACK even when it succeeds (`tx=rollback`).
+    `planned`: a count query whose planner estimate (EXPLAIN's top "Plan Rows") becomes the total (`count=planned`)."""
     timeout = db.io_timeout_s
     setup = (principal.role, principal.claims_json, principal.sub, str(db.config.statement_timeout_ms), method, path)
 
@@ -67,9 +77,13 @@ async def execute(
                 if rows:
                     record = await conn.fetchrow(statement.sql, *statement.params)
                     assert record is not None
-                    outcome = Outcome(int(record[0]), record[1], record[2])
+                    extra = (record[3], record[4]) if len(record) > 3 else (None, None)
+                    outcome = Outcome(int(record[0]), record[1], record[2], *extra)
                 else:
                     outcome = Outcome(_affected(await conn.execute(statement.sql, *statement.params)))
+                if planned is not None:
+                    plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {planned.sql}", *planned.params)
+                    outcome = dataclasses.replace(outcome, total=int(json.loads(plan)[0]["Plan"]["Plan Rows"]))
             if check is not None:
                 check(outcome)
         except (asyncpg.PostgresError, errors.GatewayError):
@@ -78,7 +92,7 @@ async def execute(
                     await conn.execute("ROLLBACK")
             raise
         async with asyncio.timeout(timeout):
-            await conn.execute("COMMIT")
+            await conn.execute("ROLLBACK" if rollback else "COMMIT")
         return outcome
 
     try:
