@@ -7,6 +7,7 @@ Column names are only *names* here; `sql.py` checks them against the schema cach
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -37,8 +38,16 @@ __all__ = [
 ]
 from .limits import MAX_LOGIC_DEPTH
 
-Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
-OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"})
+Operator = Literal[
+    "eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch", "in", "is", "isdistinct",
+    "fts", "plfts", "phfts", "wfts", "cs", "cd", "ov", "sl", "sr", "nxl", "nxr", "adj",
+]  # fmt: skip
+OPERATORS: frozenset[str] = frozenset(Operator.__args__)  # type: ignore[attr-defined]
+QUANTIFIABLE: frozenset[str] = frozenset({"eq", "gt", "gte", "lt", "lte", "like", "ilike", "match", "imatch"})
+"""PostgREST's `QuantOperator`s: these take `(any)` / `(all)` and a `{a,b}` array literal."""
+FTS: frozenset[str] = frozenset({"fts", "plfts", "phfts", "wfts"})
+Quantifier = Literal["any", "all"]
+_OPERATION = re.compile(r"(\w+)(?:\(([^()]*)\))?")
 IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unknown"})
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
 LogicOp = Literal["and", "or"]
@@ -60,6 +69,10 @@ class Filter:
     op: Operator
     value: str | tuple[str, ...]
     negated: bool = False
+    quantifier: Quantifier | None = None
+    """`eq(any).{1,2}`: compare with ANY/ALL of an array literal."""
+    language: str | None = None
+    """`fts(english).word`: the text search configuration."""
 
 
 @dataclass(frozen=True)
@@ -113,22 +126,42 @@ def parse_list(text: str) -> tuple[str, ...]:
 
 
 def parse_operation(column: str, text: str) -> Filter:
-    """`not.eq.5` / `in.(1,2)` / `is.null` for `column`."""
-    negated = False
+    """`not.eq.5` / `in.(1,2)` / `is.null` / `eq(any).{1,2}` / `fts(english).cat` for `column`."""
+    full, negated = text, False
     if text.startswith("not."):
         negated, text = True, text[4:]
-    op, sep, value = text.partition(".")
-    if not sep or op not in OPERATORS:
-        raise errors.parse_error(
-            f"failed to parse filter ({text})", f"unknown or missing operator {op!r} for column {column!r}"
-        )
+    head, sep, value = text.partition(".")
+    operation = _OPERATION.fullmatch(head)
+    if not sep or operation is None or operation[1] not in OPERATORS:
+        raise _operator_error(full, 5 if negated else 1)
+    op, modifier = operation[1], operation[2]
+    quantifier: Quantifier | None = None
+    language: str | None = None
+    if modifier is not None:
+        if op in QUANTIFIABLE and modifier in ("any", "all"):
+            quantifier = "any" if modifier == "any" else "all"
+        elif op in FTS and modifier:
+            language = modifier
+        else:
+            raise _operator_error(full, (5 if negated else 1) + len(op))
     if op == "in":
         return Filter(column, "in", parse_list(value), negated)
     if op == "is":
         if value.lower() not in IS_VALUES:
-            raise errors.parse_error(f"failed to parse filter ({text})", "is. takes null, not_null, true, false")
+            raise errors.parse_error(
+                f"failed to parse filter ({full})", "is. takes null, not_null, true, false, unknown"
+            )
         return Filter(column, "is", value.lower(), negated)
-    return Filter(column, op, value, negated)  # type: ignore[arg-type]
+    return Filter(column, op, value, negated, quantifier, language)  # type: ignore[arg-type]
+
+
+def _operator_error(text: str, column: int) -> errors.GatewayError:
+    """PostgREST's message for a filter without a known operator (QuerySpec "fails if an operator is not given")."""
+    found = text[column - 1 : column]
+    return errors.parse_error(
+        f'"failed to parse filter ({text})" (line 1, column {column})',
+        f'unexpected "{found}" expecting "not" or operator (eq, gt, ...)' if found else "unexpected end of input",
+    )
 
 
 def parse_logic(op: LogicOp, text: str, negated: bool = False) -> Logic:
@@ -204,7 +237,7 @@ def _logic_filter(item: str, fail: Callable[[str], errors.GatewayError]) -> Filt
         raise fail(f"bad condition {item!r}")
     filt = parse_operation(column, rest)
     if isinstance(filt.value, str):
-        filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
+        filt = dataclasses.replace(filt, value=unquote(filt.value))
     return filt
 
 
