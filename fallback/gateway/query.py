@@ -57,7 +57,7 @@ _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
     "not.or": ("or", True),
     "not.and": ("and", True),
 }
-_GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
+_GROUP = re.compile(r"\s*(not\.)?(and|or)\s*\(")
 _EMBED_NAME = re.compile(r"[\w$ -]+")
 """A segment of an embed path in `a.b.col=`: PostgREST's identifier characters (and `-`); any other key
 with dots stays one column name (PostgreSQL then answers 42703 for it)."""
@@ -120,7 +120,7 @@ def parse_list(text: str) -> tuple[str, ...]:
     if not (text.startswith("(") and text.endswith(")")):
         raise errors.parse_error("failed to parse filter", f"expected a parenthesised list, got {text!r}")
     inner = text[1:-1]
-    if inner == "":
+    if inner.strip() == "":
         return ()
     return tuple(unquote(item.strip()) for item in split_top_level(inner))
 
@@ -172,7 +172,14 @@ def parse_logic(op: LogicOp, text: str, negated: bool = False) -> Logic:
     def fail(details: str) -> errors.GatewayError:
         return errors.parse_error(f"failed to parse logic tree ({text})", details)
 
-    if not (text.startswith("(") and text.endswith(")")) or text == "()":
+    if text.replace(" ", "") == "()":  # PostgREST's message, its column counted in `or(...)`
+        prefix = ("not." if negated else "") + op
+        raise errors.parse_error(
+            f'"failed to parse logic tree ({text})" (line 1, column {len(prefix) + text.index(")") + 1})',
+            'unexpected ")" expecting field name (* or [a..z0..9_$]), negation operator (not) or logic operator '
+            "(and, or)",
+        )
+    if not (text.startswith("(") and text.endswith(")")):
         raise fail("expected a non-empty (...) list")
     stack: list[tuple[LogicOp, bool, list[Condition]]] = [(op, negated, [])]
     i = 1
@@ -220,10 +227,10 @@ def _item_end(text: str, start: int) -> int:
             quoted = char != '"'
         elif char == '"':
             quoted = True
-        elif char == "(":
+        elif char in "({":  # `in.(1,2)`, `cs.{1,2}`: commas inside are the value's
             depth += 1
-        elif char == ")":
-            if depth == 0:
+        elif char in ")}":
+            if depth == 0 and char == ")":
                 return index
             depth -= 1
         elif char == "," and depth == 0:
@@ -264,11 +271,24 @@ def parse_order(text: str) -> tuple[OrderTerm, ...]:
                 descending = modifier == "desc"
             else:
                 nulls = "first" if modifier == "nullsfirst" else "last"
+        if len(parts) > 1:
+            _check_modifier(parts[-1], text)
         column = unquote(".".join(parts))
         if not column:
             raise errors.parse_error("failed to parse order", f"empty column in order={text!r}")
         terms.append(OrderTerm(column, descending, nulls))
     return tuple(terms)
+
+
+def _check_modifier(last: str, text: str) -> None:
+    """`id.asc.nullslasttt`: PostgREST's PGRST100 (a modifier with more after it), not a column name."""
+    for modifier in ("nullsfirst", "nullslast", "asc", "desc"):
+        if last.startswith(modifier) and "->" not in last and not last.startswith('"'):
+            end = text.find(last) + len(modifier)
+            raise errors.parse_error(
+                f'"failed to parse order ({text})" (line 1, column {end + 1})',
+                f"unexpected '{text[end]}' expecting \",\" or end of input",
+            )
 
 
 def parse_non_negative(name: str, text: str) -> int:
