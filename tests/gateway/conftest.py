@@ -18,6 +18,7 @@ import pytest
 
 from ._cluster import FaultyProxy, GatewayProcess, PgCluster, free_port, make_template, mint, run_sync
 
+
 def _port_ranges() -> tuple[tuple[int, int], tuple[int, int]]:
     """`FALLBACK_GATEWAY_TEST_PORTS=low-high` (e.g. 29100-29399) moves both ranges, so that two checkouts can run
     these tests at once; the default is 26100-26299."""
