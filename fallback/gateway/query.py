@@ -232,7 +232,7 @@ def _item_end(text: str, start: int) -> int:
         elif char in ")}":
             if depth == 0 and char == ")":
                 return index
-            depth -= 1
+            depth = max(depth - 1, 0)  # a stray `}` in a value (`name.eq.a}b`) closes nothing
         elif char == "," and depth == 0:
             return index
     return len(text)

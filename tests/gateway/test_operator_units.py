@@ -95,3 +95,8 @@ def test_order_modifier_typo_is_pgrst100_and_columns_named_like_modifiers_still_
         parse_order("id.asc.nullslasttt")
     assert caught.value.message == '"failed to parse order (id.asc.nullslasttt)" (line 1, column 17)'
     assert parse_order("ascii.desc")[0].column == "ascii"
+
+
+def test_a_stray_brace_in_a_logic_value_is_part_of_the_value() -> None:
+    tree = parse_logic("or", "(name.eq.a}b,id.eq.1)")
+    assert tree.children[0] == Filter("name", "eq", "a}b")
