@@ -155,11 +155,27 @@ def _embed(part: str, paren: int, text: str, depth: int) -> EmbedItem:
     return EmbedItem(target, parse_select(inner, depth + 1), alias or None, hint, join, spread)
 
 
+def _cast_at(part: str) -> int:
+    """Index of the `::` of a cast (outside double quotes: `"a::b"` is a name), or -1."""
+    quoted = escaped = False
+    for index, char in enumerate(part):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and part.startswith("::", index):
+            return index
+    return -1
+
+
 def _column(part: str, text: str, start: int = 0) -> SelectItem:
     """`start`: where `part` begins in `text` (for PGRST100's column number)."""
     alias: str | None = None
     cast: str | None = None
-    head, sep, tail = part.partition("::")
+    cut = _cast_at(part)
+    head, sep, tail = (part[:cut], "::", part[cut + 2 :]) if cut >= 0 else (part, "", "")
     if sep:
         cast = tail.strip()
         if not is_type_name(cast):
@@ -170,7 +186,10 @@ def _column(part: str, text: str, start: int = 0) -> SelectItem:
     if ":" in head and not head.startswith('"'):
         alias, head = (s.strip() for s in head.split(":", 1))
         alias = unquote(alias)
-    column = unquote(head.strip())
+    raw = head.strip()
+    column = unquote(raw)
+    if raw.startswith('"') and "->" in column:
+        column = raw  # quoted, so that `"a->b"` stays one name (json_path.parse_field reads the quotes)
     if not column:
         raise errors.parse_error("failed to parse select parameter", f"empty column in {part!r}")
     if "->" in column:

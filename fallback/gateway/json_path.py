@@ -52,16 +52,34 @@ def parse_field(text: str, context: str = "filter", offset: int = 0, whole: str 
 
     `context`, `whole` (the parameter's value) and `offset` (where `text` starts in it) shape PostgREST's
     PGRST100 message."""
-    parts = _STEP.split(text)
+    if text.startswith('"') and (end := _closing_quote(text)) > 0:  # `"a->b"->c`: a quoted name, then a path
+        column, parts = re.sub(r"\\(.)", r"\1", text[1:end]), ["", *_STEP.split(text[end + 1 :])[1:]]
+        offset += end + 1
+    else:
+        parts = _STEP.split(text)
+        column = parts[0]
     if len(parts) == 1:
-        return FieldRef(text)
-    column, steps = parts[0], []
-    position = offset + len(column)
+        return FieldRef(column)
+    steps = []
+    position = offset + len(parts[0])
     for arrow, operand in zip(parts[1::2], parts[2::2], strict=True):
         position += len(arrow)
         steps.append(JsonStep(arrow, _operand(operand, whole or text, context, position)))  # type: ignore[arg-type]
         position += len(operand)
     return FieldRef(column, tuple(steps))
+
+
+def _closing_quote(text: str) -> int:
+    """Index of the `"` that closes the quoted name at the start of `text` (backslash escapes), or -1."""
+    index = 1
+    while index < len(text):
+        if text[index] == "\\":
+            index += 2
+            continue
+        if text[index] == '"':
+            return index
+        index += 1
+    return -1
 
 
 def _operand(operand: str, text: str, context: str, position: int) -> str | int:

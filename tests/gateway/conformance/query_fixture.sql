@@ -3,7 +3,8 @@
 -- test/spec/fixtures/schema.sql and data.sql (https://github.com/PostgREST/postgrest, MIT licence):
 -- only the tables those cases read, their statements verbatim. Adapted: test.articles is a plain table
 -- here (a view over private.articles there); the roles are Supabase's (anon, authenticated,
--- service_role) instead of postgrest_test_*; loaded into schema `test` of its own source.
+-- service_role) instead of postgrest_test_*; loaded into schema `test` of its own source; the type named in
+-- returns_complex's body is schema-qualified (PostgREST's test database puts `test` on the search_path).
 DROP SCHEMA IF EXISTS test CASCADE;
 CREATE SCHEMA test;
 SET search_path = test, public, pg_catalog;
@@ -163,11 +164,11 @@ CREATE TABLE do$llar$s (
 
 create or replace function test.returns_complex()
 returns table(id int, val complex) as $$
-  select 1, row(0.1, 0.5)::complex as val
+  select 1, row(0.1, 0.5)::test.complex as val
   union
-  select 2, row(0.2, 0.6)::complex as val
+  select 2, row(0.2, 0.6)::test.complex as val
   union
-  select 3, row(0.3, 0.7)::complex as val;
+  select 3, row(0.3, 0.7)::test.complex as val;
 $$ language sql;
 
 create table empty_string as select 1 as id, ''::text as string;
@@ -393,6 +394,12 @@ INSERT INTO users_tasks VALUES (2, 6);
 INSERT INTO users_tasks VALUES (2, 7);
 INSERT INTO users_tasks VALUES (3, 1);
 INSERT INTO users_tasks VALUES (3, 5);
+
+CREATE TABLE oid_test(
+  id int,
+  oid_col oid,
+  oid_array_col oid[]);
+INSERT INTO oid_test(id, oid_col, oid_array_col) VALUES (1, '12345', '{1,2,3,4,5}'::oid[]);
 
 -- data.sql loads these two with COPY ... FROM STDIN; the same rows as INSERTs
 INSERT INTO "Server Today" ("cHostname", "Just A Server Model") VALUES
