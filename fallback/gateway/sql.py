@@ -66,12 +66,16 @@ def field_sql(table: Table, qualifier: str, name: str) -> tuple[str, str]:
 
     Like PostgREST, a path on a column that is not json/jsonb (a composite, an array) reads `to_jsonb(col)`."""
     ref = parse_field(name)
-    column = table.column(ref.column)
-    expr = f"{qualifier}.{column.sql}"
+    computed = table.computed.get(ref.column) if ref.column not in table.columns else None
+    if computed is not None:
+        expr, kind = computed.call(qualifier), computed.type
+    else:
+        column = table.column(ref.column)
+        expr, kind = f"{qualifier}.{column.sql}", column.type
     if not ref.path:
-        return expr, column.type
-    json_type = column.type if column.type in ("json", "jsonb") else "jsonb"
-    if json_type != column.type:
+        return expr, kind
+    json_type = kind if kind in ("json", "jsonb") else "jsonb"
+    if json_type != kind:
         expr = f"to_jsonb({expr})"
     return expr + sql_path(ref), "text" if ref.is_text else json_type
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from fallback.gateway import errors, sql
+from fallback.gateway.computed import Computed
 from fallback.gateway.json_path import JsonStep, parse_field
 from fallback.gateway.query import Filter, parse_logic, parse_operation, parse_order, parse_query
 from fallback.gateway.schema_cache import Column, Table
@@ -100,3 +103,12 @@ def test_order_modifier_typo_is_pgrst100_and_columns_named_like_modifiers_still_
 def test_a_stray_brace_in_a_logic_value_is_part_of_the_value() -> None:
     tree = parse_logic("or", "(name.eq.a}b,id.eq.1)")
     assert tree.children[0] == Filter("name", "eq", "a}b")
+
+
+def test_computed_fields_are_called_on_the_row() -> None:
+    """A function over the row type is a field (`always_true=eq.true`), cast to its result type."""
+    table = dataclasses.replace(TABLE, computed={"always_true": Computed("test", "always_true", "boolean")})
+    assert sql.field_sql(table, '"t"', "always_true") == ('"test"."always_true"("t".*)', "boolean")
+    with pytest.raises(errors.GatewayError) as caught:
+        sql.field_sql(TABLE, '"t"', "always_true")
+    assert caught.value.code == "42703"
