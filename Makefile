@@ -1,5 +1,5 @@
 # One command each: `make run` (the main job) and `make test` (the whole test suite).
-# Both install what is missing first: PostgreSQL 15 (apt), Toxiproxy (go install, pinned),
+# Both install what is missing first: PostgreSQL 15 and wrk (apt), Toxiproxy (go install, pinned),
 # and a virtualenv with the pinned Python dependencies.
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,16 +9,23 @@ TOOLS := $(CURDIR)/.tools/bin
 TOXIPROXY_VERSION := v2.12.0
 PG_BINDIR := /usr/lib/postgresql/15/bin
 
-.PHONY: setup postgres toxiproxy venv spec-js run test lint format bench clean
+.PHONY: setup postgres wrk toxiproxy venv spec-js run test lint format bench clean
 
 SPEC_JS := clients/spec-js
 
-setup: postgres toxiproxy venv spec-js
+setup: postgres wrk toxiproxy venv spec-js
 
 postgres:
 	@if [ ! -x $(PG_BINDIR)/initdb ]; then \
 	  echo "installing PostgreSQL 15 (apt)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	fi
+
+# wrk: the HTTP load generator of `bench`'s gateway-vs-bare benchmark (fallback/bench/load.py).
+wrk:
+	@if ! command -v wrk >/dev/null; then \
+	  echo "installing wrk (apt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
 	fi
 
 toxiproxy: $(TOOLS)/toxiproxy-server

@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from fallback.adapters.loader import BUILTIN
+from fallback.adapters.loader import BUILTIN, factory_problem
 from fallback.scenario import parse_duration
 from fallback.scenario.limits import MAX_OP_DEADLINE_S
 from fallback.stack.ports import check_base_port
@@ -99,7 +99,8 @@ def client_problem(name: str) -> str | None:
     """Why `--client name` (or a scenario's `client:`) cannot be used, checked before anything starts.
 
     An import path's module must be importable from here (the working directory included, as
-    `fallback.adapters.loader` imports it); the factory itself is built later, per run.
+    `fallback.adapters.loader` imports it) and hold a callable of that name; the client itself is
+    built later, per run.
     """
     if name in ("reference", "spec", "both", *BUILTIN) or (name.startswith("cmd:") and name[4:].strip()):
         return None
@@ -112,7 +113,9 @@ def client_problem(name: str) -> str | None:
         found = importlib.util.find_spec(module)
     except (ImportError, ValueError) as exc:
         return f"client {name!r}: cannot import {module!r}: {exc}"
-    return None if found is not None else f"client {name!r}: no module named {module!r} (known: {KNOWN_CLIENTS})"
+    if found is None:
+        return f"client {name!r}: no module named {module!r} (known: {KNOWN_CLIENTS})"
+    return factory_problem(name)  # a missing factory: a traceback after the stack started, before this check
 
 
 def check_clients(names: Iterable[str]) -> None:

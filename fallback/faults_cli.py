@@ -14,8 +14,19 @@ import typer
 from rich.markup import escape
 
 from fallback.cli_common import StateDir, console
-from fallback.faults import FAULT_KINDS, KINDS, Controls, Fault, FaultConflict, FaultError, appliers, fault_kind
+from fallback.faults import (
+    FAULT_KINDS,
+    KINDS,
+    Controls,
+    Fault,
+    FaultConflict,
+    FaultError,
+    appliers,
+    fault_kind,
+    reset_all,
+)
 from fallback.names import unknown
+from fallback.scenario.limits import MAX_ATTRIBUTE
 from fallback.stack.stack import DEFAULT_STATE_DIR
 from fallback.stack.state import StackState, load_state
 from fallback.toxics import Stream, Toxiproxy, ToxiproxyError
@@ -25,7 +36,9 @@ _VALUES = ", ".join(f"{k.name} {k.main} ({a.unit})" for k in KINDS.values() if (
 
 
 def fault(
-    target: Annotated[str, typer.Argument(help="A link such as PRIMARY.api or BOLT.db; `all` with `clear`.")],
+    target: Annotated[
+        str, typer.Argument(help="A link (PRIMARY.api, BOLT.db), a source (PRIMARY, database kinds); `all`+`clear`.")
+    ],
     kind: Annotated[str, typer.Argument(help=f"{' | '.join(FAULT_KINDS)} | {' | '.join(VERBS)}")],
     value: Annotated[float | None, typer.Argument(help=f"The kind's main attribute: {_VALUES}.")] = None,
     stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",
@@ -37,7 +50,7 @@ def fault(
     state = _require_stack(state_dir)
     again = "" if state_dir == DEFAULT_STATE_DIR else f" --state-dir {state_dir}"
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-        controls = Controls(toxiproxy)
+        controls = Controls.of_stack(toxiproxy, state)
         try:
             console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
         except FaultConflict as exc:
@@ -64,15 +77,15 @@ def play(
     """Do what `fault TARGET KIND [VALUE]` says; returns the line to print. Bad input: ValueError, in our words."""
     known = tuple(t for applier in appliers() for t in applier.known_targets(controls))
     if kind == "clear" and target == "all":
-        for applier in appliers():
-            applier.reset(controls)
+        reset_all(controls)
         return "cleared all"
     if target not in known:
         problem = unknown("target", target, known)
         raise ValueError(f"{problem}; `all` goes with `clear` only" if target == "all" else problem)
     if kind == "clear":
         for applier in appliers():
-            applier.clear_target(target, controls)
+            if target in applier.known_targets(controls):
+                applier.clear_target(target, controls)
         return f"cleared {target}"
     if kind == "up":
         Fault(target, "down").clear(controls)
@@ -94,6 +107,8 @@ def parse_fault(
     if value is not None:
         if main is None:
             raise ValueError(f"`{kind}` takes no value")
+        if value > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer a raw 400
+            raise ValueError(f"{main.name} is at most {MAX_ATTRIBUTE} {main.unit}, got {value:g}")
         attributes[main.name] = value
     elif main is not None and main.required:
         raise ValueError(

@@ -32,7 +32,7 @@ from typing import Any, TypeVar
 import asyncpg
 import pytest
 
-from fallback.faults import MAIN_ATTRIBUTE, Fault
+from fallback.faults import MAIN_ATTRIBUTE, Controls, Fault, reset_all
 from fallback.stack import keys
 from fallback.stack import stack as stack_lib
 from fallback.stack.ports import check_base_port
@@ -92,13 +92,14 @@ def fallback_stack(request: pytest.FixtureRequest) -> Iterator[StackState]:
 
 @contextmanager
 def clean_toxics(state: StackState) -> Iterator[Toxiproxy]:
-    """Toxiproxy with no fault before the block and none after it; waits until every gateway is ready again."""
+    """Toxiproxy with no fault before the block and none after it (of any kind: `reset_all`); waits until
+    every gateway is ready again."""
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-        toxiproxy.reset()
+        reset_all(Controls.of_stack(toxiproxy, state))
         try:
             yield toxiproxy
         finally:
-            toxiproxy.reset()
+            reset_all(Controls.of_stack(toxiproxy, state))
             stack_lib.wait_until_healthy(state)
 
 
@@ -196,11 +197,12 @@ def _fallback_markers(request: pytest.FixtureRequest) -> None:
     if not faults and request.node.get_closest_marker("resilience") is None:
         return
     toxiproxy: Toxiproxy = request.getfixturevalue("toxics")
+    controls = Controls.of_stack(toxiproxy, request.getfixturevalue("fallback_stack"))
     for marker in reversed(faults):  # closest marker last, as written top to bottom
         target, kind, *rest = marker.args
         value = rest[0] if rest else None
         attributes = {MAIN_ATTRIBUTE[kind]: value} if value is not None and kind in MAIN_ATTRIBUTE else {}
-        Fault(target, kind, attributes).apply(toxiproxy)
+        Fault(target, kind, attributes).apply(controls)
 
 
 REPRO = pytest.StashKey[list[tuple[str, StackState, list[str]]]]()

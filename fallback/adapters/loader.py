@@ -68,6 +68,15 @@ def load_client(
     return _check(spec, _factory(spec)(list(sources)))
 
 
+def factory_problem(spec: str) -> str | None:
+    """Why `package.module:factory` cannot be used (module, attribute, callable), or None; no client is built."""
+    try:
+        _factory(spec)
+    except ClientSpecError as exc:
+        return str(exc)
+    return None
+
+
 def _factory(spec: str) -> Callable[[list[SourceConfig]], Any]:
     module_name, _, attr_path = spec.partition(":")
     if os.getcwd() not in sys.path:  # the console script's sys.path lacks the user's directory

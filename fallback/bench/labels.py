@@ -25,6 +25,8 @@ SUPABASE_REFUSED = "supabase-refused"
 OVERHEAD_MERGED = "overhead-merged"
 OVERHEAD_SINGLE = "overhead-single"
 THROUGHPUT = "gateway-throughput"
+GATEWAY_SPEED = "gateway-vs-bare"
+"""The gateway against a bare Starlette + asyncpg endpoint under wrk (speed.py); figures in extra_info."""
 
 SCENARIO_ORDER: tuple[str, ...] = (
     READ,
@@ -36,6 +38,7 @@ SCENARIO_ORDER: tuple[str, ...] = (
     OVERHEAD_MERGED,
     OVERHEAD_SINGLE,
     THROUGHPUT,
+    GATEWAY_SPEED,
 )
 """The order of groups in reports."""
 
@@ -102,11 +105,27 @@ class Profile:
     see the same outcome for a hung write: cut at the bound."""
     merge_rounds: int
     throughput_batch: int
+    speed_seconds: int = 5
+    """Length of one wrk run of the gateway-vs-bare benchmark."""
+    speed_rounds: int = 3
+    """wrk runs per server and query, alternating gateway and bare endpoint."""
+    speed_warmup_s: int = 1
+    """An unrecorded wrk run per server and query first (0: none, the quick profile's few seconds)."""
 
     @classmethod
     def for_mode(cls, quick: bool) -> Profile:
         if quick:
-            return cls(quick=True, rounds=5, slow_rounds=1, bound_s=8.0, merge_rounds=3, throughput_batch=50)
+            return cls(
+                quick=True,
+                rounds=5,
+                slow_rounds=1,
+                bound_s=8.0,
+                merge_rounds=3,
+                throughput_batch=50,
+                speed_seconds=1,
+                speed_rounds=1,
+                speed_warmup_s=0,
+            )
         return cls(quick=False, rounds=20, slow_rounds=3, bound_s=20.0, merge_rounds=10, throughput_batch=200)
 
     @classmethod

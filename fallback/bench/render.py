@@ -9,6 +9,7 @@ from fallback.bench.claims import Claim
 from fallback.bench.figures import fmt_figure, fmt_ratio, fmt_time
 from fallback.bench.labels import CLIENTS
 from fallback.bench.report import BenchReport, charts
+from fallback.bench.speed import SPEED_HEADER, SPEED_NOTE, speed_rows
 
 RATIO_HEADER = ("group", "variant", "median", "p95", "x floor", "x floor p95", "rounds", "IQR", "min..max", "outcome")
 NOTE = (
@@ -96,7 +97,15 @@ def text(report: BenchReport) -> str:
         for client in CLIENTS:
             if client in by:
                 lines.append(f"    {client:<14} {by[client].verdict:<14} {by[client].measured}")
-    lines += ["", "Harness cost", *(f"  {line}" for line in cost_lines(report)), "", NOTE]
+    lines += ["", "Harness cost", *(f"  {line}" for line in cost_lines(report))]
+    if report.speed:
+        lines += [
+            "",
+            "Gateway vs bare Starlette + asyncpg endpoint (wrk)",
+            *_table(SPEED_HEADER, speed_rows(report.speed)),
+        ]
+        lines += [SPEED_NOTE]
+    lines += ["", NOTE]
     return "\n".join(lines)
 
 
@@ -135,6 +144,9 @@ def markdown(report: BenchReport) -> str:
     lines += _md_table(RATIO_HEADER, ratio_rows(report))
     lines += ["", "## Harness cost", ""]
     lines += [f"- {line}" for line in cost_lines(report)]
+    if report.speed:
+        lines += ["", "## Gateway vs bare endpoint", "", SPEED_NOTE, ""]
+        lines += _md_table(SPEED_HEADER, speed_rows(report.speed))
     lines += ["", "## Method", ""]
     lines += [f"- {line}" for line in METHOD]
     lines += ["", "## Plots", "", "![latency per variant](latency.svg)", "", "![time to failover](failover.svg)", ""]
@@ -161,6 +173,11 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], verdict_co
     return "\n".join(out)
 
 
+def _speed_html(report: BenchReport) -> list[str]:
+    table = _html_table(SPEED_HEADER, speed_rows(report.speed))
+    return ["<h2>Gateway vs bare endpoint</h2>", f"<p class='note'>{escape(SPEED_NOTE)}</p>", table]
+
+
 def html(report: BenchReport) -> str:
     svgs = charts(report)
     parts = [
@@ -178,6 +195,7 @@ def html(report: BenchReport) -> str:
         _html_table(RATIO_HEADER, ratio_rows(report)),
         "<h2>Harness cost</h2>",
         "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in cost_lines(report)) + "</ul>",
+        *(_speed_html(report) if report.speed else []),
         "<h2>Method</h2>",
         "<ul>" + "".join(f"<li>{escape(line)}</li>" for line in METHOD) + "</ul>",
         "</body></html>",

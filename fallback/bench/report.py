@@ -9,7 +9,8 @@ from typing import Any
 from fallback.bench.claims import FAILOVER_VARIANTS, Claim, judge
 from fallback.bench.cost import HarnessCost, harness_cost
 from fallback.bench.figures import Figure, Ratio, find, floor_of, load_figures, ratios
-from fallback.bench.labels import LATENCIES_MS, READ, READ_REFUSED, WRITE
+from fallback.bench.labels import GATEWAY_SPEED, LATENCIES_MS, READ, READ_REFUSED, WRITE
+from fallback.bench.speed import SpeedResult, speed_results
 from fallback.svg import Bar, Point, Series, line_chart, log_bar_chart
 
 LoadAverage = tuple[float, float, float]
@@ -29,6 +30,8 @@ class BenchReport:
     load_before: LoadAverage | None = None
     load_after: LoadAverage | None = None
     pytest_exit: int = 0
+    speed: tuple[SpeedResult, ...] = ()
+    """The gateway against the bare endpoint under wrk (speed.py); not in `ratios` (no per-round times)."""
 
     @property
     def profile(self) -> str:
@@ -54,11 +57,12 @@ def build_report(
 ) -> BenchReport:
     """Everything the renderers need, computed once from pytest-benchmark's JSON document."""
     figures = load_figures(data)
+    timed = tuple(f for f in figures if f.label.scenario != GATEWAY_SPEED)
     commit = data.get("commit_info") or {}
     commit_text = str(commit.get("id", "?"))[:12] + (" (dirty)" if commit.get("dirty") else "")
     return BenchReport(
         figures=figures,
-        ratios=ratios(figures),
+        ratios=ratios(timed),
         claims=judge(figures),
         cost=harness_cost(figures),
         quick=quick,
@@ -68,6 +72,7 @@ def build_report(
         load_before=load_before,
         load_after=load_after,
         pytest_exit=pytest_exit,
+        speed=speed_results(data),
     )
 
 

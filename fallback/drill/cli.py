@@ -1,9 +1,10 @@
 """`fallback-harness drill`: a thin shell over `fallback.drill.run` (registered in `fallback.cli`).
 
 Ctrl-C (or SIGTERM) once: traffic stops, every toxic is removed, the figures are computed, the
-partial report is written and the exit status is 130. Twice: the drill is cancelled at once (toxics
-are still removed, no report). Whenever it comes, a stack the drill started is stopped; further
-Ctrl-Cs never interrupt that, they print the `stack down` command (`fallback.drill.interrupts`).
+partial report is written and the exit status is 130. Twice: the calls in flight are cut off at once
+(`cut_off`; toxics still removed, the report still written). Whenever it comes, a stack the drill
+started is stopped; further Ctrl-Cs never interrupt that, they print the `stack down` command
+(`fallback.drill.interrupts`).
 """
 
 from __future__ import annotations

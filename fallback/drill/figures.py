@@ -69,14 +69,16 @@ def fault_timing(completions: Sequence[Event], window: FaultTiming) -> FaultTimi
     )
 
 
-def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None) -> set[int]:
+def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None, *, interrupted: bool = False) -> set[int]:
     """Indexes of the operations the harness could not measure fairly: sent in a second in which the
-    generator shed (it could not keep the rate), or whose life overlaps a stall of its event loop."""
+    generator shed (it could not keep the rate), or whose life overlaps a stall of its event loop; and,
+    when the drill was interrupted, the calls it cut off itself (a Ctrl-C is no outage of the system)."""
+    cut_off = {i for i, op in enumerate(operations) if op.completion is None} if interrupted else set()
     if pace is None:
-        return set()
+        return cut_off
     stalls = pace.stall_index()
     shed = {second for second, n in pace.shed_at.items() if n}
-    return {
+    return cut_off | {
         i
         for i, op in enumerate(operations)
         if int(op.invoke.time_s) in shed
@@ -84,9 +86,9 @@ def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None) -> set[i
     }
 
 
-def per_second(history: History, pace: PaceLog | None = None) -> tuple[SecondBucket, ...]:
+def per_second(history: History, pace: PaceLog | None = None, *, interrupted: bool = False) -> tuple[SecondBucket, ...]:
     operations = history.operations()
-    excluded = excluded_ops(operations, pace)
+    excluded = excluded_ops(operations, pace, interrupted=interrupted)
     ops: Counter[int] = Counter()
     ok: Counter[int] = Counter()
     left_out: Counter[int] = Counter()
@@ -143,12 +145,12 @@ def drill_figures(
     """The figures of a drill; `pace` (the generator's own log) lets it say when the harness could not keep up."""
     operations = history.operations()
     completions = sorted(history.completions(), key=lambda e: e.time_s)
-    excluded = excluded_ops(operations, pace)
+    excluded = excluded_ops(operations, pace, interrupted=interrupted)
     counted = [op for i, op in enumerate(operations) if i not in excluded]
     ok = sum(op.outcome == "ok" for op in counted)
     ok_all = sum(op.outcome == "ok" for op in operations)
     counts = checked.counts() if checked is not None else {}
-    buckets = per_second(history, pace)
+    buckets = per_second(history, pace, interrupted=interrupted)
     lags = sorted(lag for second in (pace.lags.values() if pace else ()) for lag in second)
     saturated = tuple(b.t_s for b in buckets if b.saturated)
     return DrillFigures(

@@ -20,12 +20,13 @@ from pydantic import ValidationError
 from fallback.faults import KINDS
 from fallback.scenario import Fault, FaultWindow, load_scenario, parse_duration
 from fallback.scenario.faults import overlapping, windows
+from fallback.scenario.limits import MAX_ATTRIBUTE
 
 _SHORTHAND = re.compile(
-    r"^(?P<target>[A-Za-z]+\.[a-z]+)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
+    r"^(?P<target>[A-Za-z]+(?:\.[a-z]+)?)(?::(?P<toxic>[a-z_]+)(?:=(?P<value>\d+(?:\.\d+)?))?)?"
     r"@(?P<at>[^-]+)(?:-(?P<until>.+))?$"
 )
-_FORM = "write TARGET[:KIND[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s"
+_FORM = "write TARGET[:KIND[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s or PRIMARY:read_only@5s-9s"
 _PARTS = {"target": "target", "toxic": "kind", "attributes": "value", "at": "start", "until": "end"}
 """The shorthand's name for each field of the scenario model, for messages."""
 
@@ -44,7 +45,10 @@ def parse_fail(text: str, index: int = 0) -> Fault:
     if match["value"] is not None and kind is not None:
         if kind.main is None:
             raise TimelineError(f"--fail {text!r}: `{toxic}` takes no value")
-        attributes[kind.main] = float(match["value"]) if "." in match["value"] else int(match["value"])
+        value = float(match["value"]) if "." in match["value"] else int(match["value"])
+        if value > MAX_ATTRIBUTE:  # as in a scenario file; Toxiproxy would answer 400 mid-drill
+            raise TimelineError(f"--fail {text!r}: {kind.main} is at most {MAX_ATTRIBUTE}, got {match['value']}")
+        attributes[kind.main] = value
     elif kind is not None and kind.main_attribute is not None and kind.main_attribute.required:
         example = f"{match['target']}:{toxic}=VALUE@{match['at']}" + (f"-{match['until']}" if match["until"] else "")
         raise TimelineError(f"--fail {text!r}: {toxic} needs a value ({kind.main_attribute.unit}), e.g. {example}")

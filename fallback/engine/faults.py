@@ -1,9 +1,9 @@
-"""Applying a scenario's fault timeline to Toxiproxy while the workload runs.
+"""Applying a scenario's fault timeline to the stack while the workload runs.
 
 Each window is applied at its offset from the workload's start and cleared at its end; what
 was actually applied, and when, is recorded (the report shades these windows). Whatever
-happens (the workload ends early, fails, or is cancelled by Ctrl-C), every toxic is removed
-and every proxy re-enabled in `finally`, with Toxiproxy's `/reset`.
+happens (the workload ends early, fails, or is cancelled by Ctrl-C), every fault of every
+applier is undone in `finally` (`reset_all`: Toxiproxy's `/reset`, the database kinds' undo).
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from fallback.faults import Fault
+from fallback.faults import Controls, Fault, reset_all
 from fallback.scenario import FaultWindow
-from fallback.toxics import Stream, Toxiproxy
+from fallback.toxics import Stream
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,8 @@ def to_fault(window: FaultWindow) -> Fault:
 class FaultTimeline:
     """Runs as a task beside the workload: `await timeline.run(clock)`; cancel it when the workload ends."""
 
-    def __init__(self, toxiproxy: Toxiproxy, windows: Sequence[FaultWindow]) -> None:
-        self.toxiproxy = toxiproxy
+    def __init__(self, controls: Controls, windows: Sequence[FaultWindow]) -> None:
+        self.controls = controls
         self.windows = tuple(windows)
         self.applied: list[AppliedWindow] = []
         self._open: dict[int, tuple[FaultWindow, float]] = {}
@@ -48,7 +48,7 @@ class FaultTimeline:
         """
         for index, window in enumerate(self.windows):
             if window.start_s <= 0:
-                await asyncio.to_thread(to_fault(window).apply, self.toxiproxy)
+                await asyncio.to_thread(to_fault(window).apply, self.controls)
                 self._open[index] = (window, 0.0)
 
     async def run(self, now: asyncio.AbstractEventLoop, started_at: float) -> None:
@@ -67,17 +67,17 @@ class FaultTimeline:
             window = self.windows[index]
             at = now.time() - started_at
             if apply:
-                await asyncio.to_thread(to_fault(window).apply, self.toxiproxy)
+                await asyncio.to_thread(to_fault(window).apply, self.controls)
                 self._open[index] = (window, at)
             else:
-                await asyncio.to_thread(to_fault(window).clear, self.toxiproxy)
+                await asyncio.to_thread(to_fault(window).clear, self.controls)
                 opened = self._open.pop(index, None)
                 if opened is not None:
                     self.applied.append(AppliedWindow(window, opened[1], at))
 
     def clear_all(self, at: float) -> None:
-        """Remove every toxic, re-enable every proxy; close the windows still open."""
-        self.toxiproxy.reset()
+        """Undo every fault of every applier (toxics, proxies, database kinds); close the windows still open."""
+        reset_all(self.controls)
         for window, applied in self._open.values():
             self.applied.append(AppliedWindow(window, applied, at))
         self._open.clear()

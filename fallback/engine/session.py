@@ -12,8 +12,8 @@ ready, tables truncated and reseeded: `stack.make_fresh`); the initial tables; a
 client's console lines captured, the client, the clock, the workload runner.
 `drive`: the first faults, then the fault timeline and a watch on the stack's processes beside the
 work, until it ends, is stopped, the timeline fails or a process dies (then the run is an `error`
-naming it, and what was observed until then is kept); the timeline cancelled and every toxic cleared
-(Toxiproxy `/reset`) in `finally`.
+naming it, and what was observed until then is kept); the timeline cancelled and every fault undone
+(`faults.reset_all`: Toxiproxy's `/reset` and the database kinds' undo) in `finally`.
 Leaving: the stack healthy again and the client's undecided writes settled (`resolve_pending`; skipped
 when a process died: that stack will not recover), the client closed, the final tables read.
 Each step is undone in `finally`, also on an error or a Ctrl-C.
@@ -38,6 +38,7 @@ from fallback.engine.faults import FaultTimeline
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.workload import WorkloadRunner
+from fallback.faults import Controls, reset_all
 from fallback.history import History
 from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
@@ -96,7 +97,8 @@ class RunSession:
         self.history = History()
         self.sources = tuple(s.name for s in state.sources)
         self.toxiproxy = Toxiproxy(state.toxiproxy_url) if state.toxiproxy_url else None
-        self.timeline = FaultTimeline(self.toxiproxy, plan.windows) if self.toxiproxy else None
+        self.controls = Controls.of_stack(self.toxiproxy, state) if self.toxiproxy else None
+        self.timeline = FaultTimeline(self.controls, plan.windows) if self.controls else None
         self.initial: Rows | None = None
         self.final: Rows | None = None
         self.logs: tuple[str, ...] = ()
@@ -245,8 +247,8 @@ class RunSession:
     async def _clear_faults(self) -> None:
         if self.timeline is not None:
             await asyncio.to_thread(self.timeline.clear_all, self.clock())
-        elif self.toxiproxy is not None:
-            await asyncio.to_thread(self.toxiproxy.reset)  # faults typed by hand during a drill
+        elif self.controls is not None:
+            await asyncio.to_thread(reset_all, self.controls)  # faults typed by hand during a drill
         self._faults_may_be_on = False
 
     async def _close(self) -> None:
@@ -256,9 +258,9 @@ class RunSession:
         finally:
             self.logs = tuple(self._lines)
             if self.toxiproxy is not None:
-                if self._faults_may_be_on:
+                if self._faults_may_be_on and self.controls is not None:
                     with contextlib.suppress(Exception):
-                        await asyncio.to_thread(self.toxiproxy.reset)
+                        await asyncio.to_thread(reset_all, self.controls)
                 self.toxiproxy.close()
 
     async def _read_final(self) -> Rows | None:

@@ -104,8 +104,12 @@ def explore_command(
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         stack_options = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port)
-        with stack_lib.running_stack(stack_options) as state, _ProgressBar(examples) as show:
-            done = explore(state, options, chosen, progress=show)
+        with stack_lib.running_stack(stack_options) as state:
+            if not state.toxiproxy_url:  # every schedule is faults; without this check: a traceback at the end
+                console.print("[red]explore not run:[/red] this stack has no Toxiproxy: explore cannot apply faults")
+                raise typer.Exit(1)
+            with _ProgressBar(examples) as show:
+                done = explore(state, options, chosen, progress=show)
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
         raise typer.Exit(1) from exc

@@ -14,6 +14,7 @@ from fallback.engine.run import check_scenario, run_client_observed
 from fallback.explore.invariants import Limits, judge
 from fallback.explore.outcomes import Judged
 from fallback.explore.profiles import ClientProfile
+from fallback.faults import Controls, reset_all
 from fallback.report import ClientRun
 from fallback.scenario import Scenario
 from fallback.stack.external import WritesNotAllowed
@@ -62,7 +63,7 @@ class StackRunner:
         finally:
             # run_client clears its faults in `finally`; after a Ctrl-C at the wrong moment, make sure.
             with Toxiproxy(self.state.toxiproxy_url) as toxiproxy:
-                toxiproxy.reset()
+                reset_all(Controls.of_stack(toxiproxy, self.state))
 
     def __enter__(self) -> StackRunner:
         return self

@@ -20,8 +20,8 @@ from typing import Any
 from hypothesis import strategies as st
 
 from fallback.explore.options import OP_DEADLINE_S
-from fallback.faults import EXPLORED, KINDS
-from fallback.scenario import SOURCES, TARGETS, Fault, Flap, Group, Scenario, Step, Workload
+from fallback.faults import EXPLORED, KINDS, targets_of
+from fallback.scenario import SOURCES, Fault, Flap, Group, Scenario, Step, Workload
 
 Draw = Any
 EXPLORE_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED)
@@ -39,7 +39,7 @@ quarters = st.integers(0, 8).map(lambda q: q / 4)
 def faults(draw: Draw) -> Fault:
     """One deterministic fault on any link; `down` (no envelope) never takes stream or toxicity."""
     toxic = draw(st.sampled_from(EXPLORE_TOXICS))
-    target = draw(st.sampled_from(TARGETS))
+    target = draw(st.sampled_from(targets_of(KINDS[toxic].targets)))  # the kind's own targets
     at = draw(st.just(0.0) | quarters)  # half the faults are on from the start
     until = draw(st.none() | st.integers(1, 8).map(lambda q: at + q / 4))
     flap = draw(st.none() | st.builds(Flap, period=st.sampled_from((1.0, 0.5)), duty=st.sampled_from((0.5, 0.25))))

@@ -42,11 +42,25 @@ a new applier adds what it needs there, e.g. the stack's pids or a superuser DSN
 (what `fault X clear`, `fault all clear` and the end of every run use). It converts its backend's
 errors to `FaultError`s in our words (`UnknownTarget`, `FaultConflict`). `envelope_error` says
 whether Toxiproxy's `stream`/`toxicity` envelope applies. The Toxiproxy appliers (`_toxiproxy.py`)
-are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic).
+are `DisableProxy` (`down`) and `AddToxic(type)` (every toxic). The database appliers (`_database.py`,
+`_slow.py`, `_holders.py`: `read_only`, `slow_queries`, `lock`, `connections_exhausted`) act inside a
+source's PostgreSQL through its superuser DSN (`Controls.of_stack(toxiproxy, state)`); their
+target is the source (`PRIMARY`). `reset_all(controls)` undoes every fault of every family.
 """
 
+from fallback.faults._database import ReadOnly
 from fallback.faults._fault import Fault
-from fallback.faults._kinds import EXPLORED, FAULT_KINDS, KINDS, MAIN_ATTRIBUTE, TARGETS, appliers, fault_kind
+from fallback.faults._holders import ConnectionsExhausted, Lock
+from fallback.faults._kinds import (
+    EXPLORED,
+    FAULT_KINDS,
+    KINDS,
+    MAIN_ATTRIBUTE,
+    TARGETS,
+    appliers,
+    fault_kind,
+    reset_all,
+)
 from fallback.faults._registry import (
     TARGET_SHAPES,
     Applier,
@@ -61,6 +75,7 @@ from fallback.faults._registry import (
     target_kind,
     targets_of,
 )
+from fallback.faults._slow import SlowQueries
 from fallback.faults._toxiproxy import AddToxic, DisableProxy
 
 __all__ = [
@@ -73,17 +88,22 @@ __all__ = [
     "AddToxic",
     "Applier",
     "Attribute",
+    "ConnectionsExhausted",
     "Controls",
     "DisableProxy",
     "Fault",
     "FaultConflict",
     "FaultError",
     "FaultKind",
+    "Lock",
+    "ReadOnly",
+    "SlowQueries",
     "TargetKind",
     "UnknownTarget",
     "Value",
     "appliers",
     "fault_kind",
+    "reset_all",
     "target_kind",
     "targets_of",
 ]

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from fallback.faults._registry import Applier, Attribute, FaultKind, TargetKind, targets_of
+from fallback.faults._database import ReadOnly
+from fallback.faults._holders import ConnectionsExhausted, Lock
+from fallback.faults._registry import Applier, Attribute, Controls, FaultKind, TargetKind, targets_of
+from fallback.faults._slow import SlowQueries
 from fallback.faults._toxiproxy import AddToxic, DisableProxy
 from fallback.names import unknown
 
@@ -72,6 +75,47 @@ _ENTRIES: tuple[FaultKind, ...] = (
         main="bytes",
         explore_rank=6,
     ),
+    # --- inside a source's PostgreSQL (target: the source, e.g. `PRIMARY`); appended: old seeds stay valid
+    FaultKind(
+        "read_only",
+        "puts the API roles in read-only mode, as Supabase on a full disk (writes: 25006)",
+        ReadOnly(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=7,
+    ),
+    FaultKind(
+        "lock",
+        "holds a lock on a table's rows (`row`) or the table itself for the window",
+        Lock(),
+        (
+            Attribute("table", "table", default="user_challenges", choices=("user_challenges", "profiles")),
+            Attribute("mode", "lock", default="row", choices=("row", "exclusive", "access_exclusive")),
+            Attribute("rows", "rows", default=0, search=(0, 1)),
+        ),
+        main="rows",
+        targets=frozenset({"source"}),
+        explore_rank=8,
+    ),
+    FaultKind(
+        "slow_queries",
+        "delays every API statement by `delay` ms inside PostgreSQL",
+        SlowQueries(),
+        (Attribute("delay", "ms", maximum=600_000, search=(300, 1000)),),
+        main="delay",
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=9,
+    ),
+    FaultKind(
+        "connections_exhausted",
+        "takes every free connection slot (new connections: 53300)",
+        ConnectionsExhausted(),
+        (Attribute("sessions", "keep|drop the API's", default="drop", choices=("drop", "keep")),),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=10,
+    ),
 )
 
 KINDS: Mapping[str, FaultKind] = {kind.name: kind for kind in _ENTRIES}
@@ -100,3 +144,9 @@ def appliers() -> tuple[Applier, ...]:
     for kind in _ENTRIES:
         families.setdefault(kind.applier.family, kind.applier)
     return tuple(families.values())
+
+
+def reset_all(controls: Controls) -> None:
+    """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`)."""
+    for applier in appliers():
+        applier.reset(controls)

@@ -17,7 +17,8 @@ from fallback.toxics import Toxiproxy
 if TYPE_CHECKING:
     from fallback.faults._fault import Fault
 
-Value = int | float
+Value = int | float | str
+"""A number, or one of an attribute's `choices` (e.g. a table name)."""
 TargetKind = Literal["link", "process", "source"]
 TARGET_PARTS: Mapping[TargetKind, tuple[str, ...]] = {
     "link": ("api", "db"),  # the Toxiproxy proxies: client -> gateway, gateway -> PostgreSQL
@@ -69,16 +70,48 @@ def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] = SOURCE_NAME
     return tuple(found)
 
 
+class _Source(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def db_dsn(self) -> str: ...
+
+
+class _Stack(Protocol):
+    """What `Controls.of_stack` reads of a stack (`fallback.stack.state.StackState`)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def sources(self) -> Sequence[_Source]: ...
+
+
 @dataclass(frozen=True)
 class Controls:
-    """What appliers act through. Toxiproxy today; process, database and HTTP-edge appliers will add
-    the stack's state here (pids, superuser DSNs, the edge's control URL)."""
+    """What appliers act through: Toxiproxy, and each source's superuser DSN (the database kinds);
+    process and HTTP-edge appliers will add the stack's pids and the edge's control URL."""
 
     toxiproxy: Toxiproxy
+    databases: tuple[tuple[str, str], ...] = ()
+    """(source, superuser DSN straight to its PostgreSQL), in the stack's order."""
 
     @classmethod
     def of(cls, given: Controls | Toxiproxy) -> Controls:
         return given if isinstance(given, Controls) else cls(given)
+
+    @classmethod
+    def of_stack(cls, toxiproxy: Toxiproxy, stack: _Stack) -> Controls:
+        """Toxiproxy and the sources' superuser DSNs; none for `external` (hosted) projects: not ours to break."""
+        if stack.kind == "external":
+            return cls(toxiproxy)
+        return cls(toxiproxy, tuple((s.name, s.db_dsn) for s in stack.sources if s.db_dsn))
+
+    def database(self, source: str) -> str:
+        """`source`'s superuser DSN; `UnknownTarget` names the sources there are."""
+        for name, dsn in self.databases:
+            if name == source:
+                return dsn
+        raise UnknownTarget(unknown("target", source, tuple(name for name, _ in self.databases)))
 
 
 class Applier(Protocol):
@@ -117,10 +150,12 @@ class Attribute:
     default: Value | None = None
     """None: required."""
     integer: bool = True
-    minimum: Value = 0
-    maximum: Value | None = None
+    minimum: int | float = 0
+    maximum: int | float | None = None
     search: tuple[Value, ...] = ()
     """Values `explore` draws, simplest first (Hypothesis shrinks toward the first)."""
+    choices: tuple[str, ...] = ()
+    """Not empty: a text attribute, one of these (e.g. a table name); numbers are refused."""
 
     @property
     def required(self) -> bool:
@@ -128,11 +163,17 @@ class Attribute:
 
     def check(self, value: object) -> Value:
         """`value` as this attribute's type, or a ValueError saying what is wrong with it."""
+        if self.choices:
+            if not isinstance(value, str):
+                raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, got {value!r}")
+            if value not in self.choices:
+                raise ValueError(unknown(self.name, value, self.choices))
+            return value
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
             raise ValueError(f"{self.name} must be a number of {self.unit}, got {value!r}")
         if self.integer and not float(value).is_integer():
             raise ValueError(f"{self.name} must be a whole number of {self.unit}, got {value}")
-        checked: Value = int(value) if self.integer else float(value)
+        checked: int | float = int(value) if self.integer else float(value)
         if checked < self.minimum:
             raise ValueError(f"{self.name} must be >= {self.minimum}, got {checked}")
         if self.maximum is not None and checked > self.maximum:

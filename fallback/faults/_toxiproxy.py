@@ -75,7 +75,8 @@ class AddToxic(_Toxiproxy):
         return None
 
     def toxic(self, fault: Fault) -> Toxic:
-        return Toxic(self.type, fault.resolved_attributes, fault.stream, fault.toxicity, fault.name)
+        numbers = {k: v for k, v in fault.resolved_attributes.items() if not isinstance(v, str)}  # toxics take no text
+        return Toxic(self.type, numbers, fault.stream, fault.toxicity, fault.name)
 
     def apply(self, fault: Fault, controls: Controls) -> None:
         toxic = self.toxic(fault)

@@ -90,7 +90,8 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            return await handler(self.db, handlers.build_call(request, principal, table, cache))
+            response = await handler(self.db, handlers.build_call(request, principal, table, cache))
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
@@ -105,7 +106,8 @@ class Gateway:
             paths: dict[str, dict[str, object]] = {f"/{n}": {} for (s, n) in sorted(cache.tables) if s == schema}
             doc = {"swagger": "2.0", "info": {"title": f"fallback gateway {self.config.name}"}, "paths": paths}
             body = b"" if request.method == "HEAD" else json.dumps(doc, separators=(",", ":")).encode()
-            return Response(body, 200, {"Content-Type": "application/openapi+json; charset=utf-8"})
+            response = Response(body, 200, {"Content-Type": "application/openapi+json; charset=utf-8"})
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 
@@ -116,7 +118,8 @@ class Gateway:
             cache = self.db.schema
             if cache is None:
                 raise errors.schema_cache_missing()
-            return await rpc.handle(self.db, request, principal, cache, schema)
+            response = await rpc.handle(self.db, request, principal, cache, schema)
+            return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")
 

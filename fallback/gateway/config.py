@@ -4,7 +4,36 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+DEFAULT_SCHEMAS = ("public",)
+HIDDEN_SCHEMAS = ("pg_catalog", "information_schema")
+NAMEDATALEN = 63
+"""PostgreSQL truncates identifiers to 63 bytes: a longer name could never match a schema."""
+
+
+def check_schemas(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    """PostgREST's `db-schemas`: at least one name, none empty, repeated, too long, or a catalog schema
+    (PostgREST refuses those: they would leak the catalog). ValueError names the offending entry."""
+    if not names:
+        raise ValueError("at least one schema is needed")
+    seen: set[str] = set()
+    for name in names:
+        if not name:
+            raise ValueError("an empty schema name")
+        if len(name.encode()) > NAMEDATALEN:
+            raise ValueError(f"schema name {name!r} is longer than {NAMEDATALEN} bytes")
+        if name in HIDDEN_SCHEMAS:
+            raise ValueError(f"schema {name!r} cannot be exposed (PostgREST refuses {' and '.join(HIDDEN_SCHEMAS)})")
+        if name in seen:
+            raise ValueError(f"schema {name!r} is named twice")
+        seen.add(name)
+    return tuple(names)
+
+
+def parse_schemas(text: str) -> tuple[str, ...]:
+    """`public, personal` (PostgREST's comma-separated `db-schemas`) → ("public", "personal")."""
+    return check_schemas([part.strip() for part in text.split(",")])
 
 
 class GatewayConfig(BaseModel):
@@ -20,7 +49,8 @@ class GatewayConfig(BaseModel):
     jwt_secret: str
     api_keys: list[str]
     """The anon and service_role keys of this source; any other `apikey` is refused with 401."""
-    schemas: list[str] = Field(default_factory=lambda: ["public"])
+    schemas: list[str] = Field(default_factory=lambda: list(DEFAULT_SCHEMAS))
+    """PostgREST's `db-schemas`: the first is the default, the others are chosen with the profile headers."""
     anon_role: str = "anon"
     statement_timeout_ms: int = 8000
     pool_size: int = 10
@@ -35,6 +65,11 @@ class GatewayConfig(BaseModel):
     """Like PostgREST's `db-channel-enabled`: a LISTEN connection that notices a lost database
     at once and reloads the schema cache on `NOTIFY pgrst, 'reload schema'`."""
     access_log: bool = False
+
+    @field_validator("schemas")
+    @classmethod
+    def _schemas(cls, value: list[str]) -> list[str]:
+        return list(check_schemas(value))
 
     @classmethod
     def load(cls, path: str | Path) -> GatewayConfig:

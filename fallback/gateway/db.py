@@ -53,6 +53,8 @@ class Database:
         self._listener: asyncpg.Connection | None = None
         self._closing = False
         self._busy = 0
+        self._reloading = False
+        self._reload_again = False
         self.io_timeout_s = config.statement_timeout_ms / 1000 + config.io_grace_s
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -163,16 +165,30 @@ class Database:
             self.mark_failed("the LISTEN connection was closed", generation)
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
-        if payload in ("", "reload schema"):
+        if payload not in ("", "reload schema"):
+            return
+        # DDL NOTIFYs once per transaction (the event trigger, sql/03_schema_watch.sql): a burst of them
+        # coalesces into the reload running now plus one more that starts after it and sees every change.
+        if self._reloading:
+            self._reload_again = True
+        else:
+            self._reloading = True
             self._spawn(self._reload_schema())
 
     async def _reload_schema(self) -> None:
         try:
-            cache = await self.run(lambda conn: schema_cache.load(conn, self.config.schemas))
-        except errors.GatewayError:
-            return
-        if self.schema is not None:
-            self.schema = cache
+            while True:
+                self._reload_again = False
+                try:
+                    cache = await self.run(lambda conn: schema_cache.load(conn, self.config.schemas))
+                except errors.GatewayError:
+                    return
+                if self.schema is not None:
+                    self.schema = cache
+                if not self._reload_again:
+                    return
+        finally:
+            self._reloading = False
 
     # --- connections ---------------------------------------------------------------------------
     async def _default_connect(self) -> asyncpg.Connection:
@@ -214,11 +230,14 @@ class Database:
         """Run `work` on a pooled connection; outage failures come back as GatewayErrors."""
         if self.schema is None:
             raise errors.schema_cache_missing()
-        try:
-            async with asyncio.timeout(self.config.pool_acquisition_timeout_s):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise errors.pool_timeout() from None
+        if self._slots.locked():  # a free slot is taken at once; only a wait needs the bound (and its timer)
+            try:
+                async with asyncio.timeout(self.config.pool_acquisition_timeout_s):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise errors.pool_timeout() from None
+        else:
+            await self._slots.acquire()
         self._busy += 1
         try:
             pooled = await self._take()

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, sql
+from . import embed_sql, errors, plan_cache, sql
 from .auth import Principal
 from .db import Database
 from .errors import JSON_UTF8
 from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import OBJECT_MEDIA, Preferences, choose_schema, parse_prefer, parse_range, wants_object
-from .query import ParsedQuery, has_embeds, parse_query
+from .query import ParsedQuery, has_embeds
 from .schema_cache import Column, SchemaCache, Table
 from .transaction import Outcome, execute
 
@@ -40,8 +40,17 @@ class Call:
 
 
 def schema_for(request: Request, exposed: list[str]) -> str:
-    write = request.method in ("POST", "PATCH", "PUT")
+    """PostgREST's getSchema: `Content-Profile` for POST/PATCH/PUT/DELETE, `Accept-Profile` otherwise."""
+    write = request.method in ("POST", "PATCH", "PUT", "DELETE")
     return choose_schema(request.headers.get("content-profile" if write else "accept-profile"), exposed)
+
+
+def with_profile(response: Response, request: Request, schema: str, exposed: list[str]) -> Response:
+    """PostgREST's profileHeader: a success names its schema in `Content-Profile` when it was negotiated,
+    i.e. a profile header was sent or more than one schema is exposed."""
+    if len(exposed) > 1 or "accept-profile" in request.headers or "content-profile" in request.headers:
+        response.headers["Content-Profile"] = schema
+    return response
 
 
 def build_call(request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None) -> Call:
@@ -49,7 +58,7 @@ def build_call(request: Request, principal: Principal, table: Table, cache: Sche
         request,
         principal,
         table,
-        parse_query(request.query_params.multi_items()),
+        plan_cache.parsed(request.scope["query_string"]),
         parse_prefer(request.headers.getlist("prefer")),
         wants_object(request.headers.get("accept")),
         cache,
@@ -85,11 +94,15 @@ async def read(db: Database, call: Call) -> Response:
         if ranged[1] is not None:
             limit = ranged[1] if limit is None else min(limit, ranged[1])
     counting = call.prefer.count is not None
-    if (has_embeds(q.select) or q.embedded) and call.cache is not None:
-        statement = embed_sql.read(call.cache, call.table, q, limit=limit, offset=offset, count=counting)
-    else:
+
+    def build() -> sql.Statement:
+        if (has_embeds(q.select) or q.embedded) and call.cache is not None:
+            return embed_sql.read(call.cache, call.table, q, limit=limit, offset=offset, count=counting)
         select = embed_sql.plain(q.select)
-        statement = sql.read(call.table, select, q.where, q.order, limit=limit, offset=offset, count=counting)
+        return sql.read(call.table, select, q.where, q.order, limit=limit, offset=offset, count=counting)
+
+    plan = (call.table.schema, call.table.name, call.request.scope["query_string"], limit, offset, counting)
+    statement = plan_cache.READS.statement(call.cache, plan, build)
     outcome = await execute(
         db,
         call.principal,

@@ -159,7 +159,7 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
         if value is not None and value > MAX_DURATION_S:
             problems.append((("faults", index, name), f"{value:g} s: at most {MAX_DURATION_S:g} s"))
     for name, value in fault.attributes.items():
-        if value > MAX_ATTRIBUTE:
+        if not isinstance(value, str) and value > MAX_ATTRIBUTE:
             problems.append((("faults", index, "attributes", name), f"{value}: at most {MAX_ATTRIBUTE}"))
     stop = fault.until if fault.until is not None else planned
     if fault.flap is None or stop is None:

@@ -12,12 +12,12 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from fallback.faults import KINDS, targets_of
 from fallback.scenario._types import (
     CLIENT_OPS,
     SOURCES,
     STREAMS,
     TABLES,
-    TARGETS,
     TOXIC_ATTRIBUTES,
     TOXICS,
 )
@@ -46,16 +46,20 @@ def faults(draw: Draw) -> Fault:
     at = draw(durations)
     until = draw(st.none() | durations.map(lambda d: at + d + 0.001))
     extra: dict[str, Any] = {}
-    if toxic != "down":
+    kind = KINDS[toxic]
+    if kind.takes_envelope():
         extra["stream"] = draw(st.sampled_from(STREAMS))
         extra["toxicity"] = draw(st.floats(0, 1))
     flap = draw(st.none() | st.builds(Flap, period=positive_durations, duty=st.floats(0.01, 0.99)))
+    choices = {a.name: a.choices for a in kind.attributes if a.choices}
     return Fault(
         at=at,
         until=until,
-        target=draw(st.sampled_from(TARGETS)),
+        target=draw(st.sampled_from(targets_of(kind.targets))),
         toxic=toxic,
-        attributes={name: draw(st.integers(0, 100_000)) for name in names},
+        attributes={
+            name: draw(st.sampled_from(choices[name]) if name in choices else st.integers(0, 100_000)) for name in names
+        },
         flap=flap,
         **extra,
     )

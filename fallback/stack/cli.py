@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from fallback.cli_common import SEEDS, BasePort, StateDir, console, exit_on_sigterm
+from fallback.gateway.config import DEFAULT_SCHEMAS, parse_schemas
 from fallback.stack import stack as stack_lib
 from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.errors import StackError
@@ -36,8 +37,21 @@ def stack_up(
         bool, typer.Option(help="compose: the containers are already up; only describe them.")
     ] = False,
     config: Annotated[Path | None, typer.Option(help="external: the projects' config file (YAML).")] = None,
+    schemas: Annotated[
+        str | None,
+        typer.Option(
+            help="embedded: the schemas each gateway exposes, comma-separated (PostgREST's db-schemas); "
+            "the first is the default, the others are chosen with Accept-Profile / Content-Profile. "
+            f"Default: {','.join(DEFAULT_SCHEMAS)}; without it a running stack is used whatever it exposes."
+        ),
+    ] = None,
 ) -> None:
     """Start (or attach to) PRIMARY, BOLT and OLD; return once all are healthy."""
+    try:
+        exposed = None if schemas is None else parse_schemas(schemas)
+    except ValueError as exc:
+        console.print(f"[red]--schemas {schemas!r}: {exc}[/red]")
+        raise typer.Exit(2) from None
     if seed not in SEEDS:
         console.print(f"[red]unknown --seed {seed!r}[/red] (choose from: {', '.join(SEEDS)})")
         raise typer.Exit(2)
@@ -54,7 +68,9 @@ def stack_up(
             elif stack is StackKind.external and config is not None:
                 state = stack_lib.start(ExternalStack(state_dir, load_external_config(config)))
             else:
-                options_ = stack_lib.StackOptions(state_dir=state_dir, base_port=base_port, seed=SEEDS[seed])
+                options_ = stack_lib.StackOptions(
+                    state_dir=state_dir, base_port=base_port, seed=SEEDS[seed], schemas=exposed
+                )
                 state, started = stack_lib.up(options_)
     except (StackError, ExternalConfigError) as exc:
         console.print(f"[red]stack up failed:[/red] {exc}")

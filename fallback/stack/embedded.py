@@ -43,6 +43,13 @@ class StackOptions:
     base_port: int = DEFAULT_BASE_PORT
     sources: tuple[str, ...] = SOURCE_NAMES
     seed: Seed | None = None
+    schemas: tuple[str, ...] | None = None
+    """PostgREST's `db-schemas` for every gateway (missing ones are created, usable by the API roles).
+    None: `public` when starting; a running stack is used whatever it exposes (`stack up` without --schemas)."""
+
+    @property
+    def exposed(self) -> tuple[str, ...]:
+        return self.schemas or ("public",)
 
     def layout(self) -> PortLayout:
         return PortLayout(self.base_port, len(self.sources))
@@ -112,6 +119,7 @@ class _Builder:
             toxiproxy_url=self.toxiproxy_url,
             sources=sources,
             processes=tuple(self.started),
+            schemas=self.options.exposed,
         )
 
     def _record(self, record: ProcessRecord, sources: tuple[SourceEndpoints, ...] = ()) -> None:
@@ -149,6 +157,7 @@ class _Builder:
                 dsn,
                 source.jwt_secret,
                 [source.anon_key, source.service_role_key],
+                self.options.exposed,
             )
             for record in started:
                 self._record(record, sources)
@@ -198,7 +207,7 @@ class _Builder:
         )
 
     async def _prepare_databases(self, sources: tuple[SourceEndpoints, ...]) -> None:
-        await asyncio.gather(*(apply_schema(s.db_dsn, s.authenticator_password) for s in sources))
+        await asyncio.gather(*(apply_schema(s.db_dsn, s.authenticator_password, self.options.exposed) for s in sources))
         if self.options.seed:
             await seed_all(sources, self.options.seed)
 

@@ -58,10 +58,11 @@ def start(
     db_dsn: str,
     jwt_secret: str,
     api_keys: list[str],
+    schemas: tuple[str, ...] = ("public",),
 ) -> list[ProcessRecord]:
-    """Start the source's API; returns every process started (the API last)."""
+    """Start the source's API exposing `schemas` (db-schemas); returns every process started (the API last)."""
     if use_real_postgrest():
-        return _start_postgrest(state_dir, name, port, db_dsn, jwt_secret, api_keys)
+        return _start_postgrest(state_dir, name, port, db_dsn, jwt_secret, api_keys, schemas)
     config_path = state_dir / name / "gateway.json"
     config = {
         "name": name,
@@ -70,6 +71,7 @@ def start(
         "db_dsn": db_dsn,
         "jwt_secret": jwt_secret,
         "api_keys": api_keys,
+        "schemas": list(schemas),
     }
     _write_private_json(config_path, config)
     log = state_dir / name / "gateway.log"
@@ -85,14 +87,20 @@ def start(
 
 
 def _start_postgrest(
-    state_dir: Path, name: str, port: int, db_dsn: str, jwt_secret: str, api_keys: list[str]
+    state_dir: Path,
+    name: str,
+    port: int,
+    db_dsn: str,
+    jwt_secret: str,
+    api_keys: list[str],
+    schemas: tuple[str, ...] = ("public",),
 ) -> list[ProcessRecord]:
     binary = require_postgrest()
     api_port, admin_port = port + 3, port + 4  # the block's +4 and +5 (the gateway port is +1)
     env = {
         **os.environ,
         "PGRST_DB_URI": db_dsn,
-        "PGRST_DB_SCHEMAS": "public",
+        "PGRST_DB_SCHEMAS": ",".join(schemas),
         "PGRST_DB_ANON_ROLE": "anon",
         "PGRST_JWT_SECRET": jwt_secret,
         "PGRST_SERVER_HOST": HOST,

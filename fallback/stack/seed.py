@@ -41,11 +41,15 @@ def _email(source: str, user_index: int) -> str:
     return f"user{user_index}@{source.lower()}.example"
 
 
-async def apply_schema(dsn: str, authenticator_password: str) -> None:
+async def apply_schema(dsn: str, authenticator_password: str, schemas: tuple[str, ...] = ("public",)) -> None:
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         for path in schema_files():
             await conn.execute(path.read_text())
+        for schema in schemas:  # exposed schemas exist and the API roles may use them (as Supabase's public)
+            ident = '"' + schema.replace('"', '""') + '"'
+            grant = f"GRANT USAGE ON SCHEMA {ident} TO anon, authenticated, service_role"
+            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident}; {grant}")
         # token_urlsafe passwords hold only [A-Za-z0-9_-]: no quoting issue; ALTER ROLE takes no parameters.
         if not authenticator_password.replace("-", "").replace("_", "").isalnum():
             raise ValueError("authenticator password must be URL-safe")

@@ -8,12 +8,17 @@ finds the object that can check or stop it; the functions below work for every k
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import ClassVar, Protocol
 
+from fallback.faults import Controls, reset_all
 from fallback.stack import process, wait
 from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.embedded import EmbeddedStack, StackOptions
@@ -137,6 +142,13 @@ def up(options: StackOptions) -> tuple[StackState, bool]:
     existing = load_state(state_dir)
     if existing is not None:
         if is_healthy(existing):
+            asked = options.schemas
+            if existing.kind is StackKind.embedded and asked is not None and existing.schemas != asked:
+                raise StateDirInUse(
+                    f"{state_dir} holds a running stack exposing {', '.join(existing.schemas)}, not "
+                    f"{', '.join(asked)}: stop it first with "
+                    f"`fallback-harness stack down --state-dir {state_dir}`"
+                )
             if options.seed and existing.kind is not StackKind.external:
                 reseed(existing, options.seed)
             return existing, False
@@ -151,6 +163,9 @@ def down(state_dir: Path, purge: bool = False) -> list[ProcessRecord]:
     state_dir = state_dir.resolve()
     state = load_state(state_dir)
     if state is not None:
+        if state.toxiproxy_url:  # database faults are undone first: nothing left read-only, locked or held
+            with contextlib.suppress(Exception), Toxiproxy(state.toxiproxy_url) as toxiproxy:
+                reset_all(Controls.of_stack(toxiproxy, state))
         return stack_for(state).stop(state, purge)
     if purge:
         shutil.rmtree(state_dir, ignore_errors=True)
@@ -172,4 +187,34 @@ def running_stack(options: StackOptions) -> Iterator[StackState]:
         yield state
     finally:
         if started_here:
-            down(options.state_dir)
+            with _interrupts_held(options.state_dir):
+                down(options.state_dir)
+
+
+@contextmanager
+def _interrupts_held(state_dir: Path) -> Iterator[None]:
+    """Stop the stack whole: a Ctrl-C meanwhile (often the second of two) is held back, then raised.
+
+    Python's default handler would raise KeyboardInterrupt between two processes' stops and leave the
+    rest running with no word. Signal handlers can only be set in the main thread; elsewhere, unchanged.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, _frame: object) -> None:
+        held.append(signum)
+        print(
+            f"still stopping the stack; if you stop this process now, run: "
+            f"fallback-harness stack down --state-dir {state_dir}",
+            file=sys.stderr,
+        )
+
+    previous = signal.signal(signal.SIGINT, hold)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if held:
+        raise KeyboardInterrupt

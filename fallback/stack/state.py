@@ -112,6 +112,8 @@ class StackState(BaseModel):
     toxiproxy_url: str
     sources: tuple[SourceEndpoints, ...]
     processes: tuple[ProcessRecord, ...] = ()
+    schemas: tuple[str, ...] = ("public",)
+    """The schemas every gateway exposes (`stack up --schemas`, PostgREST's db-schemas); the first is the default."""
 
     def source(self, name: str) -> SourceEndpoints:
         for source in self.sources:
@@ -125,6 +127,7 @@ class StackState(BaseModel):
         return {
             "kind": str(self.kind),
             "state_dir": self.state_dir,
+            "schemas": list(self.schemas),
             "toxiproxy": {
                 "api": self.toxiproxy_url,
                 "proxies": [p for s in self.sources for p in (s.api_proxy, s.db_proxy)],

@@ -37,6 +37,15 @@ def test_an_import_path_that_cannot_be_imported_exits_2(tmp_path: Path) -> None:
     assert "client 'no_such_pkg.clients:make': cannot import 'no_such_pkg.clients'" in output
 
 
+@pytest.mark.parametrize("command", ["run", "drill"])
+def test_a_module_without_the_named_factory_exits_2(tmp_path: Path, command: str) -> None:
+    # found by the verification pass: the stack started, then a traceback (drill) or an `error` verdict (run)
+    args = [command, str(SCENARIO)] if command == "run" else [command, "--duration", "1s"]
+    code, output = invoke(tmp_path, *args, "--client", "fallback.adapters.example_client:factory")
+    assert code == 2, output
+    assert "'fallback.adapters.example_client' has no 'factory'" in " ".join(output.split())
+
+
 def test_a_scenario_file_naming_a_missing_client_exits_2(tmp_path: Path) -> None:
     scenario = tmp_path / "x.yaml"
     scenario.write_text(SCENARIO.read_text() + "client: no_such_module:make\n")

@@ -118,6 +118,7 @@ def test_a_fail_overlapping_the_scenario_files_faults_is_refused(tmp_path: Path)
         ("PRIMARY.api:lag@1s", "kind: unknown toxic 'lag' (known: down, latency,"),
         ("PRIMARY.api@5s-2s", "end: must be later than `at` (5s), got 2s"),
         ("PRIMARY.api@x", "invalid duration 'x'"),
+        ("BOLT.api:latency=99999999999999999999@1s", "latency is at most 2147483647, got 99999999999999999999"),
     ],
 )
 def test_fail_errors_are_in_our_words(text: str, expected: str) -> None:
@@ -171,6 +172,16 @@ def test_figures_from_a_history() -> None:
     text = drill_markdown(ClientRun(client="reference", verdict="pass", drill=figures))
     assert "| PRIMARY.api down | 2.00s–3.00s | timeline | 0.020 s | 0.020 s | 0.300 s |" in text
     assert availability_strip(figures) == "██▒▒"
+
+
+def test_calls_an_interrupted_drill_cut_off_are_not_counted_against_the_system() -> None:
+    history = _drill_history()
+    figures = drill_figures(history, [], None, rate_per_s=2, duration_s=4, interrupted=True)
+    assert figures.availability == pytest.approx(5 / 6)  # the cut-off create is the harness's own doing
+    assert figures.availability_all == pytest.approx(5 / 7)
+    assert figures.excluded == 1 and figures.excluded_failed == 1
+    assert errors_by_kind(history)["cut_off"] == 1  # still reported, as what it is
+    assert [b.excluded for b in per_second(history, interrupted=True)] == [0, 0, 0, 1]
 
 
 def test_breaker_refusals_are_not_detections() -> None:

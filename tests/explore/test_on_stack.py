@@ -30,7 +30,7 @@ from fallback.stack.state import StackState
 
 pytestmark = pytest.mark.stack
 SEED = 20261125
-SPEC_SEED = 7
+SPEC_SEED = 8  # 7 until the database kinds joined the pool (a larger pool draws other schedules)
 """Its first counterexample is a cheap one (about 20 s here, confirmation and replays included)."""
 settings.register_profile(
     "explore-ci", max_examples=4, deadline=None, database=None, suppress_health_check=list(HealthCheck)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from fallback.explore.coverage import ROWS
 from fallback.explore.invariants import BASE, Limits
 from fallback.explore.options import ExploreOptions
 from fallback.explore.outcomes import SearchOptions
@@ -18,6 +19,7 @@ from fallback.explore.session import Exploration, Saved, record
 from fallback.explore.strategies import explore_scenarios
 from fallback.report import load_report, render_html, render_markdown, write_report
 from fallback.report.schema import COMMITTED
+from fallback.scenario import TARGETS
 
 from .planted import planted_runner
 
@@ -45,14 +47,15 @@ def test_the_explore_section_is_valid_rendered_and_fails_the_run(tmp_path: Path)
     assert [i.name for i in explore.invariants] == list(BASE)
     assert {c.invariant for c in explore.counterexamples} == {"no_lost_writes"}
     assert explore.counterexamples[0].shrunk_faults == 1 and explore.counterexamples[0].shrunk_operations == 1
-    assert len(explore.coverage) == 9 and all(len(row.links) == 6 for row in explore.coverage)
+    assert len(explore.coverage) == len(ROWS) and all(len(row.links) == len(TARGETS) for row in explore.coverage)
     run_dir = write_report(run, tmp_path / "reports")
     document = json.loads((run_dir / "report.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(json.loads(COMMITTED.read_text(encoding="utf-8"))).validate(document)
     assert load_report(run_dir) == run
     markdown = render_markdown(run)
     assert "## Exploration" in markdown and "examples/s" in markdown
-    assert "| fault | PRIMARY.api | PRIMARY.db | BOLT.api | BOLT.db | OLD.api | OLD.db |" in markdown
+    targets = "PRIMARY.api | PRIMARY.db | PRIMARY | BOLT.api | BOLT.db | BOLT | OLD.api | OLD.db | OLD"
+    assert f"| fault | {targets} |" in markdown  # the sources: the database kinds' targets
     assert "### ❌ no_lost_writes:" in markdown and "```yaml" in markdown
     assert "Fault coverage" in render_html(run)
 

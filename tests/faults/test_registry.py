@@ -40,13 +40,15 @@ def test_every_reader_derives_from_the_one_table() -> None:
     assert TOXIC_ATTRIBUTES["down"] == ((), ())
     assert dict(MAIN_ATTRIBUTE) == {k.name: k.main for k in KINDS.values() if k.main is not None}
     assert set(EXPLORE_TOXICS) == {k.name for k in KINDS.values() if k.explore_rank is not None}
-    # explore's draw (and shrink) order is unchanged, so a --seed still draws the same schedules
-    assert EXPLORE_TOXICS == ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
+    # explore's draw (and shrink) order of the network kinds is unchanged; the database kinds are appended
+    network = ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
+    assert (*network, "read_only", "lock", "slow_queries", "connections_exhausted") == EXPLORE_TOXICS
 
 
 def test_source_names_are_spelled_once() -> None:
     assert SOURCES is SOURCE_NAMES and STACK_SOURCE_NAMES is SOURCE_NAMES and DEFAULT_ORDER is SOURCE_NAMES
-    assert targets_of(["link"]) == TARGETS == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
+    assert targets_of(["link"]) == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
+    assert targets_of(["link", "source"]) == TARGETS  # the database kinds act on the source itself
 
 
 def test_toxics_use_toxiproxys_own_names() -> None:
@@ -126,6 +128,7 @@ def test_scenario_attributes_follow_the_registrys_types() -> None:
         (("BOLT.api", "down", 5.0), "`down` takes no value"),
         (("BOLT.api", "lag", None), "unknown fault 'lag'"),
         (("BOLT.api", "latency", 2.5), "latency must be a whole number of ms, got 2.5"),
+        (("BOLT.api", "latency", 1e30), "latency is at most 2147483647 ms, got 1e+30"),  # was Toxiproxy's raw 400
     ],
 )
 def test_command_line_faults_say_what_is_wrong(args: tuple[str, str, float | None], message: str) -> None:

@@ -36,6 +36,10 @@ AUTHENTICATOR_PASSWORD = "authenticator-test-pw"
 
 
 def free_port(low: int, high: int) -> int:
+    """A free port in low-high, or in `FALLBACK_GATEWAY_TEST_PORTS=low-high` when set (parallel runs)."""
+    override = os.environ.get("FALLBACK_GATEWAY_TEST_PORTS")
+    if override:
+        low, high = (int(part) for part in override.split("-", 1))
     for port in range(low, high + 1):
         with socket.socket() as sock:
             try:
