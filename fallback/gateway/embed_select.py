@@ -16,6 +16,7 @@ from typing import Literal, TypeAlias
 
 from . import errors
 from .casts import is_type_name
+from .json_path import parse_field
 from .limits import MAX_LOGIC_DEPTH
 
 JoinType = Literal["inner", "left"]
@@ -32,7 +33,8 @@ class SelectItem:
 
     @property
     def key(self) -> str:
-        return self.alias or self.column
+        """The JSON key: the alias, else the last key of a JSON path (`data->a->>b` → `b`), else the column."""
+        return self.alias or parse_field(self.column).key
 
 
 @dataclass(frozen=True)
@@ -117,7 +119,11 @@ def parse_select(text: str, depth: int = 0) -> tuple[SelectField, ...]:
         if not part:
             raise errors.parse_error("failed to parse select parameter", f"empty item in select={text!r}")
         paren = _open_paren(part)
-        items.append(_column(part, text) if paren < 0 else _embed(part, paren, text, depth))
+        if paren < 0 or "->" in part[:paren]:  # a `(` inside a JSON path is PostgREST's PGRST100
+            start = max(text.find(part), 0)
+            items.append(_column(part, text, start))
+        else:
+            items.append(_embed(part, paren, text, depth))
     return tuple(items)
 
 
@@ -149,10 +155,27 @@ def _embed(part: str, paren: int, text: str, depth: int) -> EmbedItem:
     return EmbedItem(target, parse_select(inner, depth + 1), alias or None, hint, join, spread)
 
 
-def _column(part: str, text: str) -> SelectItem:
+def _cast_at(part: str) -> int:
+    """Index of the `::` of a cast (outside double quotes: `"a::b"` is a name), or -1."""
+    quoted = escaped = False
+    for index, char in enumerate(part):
+        if escaped:
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif not quoted and part.startswith("::", index):
+            return index
+    return -1
+
+
+def _column(part: str, text: str, start: int = 0) -> SelectItem:
+    """`start`: where `part` begins in `text` (for PGRST100's column number)."""
     alias: str | None = None
     cast: str | None = None
-    head, sep, tail = part.partition("::")
+    cut = _cast_at(part)
+    head, sep, tail = (part[:cut], "::", part[cut + 2 :]) if cut >= 0 else (part, "", "")
     if sep:
         cast = tail.strip()
         if not is_type_name(cast):
@@ -163,7 +186,12 @@ def _column(part: str, text: str) -> SelectItem:
     if ":" in head and not head.startswith('"'):
         alias, head = (s.strip() for s in head.split(":", 1))
         alias = unquote(alias)
-    column = unquote(head.strip())
+    raw = head.strip()
+    column = unquote(raw)
+    if raw.startswith('"') and "->" in column:
+        column = raw  # quoted, so that `"a->b"` stays one name (json_path.parse_field reads the quotes)
     if not column:
         raise errors.parse_error("failed to parse select parameter", f"empty column in {part!r}")
+    if "->" in column:
+        parse_field(column, "select parameter", start + part.find(column), text)
     return SelectItem(column, alias or None, cast)

@@ -25,7 +25,7 @@ from .embed_schema import Relationship
 from .embed_select import EmbedItem, SelectField, SelectItem
 from .query import Condition, EmbedParams, Logic, OrderTerm, ParsedQuery
 from .schema_cache import SchemaCache, Table, quote_ident
-from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, select_list
+from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, field_sql, select_list
 
 _RELATED = re.compile(r"(.+)\((.+)\)")
 """`order=clients(name)`: a related order on a to-one embed's column."""
@@ -64,7 +64,7 @@ class _Selection:
         for term in terms:
             related = _RELATED.fullmatch(term.column)
             if related is None:
-                part = f"{qualifier}.{table.column(term.column).sql}"
+                part = field_sql(table, qualifier, term.column)[0]
             elif related[1] not in self.to_one:
                 raise embed_plan.not_embedded(related[1])
             elif not self.to_one[related[1]]:

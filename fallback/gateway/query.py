@@ -8,12 +8,13 @@ Column names are only *names* here; `sql.py` checks them against the schema cach
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal, TypeAlias
+from typing import Literal
 
 from . import errors
 from .embed_select import EmbedItem, SelectField, SelectItem, parse_select, split_top_level, unquote
+from .filters import Condition, Filter, Logic, LogicOp, parse_list, parse_logic, parse_operation
 
 __all__ = [
     "Condition",
@@ -35,41 +36,17 @@ __all__ = [
     "split_top_level",
     "unquote",
 ]
-from .limits import MAX_LOGIC_DEPTH
 
-Operator = Literal["eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"]
-OPERATORS: frozenset[str] = frozenset({"eq", "neq", "gt", "gte", "lt", "lte", "like", "ilike", "in", "is"})
-IS_VALUES: frozenset[str] = frozenset({"null", "not_null", "true", "false", "unknown"})
 RESERVED: frozenset[str] = frozenset({"select", "order", "limit", "offset", "columns", "on_conflict", "apikey"})
-LogicOp = Literal["and", "or"]
 _LOGIC_KEYS: dict[str, tuple[LogicOp, bool]] = {
     "or": ("or", False),
     "and": ("and", False),
     "not.or": ("or", True),
     "not.and": ("and", True),
 }
-_GROUP = re.compile(r"\s*(not\.)?(and|or)\(")
 _EMBED_NAME = re.compile(r"[\w$ -]+")
 """A segment of an embed path in `a.b.col=`: PostgREST's identifier characters (and `-`); any other key
 with dots stays one column name (PostgreSQL then answers 42703 for it)."""
-
-
-@dataclass(frozen=True)
-class Filter:
-    column: str
-    op: Operator
-    value: str | tuple[str, ...]
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class Logic:
-    op: Literal["and", "or"]
-    children: tuple[Condition, ...]
-    negated: bool = False
-
-
-Condition: TypeAlias = Filter | Logic
 
 
 @dataclass(frozen=True)
@@ -102,123 +79,6 @@ class ParsedQuery:
     embedded: tuple[EmbedParams, ...] = ()
 
 
-def parse_list(text: str) -> tuple[str, ...]:
-    """`(a,b,"c,d")` → ("a", "b", "c,d")."""
-    if not (text.startswith("(") and text.endswith(")")):
-        raise errors.parse_error("failed to parse filter", f"expected a parenthesised list, got {text!r}")
-    inner = text[1:-1]
-    if inner == "":
-        return ()
-    return tuple(unquote(item.strip()) for item in split_top_level(inner))
-
-
-def parse_operation(column: str, text: str) -> Filter:
-    """`not.eq.5` / `in.(1,2)` / `is.null` for `column`."""
-    negated = False
-    if text.startswith("not."):
-        negated, text = True, text[4:]
-    op, sep, value = text.partition(".")
-    if not sep or op not in OPERATORS:
-        raise errors.parse_error(
-            f"failed to parse filter ({text})", f"unknown or missing operator {op!r} for column {column!r}"
-        )
-    if op == "in":
-        return Filter(column, "in", parse_list(value), negated)
-    if op == "is":
-        if value.lower() not in IS_VALUES:
-            raise errors.parse_error(f"failed to parse filter ({text})", "is. takes null, not_null, true, false")
-        return Filter(column, "is", value.lower(), negated)
-    return Filter(column, op, value, negated)  # type: ignore[arg-type]
-
-
-def parse_logic(op: LogicOp, text: str, negated: bool = False) -> Logic:
-    """`(a.eq.1,and(b.gt.2,c.is.null),not.or(...))` → a Logic tree, at most `MAX_LOGIC_DEPTH` groups deep.
-
-    One pass over the text with an explicit stack of open groups: no recursion, time linear in the length."""
-
-    def fail(details: str) -> errors.GatewayError:
-        return errors.parse_error(f"failed to parse logic tree ({text})", details)
-
-    if not (text.startswith("(") and text.endswith(")")) or text == "()":
-        raise fail("expected a non-empty (...) list")
-    stack: list[tuple[LogicOp, bool, list[Condition]]] = [(op, negated, [])]
-    i = 1
-    while True:
-        group = _GROUP.match(text, i)
-        if group is not None:
-            if len(stack) == MAX_LOGIC_DEPTH:
-                raise fail(f"the tree nests more than {MAX_LOGIC_DEPTH} levels deep, the most this gateway accepts")
-            if text.startswith(")", group.end()):
-                raise fail("expected a non-empty (...) list")
-            stack.append(("and" if group[2] == "and" else "or", group[1] is not None, []))
-            i = group.end()
-            continue
-        end = _item_end(text, i)
-        stack[-1][2].append(_logic_filter(text[i:end].strip(), fail))
-        i = end
-        while text[i : i + 1] != ",":  # close groups up to the next item
-            if i >= len(text):
-                raise fail("unbalanced parentheses")
-            group_op, group_negated, children = stack.pop()
-            node = Logic(group_op, tuple(children), group_negated)
-            i += 1
-            while text[i : i + 1].isspace():
-                i += 1
-            if not stack:
-                if i != len(text):
-                    raise fail("unexpected text after the closing parenthesis")
-                return node
-            stack[-1][2].append(node)
-            if text[i : i + 1] not in (",", ")", ""):
-                raise fail(f"unexpected {text[i]!r} after a closing parenthesis")
-        i += 1
-
-
-def _item_end(text: str, start: int) -> int:
-    """Where the condition starting at `start` ends: its `,` or `)` (outside quotes and its own parentheses)."""
-    depth = 0
-    quoted = escaped = False
-    for index in range(start, len(text)):
-        char = text[index]
-        if escaped:
-            escaped = False
-        elif quoted:
-            escaped = char == "\\"
-            quoted = char != '"'
-        elif char == '"':
-            quoted = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            if depth == 0:
-                return index
-            depth -= 1
-        elif char == "," and depth == 0:
-            return index
-    return len(text)
-
-
-def _logic_filter(item: str, fail: Callable[[str], errors.GatewayError]) -> Filter:
-    column, sep, rest = _split_column(item)
-    if not sep:
-        raise fail(f"bad condition {item!r}")
-    filt = parse_operation(column, rest)
-    if isinstance(filt.value, str):
-        filt = Filter(filt.column, filt.op, unquote(filt.value), filt.negated)
-    return filt
-
-
-def _split_column(item: str) -> tuple[str, str, str]:
-    if item.startswith('"'):
-        end = item.find('"', 1)
-        while end > 0 and item[end - 1] == "\\":
-            end = item.find('"', end + 1)
-        if end > 0 and item[end + 1 : end + 2] == ".":
-            return unquote(item[: end + 1]), ".", item[end + 2 :]
-    column, sep, rest = item.partition(".")
-    return column, sep, rest
-
-
 def parse_order(text: str) -> tuple[OrderTerm, ...]:
     terms: list[OrderTerm] = []
     for raw in split_top_level(text):
@@ -231,11 +91,24 @@ def parse_order(text: str) -> tuple[OrderTerm, ...]:
                 descending = modifier == "desc"
             else:
                 nulls = "first" if modifier == "nullsfirst" else "last"
+        if len(parts) > 1:
+            _check_modifier(parts[-1], text)
         column = unquote(".".join(parts))
         if not column:
             raise errors.parse_error("failed to parse order", f"empty column in order={text!r}")
         terms.append(OrderTerm(column, descending, nulls))
     return tuple(terms)
+
+
+def _check_modifier(last: str, text: str) -> None:
+    """`id.asc.nullslasttt`: PostgREST's PGRST100 (a modifier with more after it), not a column name."""
+    for modifier in ("nullsfirst", "nullslast", "asc", "desc"):
+        if last.startswith(modifier) and "->" not in last and not last.startswith('"'):
+            end = text.find(last) + len(modifier)
+            raise errors.parse_error(
+                f'"failed to parse order ({text})" (line 1, column {end + 1})',
+                f"unexpected '{text[end]}' expecting \",\" or end of input",
+            )
 
 
 def parse_non_negative(name: str, text: str) -> int:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import errors, routines
+from .computed import COMPUTED_SQL, Computed, by_table
 from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
 from .embed_views import VIEW_COLUMNS_SQL, all_relationships
 from .routines import Routine
@@ -64,6 +65,8 @@ class Table:
     name: str
     columns: dict[str, Column]
     primary_key: tuple[str, ...] = ()
+    computed: dict[str, Computed] = field(default_factory=dict)
+    """Computed fields (computed.py): functions over the row type, by name."""
 
     @property
     def sql(self) -> str:
@@ -132,4 +135,6 @@ async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
         await conn.fetch(FOREIGN_KEYS_SQL),
         await conn.fetch(VIEW_COLUMNS_SQL, schemas),
     )
-    return dataclasses.replace(cache, functions=await routines.load(conn, schemas))
+    fields = by_table(await conn.fetch(COMPUTED_SQL, schemas))
+    tables = {ident: dataclasses.replace(t, computed=fields.get(ident, {})) for ident, t in cache.tables.items()}
+    return dataclasses.replace(cache, tables=tables, functions=await routines.load(conn, schemas))

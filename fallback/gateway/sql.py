@@ -12,11 +12,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from .json_path import parse_field, sql_path
 from .query import Condition, Filter, Logic, OrderTerm, SelectItem
 from .schema_cache import Column, Table, quote_ident
 
 Resolution = Literal["merge", "ignore"]
-_COMPARE = {"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+_COMPARE = {
+    **{"eq": "=", "neq": "<>", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="},
+    **{"cs": "@>", "cd": "<@", "ov": "&&", "sl": "<<", "sr": ">>", "nxr": "&<", "nxl": "&>", "adj": "-|-"},
+}
+_PATTERN = {"like": "LIKE", "ilike": "ILIKE", "match": "~", "imatch": "~*"}
+_FTS = {"fts": "to_tsquery", "plfts": "plainto_tsquery", "phfts": "phraseto_tsquery", "wfts": "websearch_to_tsquery"}
 _IS = {"null": "IS NULL", "not_null": "IS NOT NULL", "true": "IS TRUE", "false": "IS FALSE", "unknown": "IS UNKNOWN"}
 SOURCE = "pgrst_source"
 _AGGREGATE = "SELECT count(*) AS page_total, coalesce(json_agg(pgrst_t), '[]')::text AS body"
@@ -55,13 +61,32 @@ def quote_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def field_sql(table: Table, qualifier: str, name: str) -> tuple[str, str]:
+    """A column or a JSON path on one (`data->a->>b`): its SQL and its type (what filter values are cast to).
+
+    Like PostgREST, a path on a column that is not json/jsonb (a composite, an array) reads `to_jsonb(col)`."""
+    ref = parse_field(name)
+    computed = table.computed.get(ref.column) if ref.column not in table.columns else None
+    if computed is not None:
+        expr, kind = computed.call(qualifier), computed.type
+    else:
+        column = table.column(ref.column)
+        expr, kind = f"{qualifier}.{column.sql}", column.type
+    if not ref.path:
+        return expr, kind
+    json_type = kind if kind in ("json", "jsonb") else "jsonb"
+    if json_type != kind:
+        expr = f"to_jsonb({expr})"
+    return expr + sql_path(ref), "text" if ref.is_text else json_type
+
+
 def select_list(items: Sequence[SelectItem], table: Table, qualifier: str) -> str:
     parts: list[str] = []
     for item in items:
         if item.column == "*":
             parts.append(f"{qualifier}.*")
             continue
-        expr = f"{qualifier}.{table.column(item.column).sql}"
+        expr = field_sql(table, qualifier, item.column)[0]
         if item.cast:
             expr = f"CAST({expr} AS {item.cast})"
         parts.append(f"{expr} AS {quote_ident(item.key)}")
@@ -77,17 +102,29 @@ def condition(cond: Condition, table: Table, qualifier: str, params: _Params) ->
 
 
 def _filter(filt: Filter, table: Table, qualifier: str, params: _Params) -> str:
-    column = table.column(filt.column)
-    ref = f"{qualifier}.{column.sql}"
+    """PostgREST's `pgFmtFilter`; values are bind parameters cast from text to the field's type."""
+    ref, kind = field_sql(table, qualifier, filt.column)
+    value = str(filt.value)
     if filt.op == "in":
-        expr = f"{ref} = ANY(CAST({params.add(list(filt.value), 'text[]')} AS {column.type}[]))"
+        expr = f"{ref} = ANY(CAST({params.add(list(filt.value), 'text[]')} AS {kind}[]))"
     elif filt.op == "is":
-        expr = f"{ref} {_IS[str(filt.value)]}"
-    elif filt.op in ("like", "ilike"):
-        pattern = str(filt.value).replace("*", "%")
-        expr = f"{ref} {'LIKE' if filt.op == 'like' else 'ILIKE'} {params.add(pattern, 'text')}"
+        expr = f"{ref} {_IS[value]}"
+    elif filt.op in _FTS:
+        language = f"{params.add(filt.language, 'text')}::regconfig, " if filt.language else ""
+        expr = f"{ref} @@ {_FTS[filt.op]}({language}{params.add(value, 'text')})"
+    elif filt.op == "isdistinct":
+        expr = f"{ref} IS DISTINCT FROM CAST({params.add(value, 'text')} AS {kind})"
+    elif filt.op in _PATTERN:
+        pattern = value.replace("*", "%") if filt.op in ("like", "ilike") else value
+        if filt.quantifier:
+            expr = f"{ref} {_PATTERN[filt.op]} {filt.quantifier.upper()}({params.add(pattern, 'text')}::text[])"
+        else:
+            expr = f"{ref} {_PATTERN[filt.op]} {params.add(pattern, 'text')}"
+    elif filt.quantifier:
+        array = f"CAST({params.add(value, 'text')} AS {kind}[])"
+        expr = f"{ref} {_COMPARE[filt.op]} {filt.quantifier.upper()}({array})"
     else:
-        expr = f"{ref} {_COMPARE[filt.op]} CAST({params.add(filt.value, 'text')} AS {column.type})"
+        expr = f"{ref} {_COMPARE[filt.op]} CAST({params.add(value, 'text')} AS {kind})"
     return f"NOT ({expr})" if filt.negated else expr
 
 
@@ -102,7 +139,7 @@ def order_clause(terms: Sequence[OrderTerm], table: Table, qualifier: str) -> st
         return ""
     parts = []
     for term in terms:
-        part = f"{qualifier}.{table.column(term.column).sql} {'DESC' if term.descending else 'ASC'}"
+        part = f"{field_sql(table, qualifier, term.column)[0]} {'DESC' if term.descending else 'ASC'}"
         if term.nulls:
             part += f" NULLS {term.nulls.upper()}"
         parts.append(part)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import shutil
 from collections.abc import Callable, Iterator
@@ -17,8 +18,16 @@ import pytest
 
 from ._cluster import FaultyProxy, GatewayProcess, PgCluster, free_port, make_template, mint, run_sync
 
-PG_PORTS = (26100, 26199)
-GATEWAY_PORTS = (26200, 26299)
+
+def _port_ranges() -> tuple[tuple[int, int], tuple[int, int]]:
+    """`FALLBACK_GATEWAY_TEST_PORTS=low-high` (e.g. 29100-29399) moves both ranges, so that two checkouts can run
+    these tests at once; the default is 26100-26299."""
+    low, _, high = os.environ.get("FALLBACK_GATEWAY_TEST_PORTS", "26100-26299").partition("-")
+    middle = (int(low) + int(high)) // 2
+    return (int(low), middle), (middle + 1, int(high))
+
+
+PG_PORTS, GATEWAY_PORTS = _port_ranges()
 
 
 @dataclass(frozen=True)

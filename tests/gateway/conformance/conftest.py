@@ -61,6 +61,30 @@ def spec_source(pg_template: Path) -> Iterator[Source]:
         generator.close()
 
 
+def wait_for_table(source: Source, name: str, timeout: float = 20) -> None:
+    """The schema cache reloads in the background after NOTIFY; wait until it knows table `name`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        response = httpx.get(f"{source.rest_url}/{name}?limit=0", headers={"apikey": source.anon_key}, timeout=5)
+        if response.status_code == 200:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"the gateway never saw the fixture's tables (last answer: {response.text})")
+
+
+@pytest.fixture(scope="session")
+def query_source(pg_template: Path) -> Iterator[Source]:
+    """PostgREST's fixture tables for the filter/operator cases (query.yaml), in a source of their own."""
+    generator = _source(pg_template, schemas=["test"])
+    source = next(generator)
+    try:
+        load_fixture(source, HERE / "query_fixture.sql")
+        wait_for_table(source, "entities")
+        yield source
+    finally:
+        generator.close()
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for spec, counts in sorted(OUTCOMES.items()):
         run = counts["passed"] + counts["failed"]
