@@ -80,25 +80,31 @@ PAIRS: tuple[Pair, ...] = _pairs(EXPLORE_TOXICS)
 
 @dataclass(frozen=True)
 class Pins:
-    """The pairs one stratified schedule must carry: a link or database pair, and a process pair or none."""
+    """The pairs one stratified schedule must carry: one or two link or database pairs, and a process pair
+    or none (a schedule holds at most one process fault)."""
 
-    schedule: Pair
+    schedule: tuple[Pair, ...]
     process: Pair | None = None
 
     @property
     def pairs(self) -> tuple[Pair, ...]:
-        return (self.schedule,) if self.process is None else (self.schedule, self.process)
+        return self.schedule if self.process is None else (*self.schedule, self.process)
 
 
 def stratified_plan() -> tuple[Pins, ...]:
-    """The pins of the first schedules of a search: every pair of `PAIRS` in at least one of them, each
-    schedule pinning one link/database pair (and, in the first ones, one process pair too, since a schedule
-    holds one of each): `len(plan)` schedules cover every pair, fewer than there are pairs."""
+    """The pins of the first schedules of a search: every pair of `PAIRS` in exactly one of them. The first
+    schedules pin one link/database pair and one process pair each, until the process pairs are used up; the
+    next ones two link/database pairs each, taken half a list apart (different targets, so that neither
+    masks the other). `len(plan)` schedules cover every pair: far fewer than there are pairs."""
     schedule = [pair for pair in PAIRS if not pair.process]
     process = [pair for pair in PAIRS if pair.process]
     if len(process) > len(schedule):  # not the registry's shape today; still cover them all
         schedule += schedule[: len(process) - len(schedule)]
-    return tuple(Pins(pair, process[i] if i < len(process) else None) for i, pair in enumerate(schedule))
+    plan = [Pins((pair,), process[i]) for i, pair in enumerate(schedule[: len(process)])]
+    rest = schedule[len(process) :]
+    half = (len(rest) + 1) // 2
+    plan += [Pins((first, *rest[half + i : half + i + 1])) for i, first in enumerate(rest[:half])]
+    return tuple(plan)
 
 
 @st.composite
@@ -185,9 +191,10 @@ def _one_exclusive_per_target(drawn: list[Fault]) -> bool:
 def _faults(pins: Pins | None) -> st.SearchStrategy[list[Fault]]:
     if pins is None:
         return st.lists(faults(), max_size=MAX_FAULTS).filter(_one_exclusive_per_target)
-    # The pinned fault first, then drawn ones, leaving room for the pinned process fault.
+    # The pinned faults first, then drawn ones, leaving room for the pinned process fault.
+    pinned = st.tuples(*(faults(pin=pair) for pair in pins.schedule))
     rest = st.lists(faults(), max_size=MAX_FAULTS - len(pins.pairs))
-    both = st.tuples(faults(pin=pins.schedule), rest).map(lambda drawn: [drawn[0], *drawn[1]])
+    both = st.tuples(pinned, rest).map(lambda drawn: [*drawn[0], *drawn[1]])
     return both.filter(_one_exclusive_per_target)
 
 
