@@ -1,0 +1,63 @@
+"""Aggregates in `select=` (PostgREST 12's `db-aggregates-enabled`): parsing and the SQL (pure, no servers)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fallback.gateway import errors, sql
+from fallback.gateway.config import GatewayConfig
+from fallback.gateway.embed_select import has_aggregates
+from fallback.gateway.query import EmbedItem, SelectItem, parse_query, parse_select
+from fallback.gateway.schema_cache import Column, Table
+
+TABLE = Table("public", "t", {"n": Column("n", "numeric"), "g": Column("g", "int4")}, ("g",))
+
+
+@pytest.mark.parametrize(
+    ("text", "item"),
+    [
+        ("count()", SelectItem("*", None, None, "count")),
+        ("cnt:count()::text", SelectItem("*", "cnt", None, "count", "text")),
+        ("n.sum()", SelectItem("n", None, None, "sum")),
+        ("total:n::int.avg()::text", SelectItem("n", "total", "int", "avg", "text")),
+        ("s:data->>k::integer.max()", SelectItem("data->>k", "s", "integer", "max")),
+        ("n.min()", SelectItem("n", None, None, "min")),
+        ("n.count()", SelectItem("n", None, None, "count")),
+    ],
+)
+def test_aggregates_parse(text: str, item: SelectItem) -> None:
+    assert parse_select(text) == (item,)
+    assert item.key == (item.alias or item.aggregate)
+    assert not item.all_columns
+
+
+def test_aggregate_inside_an_embed_is_no_embed_and_is_found() -> None:
+    (embed,) = parse_select("orders(amount.sum())")
+    assert isinstance(embed, EmbedItem) and embed.select == (SelectItem("amount", None, None, "sum"),)
+    assert has_aggregates((embed,)) and not has_aggregates(parse_select("id,orders(amount)"))
+
+
+@pytest.mark.parametrize("text", ["sum()", "n.sum()::1x"])
+def test_bad_aggregates_are_pgrst100(text: str) -> None:
+    with pytest.raises(errors.GatewayError) as raised:
+        parse_select(text)
+    assert raised.value.code == "PGRST100"
+
+
+def test_group_by_every_other_field_and_legacy_count() -> None:
+    q = parse_query([("select", "g,total:n.sum()::text"), ("order", "g.desc")])
+    stmt = sql.read(TABLE, q.select, q.where, q.order, limit=None, offset=None, count=False)
+    assert (
+        'SELECT "public"."t"."g" AS "g", CAST(sum("public"."t"."n") AS text) AS "total" FROM "public"."t" '
+        'GROUP BY "public"."t"."g" ORDER BY "public"."t"."g" DESC' in stmt.sql
+    )
+    legacy = parse_query([("select", "count")]).select
+    assert sql.select_list(legacy, TABLE, "x") == 'count(*) AS "count"'
+    assert sql.group_clause(legacy, TABLE, "x") == ""
+    assert sql.group_clause(parse_select("g,n"), TABLE, "x") == ""
+
+
+def test_aggregates_are_on_by_default_like_supabase() -> None:
+    config = GatewayConfig(name="A", port=1, db_dsn="postgresql://x", jwt_secret="s", api_keys=[])
+    assert config.db_aggregates_enabled
+    assert errors.aggregates_disabled().code == "PGRST123"
