@@ -165,6 +165,9 @@ class _Builder:
 
     def _relation(self, rel: Relationship, target: Table, alias: str, parent: str) -> tuple[str, list[str]]:
         """The FROM list and join conditions that tie the embedded rows to the parent row."""
+        if rel.function is not None:  # a computed relationship: the function of the parent row gives the rows
+            call = f"{quote_ident(rel.function[0])}.{quote_ident(rel.function[1])}({parent}.*)"
+            return f"{call} AS {alias}", ["TRUE"]
         if rel.junction is None:
             return f"{target.sql} AS {alias}", [
                 f"{alias}.{quote_ident(fcol)} = {parent}.{quote_ident(col)}" for col, fcol in rel.columns

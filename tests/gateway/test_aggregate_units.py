@@ -1,14 +1,17 @@
-"""Aggregates in `select=` (PostgREST 12's `db-aggregates-enabled`): parsing and the SQL (pure, no servers)."""
+"""Aggregates in `select=` (PostgREST 12's `db-aggregates-enabled`): parsing and the SQL; computed relationships
+in the schema cache (pure, no servers)."""
 
 from __future__ import annotations
 
 import pytest
 
-from fallback.gateway import errors, sql
+from fallback.gateway import embed_plan, errors, sql
 from fallback.gateway.config import GatewayConfig
+from fallback.gateway.embed_computed import with_computed
+from fallback.gateway.embed_schema import foreign_keys, relationships
 from fallback.gateway.embed_select import has_aggregates
 from fallback.gateway.query import EmbedItem, SelectItem, parse_query, parse_select
-from fallback.gateway.schema_cache import Column, Table
+from fallback.gateway.schema_cache import Column, SchemaCache, Table
 
 TABLE = Table("public", "t", {"n": Column("n", "numeric"), "g": Column("g", "int4")}, ("g",))
 
@@ -61,3 +64,21 @@ def test_aggregates_are_on_by_default_like_supabase() -> None:
     config = GatewayConfig(name="A", port=1, db_dsn="postgresql://x", jwt_secret="s", api_keys=[])
     assert config.db_aggregates_enabled
     assert errors.aggregates_disabled().code == "PGRST123"
+
+
+def test_computed_relationships_override_foreign_keys_of_the_same_name() -> None:
+    games, designers = ("test", "videogames"), ("test", "designers")
+    keys = foreign_keys([("test", "videogames", "test", "designers", "fk", ["designer_id"], ["id"], False)])
+    fk_rels = relationships(keys, {}, [games, designers])
+    rows = [
+        ("test", "designers", "test", "videogames", "test", "designers", True),  # overrides the FK embed
+        ("test", "computed_videogames", "test", "designers", "test", "videogames", False),
+        ("private", "hidden", "test", "designers", "private", "secrets", False),  # not exposed: dropped
+    ]
+    cache = SchemaCache(relationships=with_computed(fk_rels, rows, [games, designers]))
+    rel = embed_plan.find(cache, games, "designers", None)
+    assert rel.function == ("test", "designers") and rel.to_one
+    many = embed_plan.find(cache, designers, "computed_videogames", "ignored")
+    assert many.function == ("test", "computed_videogames") and not many.to_one
+    assert embed_plan.find(cache, designers, "videogames", None).function is None  # the FK one stays
+    assert all(r.foreign != ("private", "secrets") for r in cache.relationships[designers])
