@@ -1,5 +1,5 @@
 """Aggregates in `select=` (PostgREST 12's `db-aggregates-enabled`): parsing and the SQL; computed relationships
-in the schema cache (pure, no servers)."""
+and views over views in the schema cache (pure, no servers)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from fallback.gateway.config import GatewayConfig
 from fallback.gateway.embed_computed import with_computed
 from fallback.gateway.embed_schema import foreign_keys, relationships
 from fallback.gateway.embed_select import has_aggregates
+from fallback.gateway.embed_views import through_views
 from fallback.gateway.query import EmbedItem, SelectItem, parse_query, parse_select
 from fallback.gateway.schema_cache import Column, SchemaCache, Table
 
@@ -82,3 +83,15 @@ def test_computed_relationships_override_foreign_keys_of_the_same_name() -> None
     assert many.function == ("test", "computed_videogames") and not many.to_one
     assert embed_plan.find(cache, designers, "videogames", None).function is None  # the FK one stays
     assert all(r.foreign != ("private", "secrets") for r in cache.relationships[designers])
+
+
+def test_views_over_views_are_followed_to_their_table_and_cycles_end() -> None:
+    rows = [
+        ("test", "projects_view", "id", "test", "projects", "id", 1),
+        ("test", "projects_view_v2", "id", "test", "projects_view", "id", 1),
+        ("test", "loop", "id", "test", "loop", "id", 1),  # a view over itself: no table, no relationship
+    ]
+    assert through_views(rows) == [
+        (("test", "projects_view"), "id", ("test", "projects"), "id"),
+        (("test", "projects_view_v2"), "id", ("test", "projects"), "id"),
+    ]
