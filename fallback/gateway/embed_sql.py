@@ -166,7 +166,10 @@ class _Builder:
     def _relation(self, rel: Relationship, target: Table, alias: str, parent: str) -> tuple[str, list[str]]:
         """The FROM list and join conditions that tie the embedded rows to the parent row."""
         if rel.function is not None:  # a computed relationship: the function of the parent row gives the rows
-            call = f"{quote_ident(rel.function[0])}.{quote_ident(rel.function[1])}({parent}.*)"
+            row = f"{parent}.*"
+            if parent == SOURCE:  # a CTE's row is a `record`: typed, so that an overloaded function resolves
+                row = f"CAST(ROW({row}) AS {quote_ident(rel.table[0])}.{quote_ident(rel.table[1])})"
+            call = f"{quote_ident(rel.function[0])}.{quote_ident(rel.function[1])}({row})"
             return f"{call} AS {alias}", ["TRUE"]
         if rel.junction is None:
             return f"{target.sql} AS {alias}", [

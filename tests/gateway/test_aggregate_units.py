@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fallback.gateway import embed_plan, errors, sql
+from fallback.gateway import embed_plan, embed_sql, errors, sql
 from fallback.gateway.config import GatewayConfig
 from fallback.gateway.embed_computed import with_computed
 from fallback.gateway.embed_schema import foreign_keys, relationships
@@ -95,3 +95,11 @@ def test_views_over_views_are_followed_to_their_table_and_cycles_end() -> None:
         (("test", "projects_view"), "id", ("test", "projects"), "id"),
         (("test", "projects_view_v2"), "id", ("test", "projects"), "id"),
     ]
+
+
+def test_computed_relationship_over_a_cte_row_is_typed_for_overloads() -> None:
+    items = Table("test", "items", {"id": Column("id", "int8")}, ("id",))
+    rel_rows = [("test", "overload", "test", "items", "test", "items", False)]
+    cache = SchemaCache({("test", "items"): items}, with_computed({}, rel_rows, [("test", "items")]))
+    built = embed_sql.returning(cache, items, parse_query([("select", "id,overload(id)")]))
+    assert '"test"."overload"(CAST(ROW(pgrst_source.*) AS "test"."items"))' in built.joins
