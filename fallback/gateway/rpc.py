@@ -25,6 +25,7 @@ from starlette.responses import Response
 from . import embed_sql, errors, responses, rpc_body, rpc_resolve, rpc_sql, sql
 from .auth import Principal
 from .db import Database
+from .embed_select import has_aggregates
 from .errors import JSON_UTF8, GatewayError
 from .prefer import OBJECT_MEDIA, parse_prefer, parse_range, wants_object
 from .query import ParsedQuery, SelectItem, parse_query
@@ -101,7 +102,10 @@ def allow(routine: Routine) -> str:
     return "OPTIONS,POST" if routine.volatility == "volatile" else "OPTIONS,GET,HEAD,POST"
 
 
-async def handle(db: Database, request: Request, principal: Principal, cache: SchemaCache, schema: str) -> Response:
+async def handle(
+    db: Database, request: Request, principal: Principal, cache: SchemaCache, schema: str, *, aggregates: bool = True
+) -> Response:
+    """`aggregates`: the gateway's `db_aggregates_enabled` (PGRST123 for an aggregate when off)."""
     method = request.method
     if method not in (*READ_METHODS, "POST", "OPTIONS"):
         raise GatewayError(405, "PGRST101", f"Cannot use the {method} method on RPC")
@@ -112,6 +116,8 @@ async def handle(db: Database, request: Request, principal: Principal, cache: Sc
     items = request.query_params.multi_items()
     query_args = [(k, v) for k, v in items if read and _is_argument(k, v)]
     query = parse_query([(k, v) for k, v in items if not (read and _is_argument(k, v))])
+    if not aggregates and has_aggregates(query.select):
+        raise errors.aggregates_disabled()
     if read:
         body = rpc_body.Body("{}", frozenset(k for k, _ in query_args), tuple(query_args))
     else:
