@@ -59,7 +59,7 @@ def main() -> None:
         ready_url = f"{state.source('PRIMARY').direct_api_url}/ready"
         downs, recoveries = [], []
         with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-            controls = Controls(toxiproxy, state)
+            controls = Controls.of_stack(toxiproxy, state)
             for n in range(args.tries):
                 stack_lib.wait_until_healthy(state)
                 time.sleep(1.0)  # the gateway settled: its backoff starts from the beginning

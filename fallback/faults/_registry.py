@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from fallback.faults._outages import Outages
@@ -78,6 +78,7 @@ class Controls:
     process and HTTP-edge appliers will add the stack's pids and the edge's control URL."""
 
     toxiproxy: Toxiproxy
+    _: KW_ONLY  # the rest by name: a positional StackState in the place of `databases` was a silent bug
     databases: tuple[tuple[str, str], ...] = ()
     """(source, superuser DSN straight to its PostgreSQL), in the stack's order."""
     stack: StackState | None = None
@@ -95,7 +96,7 @@ class Controls:
         (hosted) projects: not ours to break."""
         if stack.kind == "external":
             return cls(toxiproxy)
-        return cls(toxiproxy, tuple((s.name, s.db_dsn) for s in stack.sources if s.db_dsn), stack)
+        return cls(toxiproxy, databases=tuple((s.name, s.db_dsn) for s in stack.sources if s.db_dsn), stack=stack)
 
     def database(self, source: str) -> str:
         """`source`'s superuser DSN; `UnknownTarget` names the sources there are."""

@@ -49,7 +49,7 @@ def test_the_command_line_and_drills_name_a_source_as_target() -> None:
 
 def test_controls_name_the_sources_they_know() -> None:
     with Toxiproxy("http://127.0.0.1:9") as toxiproxy:  # never called
-        controls = Controls(toxiproxy, (("PRIMARY", "postgresql://x"),))
+        controls = Controls(toxiproxy, databases=(("PRIMARY", "postgresql://x"),))
         assert controls.database("PRIMARY") == "postgresql://x"
         with pytest.raises(UnknownTarget, match=r"unknown target 'BOLT' \(known: PRIMARY\)"):
             controls.database("BOLT")

@@ -34,7 +34,7 @@ PARTS = {"postgres": ProcessKind.postgres, "gateway": ProcessKind.gateway}
 @pytest.fixture
 def controls(stack: StackState, toxics: Toxiproxy) -> Iterator[Controls]:
     """Controls on the test stack; every process resumed and alive, and the stack healthy, after the test."""
-    controls = Controls(toxics, stack)
+    controls = Controls.of_stack(toxics, stack)
     try:
         yield controls
     finally:

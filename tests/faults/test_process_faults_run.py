@@ -118,7 +118,7 @@ async def test_clear_all_resets_every_applier_not_only_toxiproxy(state_dir: Path
     """What a failed run's `finally` calls: paused processes resumed, killed ones restarted, proxies up."""
     async with dedicated_stack(state_dir) as state:
         with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-            controls = Controls(toxiproxy, state)
+            controls = Controls.of_stack(toxiproxy, state)
             [pause] = scenario({"target": "BOLT.gateway", "toxic": "pause"}).faults
             timeline = FaultTimeline(controls, windows(0, pause, 10.0))
             await timeline.apply_initial()
@@ -136,7 +136,7 @@ async def test_clear_all_resets_every_applier_not_only_toxiproxy(state_dir: Path
 async def test_stack_down_stops_paused_and_restarted_processes(state_dir: Path) -> None:
     async with dedicated_stack(state_dir) as state:
         with Toxiproxy(state.toxiproxy_url) as toxiproxy:
-            controls = Controls(toxiproxy, state)
+            controls = Controls.of_stack(toxiproxy, state)
             Fault("BOLT.gateway", "restart").apply(controls)  # a new pid, only in the state file
             Fault("PRIMARY.postgres", "pause").apply(controls)
             Fault("BOLT.gateway", "pause").apply(controls)
