@@ -142,7 +142,8 @@ class _Builder:
         out.nulls[item.key] = f"row_to_json({joined}.*)" if rel.to_one else f"{joined}.body"
         if rel.to_one:
             join = f" {kind} JOIN LATERAL ({sub}) AS {joined} ON TRUE"
-            out.groups += [] if lifted is not None else [f"{joined}.*" if item.spread else joined]
+            if lifted is None:
+                out.groups += _spread_groups(item.select, target, joined) if item.spread else [joined]
             if lifted is not None:
                 out.columns += lifted.columns
                 out.groups += lifted.groups
@@ -226,6 +227,17 @@ def _lift(select: Sequence[SelectField], joined: str) -> _Lifted | None:
             expr = f"CAST({expr} AS {item.aggregate_cast})"
         columns.append(f"{expr} AS {quote_ident(item.key)}")
     return _Lifted(tuple(raw), columns, groups)
+
+
+def _spread_groups(select: Sequence[SelectField], target: Table, joined: str) -> list[str]:
+    """The columns a to-one spread adds to its parent, to GROUP BY when the parent aggregates."""
+    keys: list[str] = []
+    for item in select:
+        if isinstance(item, SelectItem) and item.all_columns:
+            keys += list(target.columns)
+        elif not isinstance(item, EmbedItem) or not item.spread:
+            keys.append(item.key)
+    return [f"{joined}.{quote_ident(key)}" for key in keys]
 
 
 def plain(select: Sequence[SelectField]) -> tuple[SelectItem, ...]:
