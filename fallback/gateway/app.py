@@ -92,7 +92,14 @@ class Gateway:
             if cache is None:
                 raise errors.schema_cache_missing()
             table = cache.table(schema, request.path_params["table"])
-            call = handlers.build_call(request, principal, table, cache, tx_end=self.config.db_tx_end)
+            call = handlers.build_call(
+                request,
+                principal,
+                table,
+                cache,
+                tx_end=self.config.db_tx_end,
+                aggregates=self.config.db_aggregates_enabled,
+            )
             response = await handler(self.db, call)
             return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
@@ -123,7 +130,8 @@ class Gateway:
             cache = self.db.schema
             if cache is None:
                 raise errors.schema_cache_missing()
-            response = await rpc.handle(self.db, request, principal, cache, schema)
+            aggregates = self.config.db_aggregates_enabled
+            response = await rpc.handle(self.db, request, principal, cache, schema, aggregates=aggregates)
             return handlers.with_profile(response, request, schema, self.config.schemas)
         except GatewayError as error:
             return error_response(error, head=request.method == "HEAD")

@@ -4,7 +4,7 @@
 filters and `order=` (never part of `*`). PostgREST writes it as `people.full_name` (attribute notation,
 resolved through its search_path); this gateway sets no search_path, so it calls the function by its
 qualified name on the whole row: `"test"."full_name"(<row>.*)`. Only functions of the exposed schemas, with one
-argument, that return one value (a set-returning one is a computed relationship, not built here).
+argument, that return one value (one returning rows of a relation is a computed relationship: embed_computed.py).
 """
 
 from __future__ import annotations

@@ -70,6 +70,10 @@ class GatewayConfig(BaseModel):
     """PostgREST's `db-tx-end`: how each request's transaction ends; `*-allow-override` honours
     `Prefer: tx=commit|rollback`. Supabase serves the default, `commit`."""
 
+    db_aggregates_enabled: bool = True
+    """PostgREST's `db-aggregates-enabled` (`select=amount.sum()`, `count()`); off, they are PGRST123.
+    PostgREST's default is off; Supabase turns it on, and so does this gateway."""
+
     @field_validator("schemas")
     @classmethod
     def _schemas(cls, value: list[str]) -> list[str]:

@@ -32,6 +32,8 @@ def _single(rel: Relationship, column_of: int) -> str | None:
 
 
 def _matches(rel: Relationship, target: str, hint: str | None) -> bool:
+    if rel.function is not None:  # a computed relationship: by the function's name, whatever the hint
+        return target == rel.function[1]
     target_is_table = target == rel.foreign[1]
     if rel.is_self:
         if hint is None:

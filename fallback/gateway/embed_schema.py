@@ -88,6 +88,9 @@ class Relationship:
     junction: Junction | None = None
     foreign_is_view: bool = False
     """A view's FK name or column never serves as an embed's target (PostgREST #2277)."""
+    function: Ident | None = None
+    """A computed relationship (embed_computed.py): the function that returns the related rows; its
+    cardinality is many-to-one when it returns one row, one-to-many otherwise."""
 
     @property
     def to_one(self) -> bool:
@@ -100,7 +103,8 @@ class Relationship:
             if junction
             else ()
         )
-        return (self.foreign, self.is_self, _RANK[self.cardinality], self.constraint, self.columns, jkey)
+        function = self.function or ("", "")
+        return (self.foreign, self.is_self, _RANK[self.cardinality], self.constraint, self.columns, jkey, function)
 
 
 def foreign_keys(rows: Sequence[Sequence[object]]) -> tuple[ForeignKey, ...]:

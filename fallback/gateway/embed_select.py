@@ -20,6 +20,10 @@ from .json_path import parse_field
 from .limits import MAX_LOGIC_DEPTH
 
 JoinType = Literal["inner", "left"]
+Aggregate = Literal["sum", "avg", "max", "min", "count"]
+_AGGREGATE = re.compile(r"(?P<head>.*?)(?P<agg>sum|avg|max|min|count)\(\)(?:::(?P<cast>.*))?", re.DOTALL)
+"""`[alias:]field[::cast].sum()[::cast]`, or a bare `[alias:]count()[::cast]` (PostgREST 12's aggregates)."""
+_AGGREGATES: dict[str, Aggregate] = {"sum": "sum", "avg": "avg", "max": "max", "min": "min", "count": "count"}
 MAX_EMBED_DEPTH = MAX_LOGIC_DEPTH
 """How many embeds deep a `select=` may nest; the SQL is built recursively (embed_sql.py)."""
 
@@ -30,11 +34,22 @@ class SelectItem:
     """A column name, or `*`."""
     alias: str | None = None
     cast: str | None = None
+    """A cast of the column (before an aggregate, of its argument)."""
+    aggregate: Aggregate | None = None
+    """`col.sum()`: the other selected columns become the GROUP BY; a bare `count()` has column `*`."""
+    aggregate_cast: str | None = None
+    """`col.sum()::text`: a cast of the aggregate's result."""
 
     @property
     def key(self) -> str:
-        """The JSON key: the alias, else the last key of a JSON path (`data->a->>b` → `b`), else the column."""
-        return self.alias or parse_field(self.column).key
+        """The JSON key: the alias, else the aggregate's name, else the last key of a JSON path
+        (`data->a->>b` → `b`), else the column."""
+        return self.alias or self.aggregate or parse_field(self.column).key
+
+    @property
+    def all_columns(self) -> bool:
+        """`*`, every column (not the argument of a bare `count()`)."""
+        return self.column == "*" and self.aggregate is None
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,13 @@ class EmbedItem:
 
 
 SelectField: TypeAlias = SelectItem | EmbedItem
+
+
+def has_aggregates(select: tuple[SelectField, ...]) -> bool:
+    """Whether any level of `select=` uses an aggregate (PGRST123 when `db-aggregates-enabled` is off)."""
+    return any(
+        has_aggregates(item.select) if isinstance(item, EmbedItem) else item.aggregate is not None for item in select
+    )
 
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
@@ -119,7 +141,9 @@ def parse_select(text: str, depth: int = 0) -> tuple[SelectField, ...]:
         if not part:
             raise errors.parse_error("failed to parse select parameter", f"empty item in select={text!r}")
         paren = _open_paren(part)
-        if paren < 0 or "->" in part[:paren]:  # a `(` inside a JSON path is PostgREST's PGRST100
+        if (aggregate := _aggregate(part, text)) is not None:
+            items.append(aggregate)
+        elif paren < 0 or "->" in part[:paren]:  # a `(` inside a JSON path is PostgREST's PGRST100
             start = max(text.find(part), 0)
             items.append(_column(part, text, start))
         else:
@@ -153,6 +177,29 @@ def _embed(part: str, paren: int, text: str, depth: int) -> EmbedItem:
     if not target:
         raise errors.parse_error(f"failed to parse select parameter ({text})", f"empty embed name in {part!r}")
     return EmbedItem(target, parse_select(inner, depth + 1), alias or None, hint, join, spread)
+
+
+def _aggregate(part: str, text: str) -> SelectItem | None:
+    """`total:amount::int.sum()::text` and `cnt:count()`, or None when `part` is no aggregate."""
+    found = _AGGREGATE.fullmatch(part)
+    if found is None:
+        return None
+    head, agg, cast = found["head"], _AGGREGATES[found["agg"]], found["cast"]
+    if cast is not None and not is_type_name(cast.strip()):
+        raise errors.parse_error(
+            f"failed to parse select parameter ({text})",
+            f"invalid cast {cast!r}: expected a type name (letters, digits, '_', '$' and spaces)",
+        )
+    aggregate_cast = cast.strip() if cast is not None else None
+    if head == "" or (head.endswith(":") and not head.startswith('"')):
+        if agg != "count":
+            raise errors.parse_error(f"failed to parse select parameter ({text})", f"{agg}() needs a column")
+        alias = unquote(head[:-1].strip()) if head else None
+        return SelectItem("*", alias or None, None, "count", aggregate_cast)
+    if not head.endswith("."):
+        return None
+    column = _column(head[:-1], text, max(text.find(part), 0))
+    return SelectItem(column.column, column.alias, column.cast, agg, aggregate_cast)
 
 
 def _cast_at(part: str) -> int:

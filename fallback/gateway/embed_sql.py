@@ -25,7 +25,7 @@ from .embed_schema import Relationship
 from .embed_select import EmbedItem, SelectField, SelectItem
 from .query import Condition, EmbedParams, Logic, OrderTerm, ParsedQuery
 from .schema_cache import SchemaCache, Table, quote_ident
-from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, condition, field_sql, select_list
+from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, column_sql, condition, field_sql
 
 _RELATED = re.compile(r"(.+)\((.+)\)")
 """`order=clients(name)`: a related order on a to-one embed's column."""
@@ -41,6 +41,9 @@ class _Selection:
     """Embed key → the expression that is NULL when the embed found nothing (`key=is.null`, `key=not.is.null`)."""
     to_one: dict[str, str] = field(default_factory=dict)
     """To-one embed key → its lateral alias (`order=key(col)`); to-many keys map to ''."""
+    groups: list[str] = field(default_factory=list)
+    """What this level groups by when it has an aggregate (PostgREST's rule: every non-aggregated field)."""
+    aggregated: bool = False
     uses_embeds: bool = False
     """A filter of this level tests an embed (then the count needs every join, not only `!inner` ones)."""
 
@@ -77,6 +80,9 @@ class _Selection:
             parts.append(part)
         return " ORDER BY " + ", ".join(parts) if parts else ""
 
+    def group_by(self) -> str:
+        return " GROUP BY " + ", ".join(self.groups) if self.aggregated and self.groups else ""
+
 
 @dataclass
 class _Builder:
@@ -92,7 +98,10 @@ class _Builder:
         out = _Selection()
         for item in items:
             if isinstance(item, SelectItem):
-                out.columns.append(select_list([item], table, qualifier))
+                column, group = column_sql(item, table, qualifier)
+                out.columns.append(column)
+                out.aggregated |= group is None and not item.all_columns
+                out.groups += [group] if group is not None else []
             else:
                 self._embed(item, table, qualifier, path, out)
         return out
@@ -115,24 +124,31 @@ class _Builder:
         own, opts = self._options(item, path)
         self.counter += 1
         alias = f"pgrst_{self.counter}"
-        inner = self.selection(item.select, target, alias, own)
+        joined = f"{alias}_j"
+        lifted = _lift(item.select, joined) if item.spread and rel.to_one else None
+        inner = self.selection(item.select if lifted is None else lifted.raw, target, alias, own)
         sources, conds = self._relation(rel, target, alias, qualifier)
         conds += inner.where(opts.where, target, alias, self.params)
         sub = (
             f"SELECT {', '.join(inner.columns)} FROM {sources}{''.join(inner.joins)} WHERE {' AND '.join(conds)}"
-            f"{inner.order(opts.order, target, alias, target.name)}"
+            f"{inner.group_by()}{inner.order(opts.order, target, alias, target.name)}"
         )
         if opts.limit is not None:
             sub += f" LIMIT {self.params.add(opts.limit, 'bigint')}"
         if opts.offset:
             sub += f" OFFSET {self.params.add(opts.offset, 'bigint')}"
-        joined = f"{alias}_j"
         kind = "INNER" if item.join == "inner" else "LEFT"
         out.to_one[item.key] = joined if rel.to_one else ""
         out.nulls[item.key] = f"row_to_json({joined}.*)" if rel.to_one else f"{joined}.body"
         if rel.to_one:
             join = f" {kind} JOIN LATERAL ({sub}) AS {joined} ON TRUE"
-            if item.spread and inner.columns:
+            if lifted is None:
+                out.groups += _spread_groups(item.select, target, joined) if item.spread else [joined]
+            if lifted is not None:
+                out.columns += lifted.columns
+                out.groups += lifted.groups
+                out.aggregated = True
+            elif item.spread and inner.columns:
                 out.columns.append(f"{joined}.*")
             elif inner.columns and not item.spread:
                 out.columns.append(f"row_to_json({joined}.*) AS {quote_ident(item.key)}")
@@ -150,6 +166,12 @@ class _Builder:
 
     def _relation(self, rel: Relationship, target: Table, alias: str, parent: str) -> tuple[str, list[str]]:
         """The FROM list and join conditions that tie the embedded rows to the parent row."""
+        if rel.function is not None:  # a computed relationship: the function of the parent row gives the rows
+            row = f"{parent}.*"
+            if parent == SOURCE:  # a CTE's row is a `record`: typed, so that an overloaded function resolves
+                row = f"CAST(ROW({row}) AS {quote_ident(rel.table[0])}.{quote_ident(rel.table[1])})"
+            call = f"{quote_ident(rel.function[0])}.{quote_ident(rel.function[1])}({row})"
+            return f"{call} AS {alias}", ["TRUE"]
         if rel.junction is None:
             return f"{target.sql} AS {alias}", [
                 f"{alias}.{quote_ident(fcol)} = {parent}.{quote_ident(col)}" for col, fcol in rel.columns
@@ -170,6 +192,54 @@ class _Builder:
                     raise embed_plan.not_embedded(path[depth - 1])
 
 
+@dataclass(frozen=True)
+class _Lifted:
+    """A to-one spread with aggregates: PostgREST aggregates its fields at the parent's level, grouped by the
+    parent's other fields (`select=amount.sum(),...categories(owner,budget.sum())`). The lateral subquery
+    selects the raw fields (`raw`); the parent selects `columns` and groups by `groups`."""
+
+    raw: tuple[SelectField, ...]
+    columns: list[str]
+    groups: list[str]
+
+
+def _lift(select: Sequence[SelectField], joined: str) -> _Lifted | None:
+    if not any(isinstance(i, SelectItem) and i.aggregate for i in select):
+        return None
+    if not all(isinstance(i, SelectItem) and not i.all_columns for i in select):
+        return None  # nested embeds or `*` in an aggregating spread: not lifted (PostgreSQL then answers)
+    raw: list[SelectField] = []
+    columns: list[str] = []
+    groups: list[str] = []
+    for index, item in enumerate(i for i in select if isinstance(i, SelectItem)):
+        if item.aggregate is None:
+            raw.append(item)
+            columns.append(f"{joined}.{quote_ident(item.key)}")
+            groups.append(columns[-1])
+            continue
+        if item.column == "*":
+            expr = f"{item.aggregate}(*)"
+        else:
+            hidden = f"pgrst_a{index}"
+            raw.append(SelectItem(item.column, hidden, item.cast))
+            expr = f"{item.aggregate}({joined}.{quote_ident(hidden)})"
+        if item.aggregate_cast:
+            expr = f"CAST({expr} AS {item.aggregate_cast})"
+        columns.append(f"{expr} AS {quote_ident(item.key)}")
+    return _Lifted(tuple(raw), columns, groups)
+
+
+def _spread_groups(select: Sequence[SelectField], target: Table, joined: str) -> list[str]:
+    """The columns a to-one spread adds to its parent, to GROUP BY when the parent aggregates."""
+    keys: list[str] = []
+    for item in select:
+        if isinstance(item, SelectItem) and item.all_columns:
+            keys += list(target.columns)
+        elif not isinstance(item, EmbedItem) or not item.spread:
+            keys.append(item.key)
+    return [f"{joined}.{quote_ident(key)}" for key in keys]
+
+
 def plain(select: Sequence[SelectField]) -> tuple[SelectItem, ...]:
     """The columns of a select without embeds (callers check `query.has_embeds` first)."""
     return tuple(item for item in select if isinstance(item, SelectItem))
@@ -187,7 +257,7 @@ def read(
     filters = " WHERE " + " AND ".join(conds) if conds else ""
     columns = ", ".join(top.columns)
     order = top.order(query.order, table, qual, table.name)
-    inner = f"SELECT {columns} FROM {qual}{''.join(top.joins)}{filters}{order}"
+    inner = f"SELECT {columns} FROM {qual}{''.join(top.joins)}{filters}{top.group_by()}{order}"
     if limit is not None:
         inner += f" LIMIT {builder.params.add(limit, 'bigint')}"
     if offset:

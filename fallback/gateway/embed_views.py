@@ -8,7 +8,9 @@ combination (a column selected twice gives two relationships, as in PostgREST).
 
 Where a column comes from is read from the view's rewrite rule: PostgreSQL records each output
 column's origin (`resorigtbl`, `resorigcol` of the top-level target list) when it parses the view.
-Only views over tables are followed (a view over a view gives no relationship here).
+A view over a view records the inner view as the origin; the chain is followed down to the table
+(`through_views`, like PostgREST's recursive `allViewsKeyDependencies`), as long as every view on it is
+in an exposed schema.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ CROSS JOIN LATERAL regexp_matches(
   r.ev_action::text, ':resno (\d+) :resname (\S+) :ressortgroupref \d+ :resorigtbl (\d+) :resorigcol (\d+)', 'g'
 ) AS m
 JOIN pg_catalog.pg_attribute va ON va.attrelid = v.oid AND va.attnum = m[1]::int AND va.attname = m[2]
-JOIN pg_catalog.pg_class t ON t.oid = m[3]::oid AND t.relkind IN ('r', 'p', 'f')
+JOIN pg_catalog.pg_class t ON t.oid = m[3]::oid AND t.relkind IN ('r', 'p', 'f', 'v', 'm')
 JOIN pg_catalog.pg_namespace tn ON tn.oid = t.relnamespace
 JOIN pg_catalog.pg_attribute ta ON ta.attrelid = t.oid AND ta.attnum = m[4]::int
 WHERE v.relkind IN ('v', 'm') AND vn.nspname = ANY($1::text[])
@@ -41,12 +43,34 @@ ColumnMap = dict[str, list[str]]
 """A table column → the view columns that pass it through."""
 
 
+MAX_VIEW_DEPTH = 16
+"""How many views deep a column is followed (a bound against a view defined over itself)."""
+Origin = tuple[Ident, str]
+"""(relation, column)"""
+
+
+def through_views(rows: Sequence[Sequence[object]]) -> list[tuple[Ident, str, Ident, str]]:
+    """(view, view column, table, table column): each view column's origin, followed through views to a table."""
+    origin: dict[Origin, list[Origin]] = {}
+    for vschema, view, vcol, tschema, table, tcol, _ in rows:
+        origin.setdefault(((str(vschema), str(view)), str(vcol)), []).append(((str(tschema), str(table)), str(tcol)))
+    views = {relation for relation, _ in origin}
+    resolved: list[tuple[Ident, str, Ident, str]] = []
+    for (view, column), sources in origin.items():
+        for depth in range(MAX_VIEW_DEPTH):
+            tables = [source for source in sources if source[0] not in views]
+            resolved += [(view, column, *source) for source in tables]
+            sources = [deeper for source in sources if source in origin for deeper in origin[source]]
+            if not sources or depth == MAX_VIEW_DEPTH - 1:
+                break
+    return resolved
+
+
 def _by_table(rows: Sequence[Sequence[object]]) -> dict[Ident, dict[Ident, ColumnMap]]:
     """table → view → column map."""
     found: dict[Ident, dict[Ident, ColumnMap]] = {}
-    for vschema, view, vcol, tschema, table, tcol, _ in rows:
-        per_view = found.setdefault((str(tschema), str(table)), {}).setdefault((str(vschema), str(view)), {})
-        per_view.setdefault(str(tcol), []).append(str(vcol))
+    for view, vcol, table, tcol in through_views(rows):
+        found.setdefault(table, {}).setdefault(view, {}).setdefault(tcol, []).append(vcol)
     return found
 
 

@@ -73,6 +73,11 @@ def parse_error(message: str, details: str | None = None) -> GatewayError:
     return GatewayError(400, "PGRST100", message, details)
 
 
+def aggregates_disabled() -> GatewayError:
+    """PostgREST's PGRST123: an aggregate in `select=` while `db-aggregates-enabled` is off."""
+    return GatewayError(400, "PGRST123", "Use of aggregate functions is not allowed")
+
+
 def invalid_body(message: str = "Empty or invalid json") -> GatewayError:
     return GatewayError(400, "PGRST102", message)
 

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from . import embed_sql, errors, media, plan_cache, responses, sql
 from .auth import Principal
 from .db import Database
+from .embed_select import has_aggregates
 from .limits import MAX_JSON_DEPTH, json_deeper_than
 from .prefer import Preferences, choose_schema, parse_prefer, parse_range
 from .query import ParsedQuery, has_embeds
@@ -56,9 +57,18 @@ def with_profile(response: Response, request: Request, schema: str, exposed: lis
 
 
 def build_call(
-    request: Request, principal: Principal, table: Table, cache: SchemaCache | None = None, *, tx_end: str = "commit"
+    request: Request,
+    principal: Principal,
+    table: Table,
+    cache: SchemaCache | None = None,
+    *,
+    tx_end: str = "commit",
+    aggregates: bool = True,
 ) -> Call:
-    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`)."""
+    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`); `aggregates`: its `db_aggregates_enabled`."""
+    query = plan_cache.parsed(request.scope["query_string"])
+    if not aggregates and has_aggregates(query.select):
+        raise errors.aggregates_disabled()
     prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
     accepted = media.negotiate(request.headers.get("accept"))
@@ -66,7 +76,7 @@ def build_call(
         request,
         principal,
         table,
-        plan_cache.parsed(request.scope["query_string"]),
+        query,
         prefer,
         accepted.singular,
         cache,

@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import errors, responses, rpc_body, rpc_resolve, rpc_sql
+from . import embed_sql, errors, responses, rpc_body, rpc_resolve, rpc_sql, sql
 from .auth import Principal
 from .db import Database
+from .embed_select import has_aggregates
 from .errors import JSON_UTF8, GatewayError
 from .prefer import OBJECT_MEDIA, parse_prefer, parse_range, wants_object
 from .query import ParsedQuery, SelectItem, parse_query
@@ -101,7 +102,10 @@ def allow(routine: Routine) -> str:
     return "OPTIONS,POST" if routine.volatility == "volatile" else "OPTIONS,GET,HEAD,POST"
 
 
-async def handle(db: Database, request: Request, principal: Principal, cache: SchemaCache, schema: str) -> Response:
+async def handle(
+    db: Database, request: Request, principal: Principal, cache: SchemaCache, schema: str, *, aggregates: bool = True
+) -> Response:
+    """`aggregates`: the gateway's `db_aggregates_enabled` (PGRST123 for an aggregate when off)."""
     method = request.method
     if method not in (*READ_METHODS, "POST", "OPTIONS"):
         raise GatewayError(405, "PGRST101", f"Cannot use the {method} method on RPC")
@@ -112,6 +116,8 @@ async def handle(db: Database, request: Request, principal: Principal, cache: Sc
     items = request.query_params.multi_items()
     query_args = [(k, v) for k, v in items if read and _is_argument(k, v)]
     query = parse_query([(k, v) for k, v in items if not (read and _is_argument(k, v))])
+    if not aggregates and has_aggregates(query.select):
+        raise errors.aggregates_disabled()
     if read:
         body = rpc_body.Body("{}", frozenset(k for k, _ in query_args), tuple(query_args))
     else:
@@ -130,7 +136,7 @@ async def handle(db: Database, request: Request, principal: Principal, cache: Sc
         arguments = rpc_sql.Arguments(payload, positional=routine.params[0])
     else:
         arguments = rpc_sql.Arguments(payload, named=tuple(p for p in routine.params if p.name in keys))
-    return await _run(db, request, principal, routine, arguments, query, single_object)
+    return await _run(db, request, principal, routine, arguments, query, single_object, cache)
 
 
 def _span(request: Request, limit: int | None, offset: int | None) -> tuple[int, int | None]:
@@ -153,6 +159,7 @@ async def _run(
     arguments: rpc_sql.Arguments,
     query: ParsedQuery,
     single_object: bool,
+    cache: SchemaCache,
 ) -> Response:
     singular = wants_object(request.headers.get("accept"))
     prefer = parse_prefer(request.headers.getlist("prefer"))
@@ -162,7 +169,7 @@ async def _run(
     statement = rpc_sql.call(
         routine,
         arguments,
-        _columns_only(routine, query),
+        _select(routine, query, cache),
         query.where,
         query.order,
         limit=max(limit, 0) if limit is not None else None,
@@ -210,15 +217,21 @@ async def _run(
     return Response(body, status, headers)
 
 
-def _columns_only(routine: Routine, query: ParsedQuery) -> tuple[SelectItem, ...]:
-    """The `select=` of a function's result; embedding on it is a known gap (README), refused in PostgREST's words."""
+def _select(routine: Routine, query: ParsedQuery, cache: SchemaCache) -> tuple[SelectItem, ...] | sql.Returning:
+    """The `select=` of a function's result. Embeds follow the relationships of the table whose row type the
+    function returns (PostgREST's `funcTableName`), built as over a mutation's rows (embed_sql.returning)."""
     columns = tuple(item for item in query.select if isinstance(item, SelectItem))
     embedded = [item for item in query.select if not isinstance(item, SelectItem)]
-    if embedded:
+    if not embedded and not query.embedded:
+        return columns
+    table = None if routine.scalar else cache.tables.get(routine.return_type)
+    if table is None:
+        target = embedded[0].key if embedded else query.embedded[0].path[0]
         raise GatewayError(
             400,
             "PGRST200",
-            f"Could not find a relationship between '{routine.name}' and '{embedded[0].key}' in the schema cache",
-            "Embedding on a function's result is not supported by this gateway (see README, Known differences).",
+            f"Could not find a relationship between '{routine.name}' and '{target}' in the schema cache",
+            f"Searched for a foreign key relationship between '{routine.name}' and '{target}' in the schema "
+            f"'{routine.schema}', but no matches were found.",
         )
-    return columns
+    return embed_sql.returning(cache, table, query)

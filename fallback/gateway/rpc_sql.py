@@ -82,7 +82,7 @@ def _body(routine: Routine, singular: bool) -> str:
 def call(
     routine: Routine,
     args: Arguments,
-    select: Sequence[SelectItem],
+    select: Sequence[SelectItem] | sql.Returning,
     where: Sequence[Condition],
     order: Sequence[OrderTerm],
     *,
@@ -92,18 +92,27 @@ def call(
     singular: bool,
 ) -> sql.Statement:
     """One row: page_total, body (JSON text), total (NULL unless `count`)."""
-    params = sql._Params()
+    params = sql._Params(select.params if isinstance(select, sql.Returning) else ())  # the embeds' values first
     source = f"SELECT pgrst_call.{SCALAR if routine.scalar else '*'} {_call_from(routine, args, params)}"
     table = result_table(routine)
     filters = sql.where_clause(where, table, SOURCE, params)
-    inner = f"SELECT {sql.select_list(select, table, SOURCE)} FROM {SOURCE}{filters}"
+    if isinstance(select, sql.Returning):  # embeds on the result (rpc.py)
+        inner = f"SELECT {select.columns} FROM {SOURCE}{select.joins}{filters}"
+    else:
+        inner = f"SELECT {sql.select_list(select, table, SOURCE)} FROM {SOURCE}{filters}"
+        inner += sql.group_clause(select, table, SOURCE)
     inner += sql.order_clause(order, table, SOURCE)
     if limit is not None:
         inner += f" LIMIT {params.add(limit, 'bigint')}"
     if offset:
         inner += f" OFFSET {params.add(offset, 'bigint')}"
     page_total = "1" if routine.single else "pg_catalog.count(_postgrest_t)"
-    total = f"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {SOURCE}{filters}) pgrst_c)" if count else "NULL::bigint"
+    joins = select.joins if isinstance(select, sql.Returning) else ""  # `!inner` embeds bound the count
+    total = (
+        f"(SELECT pg_catalog.count(*) FROM (SELECT 1 FROM {SOURCE}{joins}{filters}) pgrst_c)"
+        if count
+        else "NULL::bigint"
+    )
     text = (
         f"WITH {SOURCE} AS ({source}) "
         f"SELECT {page_total}, {_body(routine, singular)}::text, {total} FROM ({inner}) _postgrest_t"

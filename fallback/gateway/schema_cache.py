@@ -15,6 +15,7 @@ from typing import Protocol
 
 from . import errors, routines
 from .computed import COMPUTED_SQL, Computed, by_table
+from .embed_computed import COMPUTED_RELATIONSHIPS_SQL, with_computed
 from .embed_schema import FOREIGN_KEYS_SQL, Ident, Relationship
 from .embed_views import VIEW_COLUMNS_SQL, all_relationships
 from .routines import Routine
@@ -137,4 +138,7 @@ async def load(conn: Fetcher, schemas: list[str]) -> SchemaCache:
     )
     fields = by_table(await conn.fetch(COMPUTED_SQL, schemas))
     tables = {ident: dataclasses.replace(t, computed=fields.get(ident, {})) for ident, t in cache.tables.items()}
-    return dataclasses.replace(cache, tables=tables, functions=await routines.load(conn, schemas))
+    relationships = with_computed(cache.relationships, await conn.fetch(COMPUTED_RELATIONSHIPS_SQL), tables.keys())
+    return dataclasses.replace(
+        cache, tables=tables, relationships=relationships, functions=await routines.load(conn, schemas)
+    )

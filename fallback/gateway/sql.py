@@ -80,17 +80,44 @@ def field_sql(table: Table, qualifier: str, name: str) -> tuple[str, str]:
     return expr + sql_path(ref), "text" if ref.is_text else json_type
 
 
+def _legacy_count(item: SelectItem, table: Table) -> SelectItem:
+    """`select=count` on a relation without a `count` column: PostgREST 12's old spelling of `count()`."""
+    known = "count" in table.columns or "count" in table.computed
+    if item.column == "count" and item.aggregate is None and not known:
+        return SelectItem("*", item.alias, None, "count", item.cast)
+    return item
+
+
+def column_sql(item: SelectItem, table: Table, qualifier: str) -> tuple[str, str | None]:
+    """One selected field as `expr AS key`, and the expression to GROUP BY (None for an aggregate)."""
+    item = _legacy_count(item, table)
+    if item.all_columns:
+        return f"{qualifier}.*", None
+    expr = "*" if item.column == "*" else field_sql(table, qualifier, item.column)[0]
+    if item.cast:
+        expr = f"CAST({expr} AS {item.cast})"
+    group: str | None = expr
+    if item.aggregate is not None:
+        group, expr = None, f"{item.aggregate}({expr})"
+        if item.aggregate_cast:
+            expr = f"CAST({expr} AS {item.aggregate_cast})"
+    return f"{expr} AS {quote_ident(item.key)}", group
+
+
+def aggregated(items: Sequence[SelectItem], table: Table) -> bool:
+    return any(_legacy_count(item, table).aggregate is not None for item in items)
+
+
 def select_list(items: Sequence[SelectItem], table: Table, qualifier: str) -> str:
-    parts: list[str] = []
-    for item in items:
-        if item.column == "*":
-            parts.append(f"{qualifier}.*")
-            continue
-        expr = field_sql(table, qualifier, item.column)[0]
-        if item.cast:
-            expr = f"CAST({expr} AS {item.cast})"
-        parts.append(f"{expr} AS {quote_ident(item.key)}")
-    return ", ".join(parts)
+    return ", ".join(column_sql(item, table, qualifier)[0] for item in items)
+
+
+def group_clause(items: Sequence[SelectItem], table: Table, qualifier: str) -> str:
+    """PostgREST's GROUP BY rule: with an aggregate in the select, every other selected field groups."""
+    if not aggregated(items, table):
+        return ""
+    groups = [group for item in items if (group := column_sql(item, table, qualifier)[1]) is not None]
+    return " GROUP BY " + ", ".join(groups) if groups else ""
 
 
 def condition(cond: Condition, table: Table, qualifier: str, params: _Params) -> str:
@@ -160,7 +187,8 @@ def read(
     params = _Params()
     qual = table.sql
     filters = where_clause(where, table, qual, params)
-    inner = f"SELECT {select_list(select, table, qual)} FROM {qual}{filters}{order_clause(order, table, qual)}"
+    grouped = group_clause(select, table, qual)
+    inner = f"SELECT {select_list(select, table, qual)} FROM {qual}{filters}{grouped}{order_clause(order, table, qual)}"
     if limit is not None:
         inner += f" LIMIT {params.add(limit, 'bigint')}"
     if offset:
@@ -196,7 +224,9 @@ def _representation(mutation: str, table: Table, select: Represent | None, extra
             rows = f"SELECT {select.columns} FROM {SOURCE}{select.joins}"
         else:
             rows = f"SELECT {select_list(select, table, SOURCE)} FROM {SOURCE}"
-            if all(item.column != "*" for item in select):  # only what is selected: SELECT on those columns
+            if not any(
+                item.all_columns or item.aggregate for item in select
+            ):  # only what is selected: SELECT on those columns
                 names = dict.fromkeys(table.column(item.column).sql for item in select)
                 returned = ", ".join(f"{table.sql}.{name}" for name in names)
         return (

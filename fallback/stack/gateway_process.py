@@ -107,6 +107,7 @@ def _start_postgrest(
         "PGRST_SERVER_PORT": str(api_port),
         "PGRST_ADMIN_SERVER_PORT": str(admin_port),
         "PGRST_DB_POOL": "10",
+        "PGRST_DB_AGGREGATES_ENABLED": "true",  # as Supabase serves it (PostgREST's default is off)
     }
     postgrest = process.spawn(
         ProcessKind.postgrest,
