@@ -10,12 +10,17 @@
   separately. Hypothesis stops generating 10 s after its first failure, so the search runs in
   rounds: a round ignores the invariants already found and a new seed derived from the first
   looks for the others, until `examples` schedules were generated or the budget is spent.
+* Stratified: before those rounds, each of the `stratified` strategies (`stratified_scenarios`: each pins
+  some (fault kind, target) pairs) draws one schedule in a round of its own, seeded from the search's seed
+  and its place in the list (and with its own directory in the example database), so that every pair is
+  drawn early and each such schedule replays and shrinks as any other (within its pins).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from hypothesis import HealthCheck, Phase, Verbosity, given, seed, settings
@@ -67,9 +72,11 @@ class Search:
         *,
         progress: Callable[[SearchProgress], None] | None = None,
         clock: Callable[[], float] = time.monotonic,
+        stratified: Sequence[st.SearchStrategy[Scenario]] = (),
     ) -> None:
         self.runner = runner
         self.strategy = strategy
+        self.stratified = tuple(stratified)
         self.options = options
         self.progress = progress
         self.clock = clock
@@ -81,12 +88,16 @@ class Search:
         self._started = self.clock()
         known: set[str] = set()
         try:
+            for index, pinned in enumerate(self.stratified):
+                if self.result.generated >= self.options.examples or self._over_budget():
+                    break
+                known |= self._found_in(self._round(frozenset(known), pinned, f"pinned/{index}"))
+            random_rounds = 0
             while self.result.generated < self.options.examples and not self._over_budget():
-                new = self._round(frozenset(known))
+                random_rounds += 1
+                new = self._found_in(self._round(frozenset(known), self.strategy, str(random_rounds)))
                 if not new:
                     break
-                for name in ordered(tuple(new)):
-                    self._polish(self.result.found[name])
                 known |= new
         except KeyboardInterrupt:
             self.result.stopped = "interrupted"
@@ -95,19 +106,27 @@ class Search:
         self.result.elapsed_s = self.clock() - self._started
         return self.result
 
+    def _found_in(self, new: set[str]) -> set[str]:
+        """Polish what a round found; returns it."""
+        for name in ordered(tuple(new)):
+            self._polish(self.result.found[name])
+        return new
+
     def _over_budget(self) -> bool:
         over = self.options.budget_s is not None and self.clock() - self._started >= self.options.budget_s
         if over:
             self.result.stopped = "budget"
         return over
 
-    def _settings(self, known: frozenset[str], remaining: int) -> settings:
+    def _settings(self, known: frozenset[str], remaining: int, pinned: str | None) -> settings:
         database = None
         if self.options.database is not None:
             # One directory per set of ignored invariants: a round never deletes what another saved.
-            database = DirectoryBasedExampleDatabase(self.options.database / ("+".join(sorted(known)) or "all"))
+            # A pinned round's strategy is its own: so is its directory, or its failures would replay as others.
+            root = self.options.database if pinned is None else self.options.database / Path(pinned)
+            database = DirectoryBasedExampleDatabase(root / ("+".join(sorted(known)) or "all"))
         return settings(
-            max_examples=max(1, remaining),
+            max_examples=max(1, remaining if pinned is None else 1),
             deadline=None,
             database=database,
             verbosity=Verbosity.quiet,
@@ -117,19 +136,24 @@ class Search:
             print_blob=False,
         )
 
-    def _round(self, known: frozenset[str]) -> set[str]:
-        """One Hypothesis run ignoring `known`; returns the invariants it found broken."""
+    def _round(self, known: frozenset[str], strategy: st.SearchStrategy[Scenario], name: str) -> set[str]:
+        """One Hypothesis run of `strategy` ignoring `known`; returns the invariants it found broken.
+
+        `name`: `1`, `2`, ... for the random rounds (the first one seeded with the search's seed itself, as
+        before stratification, so a --seed draws what it drew then), `pinned/<i>` for a stratified one (one
+        example)."""
         before = set(self.result.found)
         self.result.rounds += 1
         remaining = self.options.examples - self.result.generated
-        round_seed: Any = self.options.seed if self.result.rounds == 1 else f"{self.options.seed}/{self.result.rounds}"
+        round_seed: Any = self.options.seed if name == "1" else f"{self.options.seed}/{name}"
+        pinned = name if name.startswith("pinned/") else None
         found_in_round: list[bool] = [False]
 
         def probe(scenario: Scenario) -> None:
             self._probe(scenario, known, found_in_round)
 
         # Settings outermost: `@seed` alone would switch the example database off.
-        test = self._settings(known, remaining)(seed(round_seed)(given(self.strategy)(probe)))
+        test = self._settings(known, remaining, pinned)(seed(round_seed)(given(strategy)(probe)))
         try:
             test()
         except (InvariantBroken, BaseExceptionGroup) as exc:

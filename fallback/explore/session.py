@@ -15,7 +15,7 @@ from fallback.explore.profiles import ClientProfile, profile_for
 from fallback.explore.runner import StackRunner
 from fallback.explore.save import save
 from fallback.explore.search import Search
-from fallback.explore.strategies import explore_scenarios, scenario_client
+from fallback.explore.strategies import explore_scenarios, scenario_client, stratified_scenarios
 from fallback.report import (
     ClientRun,
     Counterexample,
@@ -75,7 +75,9 @@ def explore(
     """Search on `state`'s stack (started once by the caller); Ctrl-C ends the search, not this call."""
     profile = profile_for(options.client)
     started = datetime.now(UTC)
-    strategy = explore_scenarios(scenario_client(options.client), options.op_deadline_s)
+    client = scenario_client(options.client)
+    strategy = explore_scenarios(client, options.op_deadline_s)
+    stratified = stratified_scenarios(client, options.op_deadline_s)  # every (kind, target) pair first
     search_options = SearchOptions(
         invariants=profile.invariants,
         examples=options.examples,
@@ -85,7 +87,7 @@ def explore(
         database=_database(options),
     )
     with StackRunner(state, options.client, profile) as runner:
-        result = Search(runner, strategy, search_options, progress=progress).run()
+        result = Search(runner, strategy, search_options, progress=progress, stratified=stratified).run()
         done = Exploration(options, seed, profile, result, started_at=started)
         limits = Limits(options.op_deadline_s, profile.load_deadline_s)
         for found in result.found.values():

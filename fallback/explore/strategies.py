@@ -15,6 +15,7 @@ fault registry (`fallback.faults`: `explore_rank` and the main attribute's `sear
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -36,16 +37,86 @@ MAX_COUNT = 4
 MAX_FAULTS = 3
 MAX_SEED_ROWS = 5
 
+STREAMS = ("downstream", "upstream")
 quarters = st.integers(0, 8).map(lambda q: q / 4)
 """0 s to 2 s in 250 ms steps."""
 
 
+@dataclass(frozen=True)
+class Pair:
+    """One cell of the coverage table a schedule can reach: a kind (`reset_peer` per stream) on a target."""
+
+    toxic: str
+    target: str
+    stream: str | None = None
+    """`reset_peer` only: its coverage rows are per stream."""
+
+    @property
+    def process(self) -> bool:
+        return self.toxic in PROCESS_TOXICS
+
+
+def _pairs(toxics: tuple[str, ...]) -> tuple[Pair, ...]:
+    """Every pair of `toxics`, round-robin over each kind's targets (every kind on its first target, then on
+    its second, ...): a short run still meets every kind. `reset_peer` counts once per stream."""
+    rows = [
+        (toxic, stream)
+        for toxic in toxics
+        for stream in (("upstream", "downstream") if toxic == "reset_peer" else (None,))
+    ]
+    targets = {toxic: targets_of(KINDS[toxic].targets) for toxic in toxics}
+    deepest = max(len(found) for found in targets.values())
+    return tuple(
+        Pair(toxic, targets[toxic][i], stream)
+        for i in range(deepest)
+        for toxic, stream in rows
+        if i < len(targets[toxic])
+    )
+
+
+PAIRS: tuple[Pair, ...] = _pairs(EXPLORE_TOXICS)
+"""Every (kind, target) pair a schedule can draw, the coverage table's reachable cells."""
+
+
+@dataclass(frozen=True)
+class Pins:
+    """The pairs one stratified schedule must carry: one or two link or database pairs, and a process pair
+    or none (a schedule holds at most one process fault)."""
+
+    schedule: tuple[Pair, ...]
+    process: Pair | None = None
+
+    @property
+    def pairs(self) -> tuple[Pair, ...]:
+        return self.schedule if self.process is None else (*self.schedule, self.process)
+
+
+def stratified_plan() -> tuple[Pins, ...]:
+    """The pins of the first schedules of a search: every pair of `PAIRS` in exactly one of them. The first
+    schedules pin one link/database pair and one process pair each, until the process pairs are used up; the
+    next ones two link/database pairs each, taken half a list apart (different targets, so that neither
+    masks the other). `len(plan)` schedules cover every pair: far fewer than there are pairs."""
+    schedule = [pair for pair in PAIRS if not pair.process]
+    process = [pair for pair in PAIRS if pair.process]
+    if len(process) > len(schedule):  # not the registry's shape today; still cover them all
+        schedule += schedule[: len(process) - len(schedule)]
+    plan = [Pins((pair,), process[i]) for i, pair in enumerate(schedule[: len(process)])]
+    rest = schedule[len(process) :]
+    half = (len(rest) + 1) // 2
+    plan += [Pins((first, *rest[half + i : half + i + 1])) for i, first in enumerate(rest[:half])]
+    return tuple(plan)
+
+
 @st.composite
-def faults(draw: Draw, kinds: tuple[str, ...] | None = None) -> Fault:
+def faults(draw: Draw, kinds: tuple[str, ...] | None = None, pin: Pair | None = None) -> Fault:
     """One deterministic fault of `kinds` (default: every explored kind but the process ones, drawn apart) on a
-    target it acts on; `down`, the database and the process kinds (no envelope) never take stream or toxicity."""
-    toxic = draw(st.sampled_from(kinds if kinds is not None else SCHEDULE_TOXICS))
-    target = draw(st.sampled_from(targets_of(KINDS[toxic].targets)))  # the kind's own targets
+    target it acts on, or of the `pin`'s kind on its target (and stream); `down`, the database and the process
+    kinds (no envelope) never take stream or toxicity."""
+    if pin is not None:
+        toxic, target = pin.toxic, pin.target
+    else:
+        toxic = draw(st.sampled_from(kinds if kinds is not None else SCHEDULE_TOXICS))
+        target = draw(st.sampled_from(targets_of(KINDS[toxic].targets)))  # the kind's own targets
     at = draw(st.just(0.0) | quarters)  # half the faults are on from the start
     until = draw(st.none() | st.integers(1, 8).map(lambda q: at + q / 4))
     flap = draw(st.none() | st.builds(Flap, period=st.sampled_from((1.0, 0.5)), duty=st.sampled_from((0.5, 0.25))))
@@ -56,7 +127,7 @@ def faults(draw: Draw, kinds: tuple[str, ...] | None = None) -> Fault:
     if main is not None:
         extra["attributes"] = {main.name: draw(st.sampled_from(main.search))}
     if KINDS[toxic].takes_envelope():
-        extra["stream"] = draw(st.sampled_from(("downstream", "upstream")))
+        extra["stream"] = pin.stream if pin is not None and pin.stream else draw(st.sampled_from(STREAMS))
     return Fault(at=at, until=until, target=target, toxic=toxic, flap=flap, **extra)
 
 
@@ -78,6 +149,12 @@ def op_steps(draw: Draw) -> Step:
 
 pauses = st.integers(1, 4).map(lambda q: Step(op="pause", duration=q / 4))
 groups = st.builds(Group, parallel=st.lists(op_steps(), min_size=2, max_size=2))
+
+
+def _writes(workload: Workload) -> bool:
+    """A pinned schedule writes during its fault: a load alone tells little of a fault. (This also keeps
+    Hypothesis' first, simplest example, a single load, out: so a pinned round draws at random from its seed.)"""
+    return any(step.op in ("create", "update", "assign_mt5") for step in workload.all_steps())
 
 
 def _not_only_pauses(steps: list[Step | Group]) -> bool:
@@ -111,20 +188,34 @@ def _one_exclusive_per_target(drawn: list[Fault]) -> bool:
     return len(exclusive) == len(set(exclusive))
 
 
-def _faults() -> st.SearchStrategy[list[Fault]]:
-    return st.lists(faults(), max_size=MAX_FAULTS).filter(_one_exclusive_per_target)
+def _faults(pins: Pins | None) -> st.SearchStrategy[list[Fault]]:
+    if pins is None:
+        return st.lists(faults(), max_size=MAX_FAULTS).filter(_one_exclusive_per_target)
+    # The pinned faults first, then drawn ones, leaving room for the pinned process fault.
+    pinned = st.tuples(*(faults(pin=pair) for pair in pins.schedule))
+    rest = st.lists(faults(), max_size=MAX_FAULTS - len(pins.pairs))
+    both = st.tuples(pinned, rest).map(lambda drawn: [*drawn[0], *drawn[1]])
+    return both.filter(_one_exclusive_per_target)
 
 
 @st.composite
 def explore_scenarios(
-    draw: Draw, client: str = "reference", op_deadline_s: float = OP_DEADLINE_S, paced: bool = True
+    draw: Draw,
+    client: str = "reference",
+    op_deadline_s: float = OP_DEADLINE_S,
+    paced: bool = True,
+    pins: Pins | None = None,
 ) -> Scenario:
-    """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it)."""
+    """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it).
+    `pins`: it carries those pairs (a stratified schedule, `stratified_plan`), the rest drawn as usual."""
     rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts), "profiles": draw(seed_counts)}
-    link_faults = draw(_faults())
-    workload = draw(workloads(paced))
-    room = min(1, MAX_FAULTS - len(link_faults))
-    process_faults = draw(st.lists(faults(PROCESS_TOXICS), max_size=room))  # last: older draws are unchanged
+    link_faults = draw(_faults(pins))
+    workload = draw(workloads(paced) if pins is None else workloads(paced).filter(_writes))
+    if pins is not None and pins.process is not None:
+        process_faults = [draw(faults(pin=pins.process))]
+    else:
+        room = min(1, MAX_FAULTS - len(link_faults))
+        process_faults = draw(st.lists(faults(PROCESS_TOXICS), max_size=room))  # last: older draws are unchanged
     return Scenario(
         name="explore",
         description="A schedule drawn by `fallback-harness explore`.",
@@ -144,3 +235,10 @@ def scenario_client(name: str) -> str:
         ).client
     except ValueError:
         return "reference"
+
+
+def stratified_scenarios(
+    client: str = "reference", op_deadline_s: float = OP_DEADLINE_S, paced: bool = True
+) -> tuple[st.SearchStrategy[Scenario], ...]:
+    """One strategy per schedule of `stratified_plan()`, for a search's first schedules (`Search(stratified=)`)."""
+    return tuple(explore_scenarios(client, op_deadline_s, paced, pins) for pins in stratified_plan())

@@ -48,9 +48,12 @@ source's PostgreSQL through its superuser DSN (`Controls.of_stack(toxiproxy, sta
 target is the source (`PRIMARY`). The process appliers (`_process.py`,
 `SignalProcess`: `kill`, `pause`, `restart`) act on the embedded stack's processes (`Controls.stack`) and
 record the outages they cause in `Controls.outages` (`Outages`), which a run's process watch reads so
-that a planned kill is not reported as a death. `reset_all(controls)` undoes every fault of every family.
+that a planned kill is not reported as a death. The auth applier (`_auth.py`, `RotateJwtSecret`:
+`jwt_rotated`, target the source) restarts the source's gateway with a fresh JWT secret noted in the
+state dir, and again with the stack's own on clear. `reset_all(controls)` undoes every fault of every family.
 """
 
+from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
 from fallback.faults._fault import Fault
 from fallback.faults._holders import ConnectionsExhausted, Lock
@@ -103,6 +106,7 @@ __all__ = [
     "Lock",
     "Outages",
     "ReadOnly",
+    "RotateJwtSecret",
     "SignalProcess",
     "SlowQueries",
     "TargetKind",

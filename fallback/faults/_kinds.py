@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
 from fallback.faults._holders import ConnectionsExhausted, Lock
 from fallback.faults._process import SignalProcess
@@ -143,6 +144,15 @@ _ENTRIES: tuple[FaultKind, ...] = (
         targets=frozenset({"process"}),
         exclusive=True,
         explore_rank=13,
+    ),
+    # --- auth (`_auth.py`, target: the source): the source's gateway restarted with another JWT secret
+    FaultKind(
+        "jwt_rotated",
+        "changes the source's JWT secret: every key and token clients hold gets 401 PGRST301",
+        RotateJwtSecret(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=14,
     ),
 )
 

@@ -104,6 +104,31 @@ def taken_down_by_fault(state: StackState, record: ProcessRecord) -> bool:
         return False
 
 
+def _rotated_path(state_dir: Path, source: str) -> Path:
+    return state_dir / source / "jwt_secret.rotated"
+
+
+def rotated_jwt_secret(state: StackState, source: str) -> str | None:
+    """The JWT secret the `jwt_rotated` fault put in force for `source`'s gateway; None: the stack's own."""
+    try:
+        return _rotated_path(Path(state.state_dir), source).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def rotate_jwt_secret(state: StackState, source: str, secret: str | None) -> None:
+    """Note (mode 600) the secret `source`'s gateway starts with from now on, or forget it (None): every
+    (re)start of that gateway reads it, so a gateway killed during the window comes back rotated too."""
+    path = _rotated_path(Path(state.state_dir), source)
+    if secret is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+
+
 def restart_process(state: StackState, kind: ProcessKind, source: str, timeout_s: float = 60.0) -> StackState:
     """Stop `kind` of `source` (cleanly, if it runs), start it again, wait until it answers; the new state."""
     if kind not in RESTARTABLE:
@@ -131,7 +156,8 @@ def _start(state: StackState, kind: ProcessKind, source: str) -> ProcessRecord:
         return gateway_process.start_kong(state_dir, source)
     dsn = f"postgresql://authenticator:{endpoints.authenticator_password}@{HOST}:{endpoints.db_proxy_port}/postgres"
     keys = [endpoints.anon_key, endpoints.service_role_key]
-    (record,) = gateway_process.start(state_dir, source, endpoints.gateway_port, dsn, endpoints.jwt_secret, keys)
+    secret = rotated_jwt_secret(state, source) or endpoints.jwt_secret
+    (record,) = gateway_process.start(state_dir, source, endpoints.gateway_port, dsn, secret, keys)
     return record
 
 
