@@ -112,8 +112,8 @@ def unquote(text: str) -> str:
     return text
 
 
-def _open_paren(part: str) -> int:
-    """Index of the first `(` outside double quotes, or -1."""
+def _unquoted_find(part: str, token: str) -> int:
+    """Index of the first `token` outside double quotes (`"a(b::c"` is one name), or -1."""
     quoted = escaped = False
     for index, char in enumerate(part):
         if escaped:
@@ -122,7 +122,7 @@ def _open_paren(part: str) -> int:
             escaped = True
         elif char == '"':
             quoted = not quoted
-        elif char == "(" and not quoted:
+        elif not quoted and part.startswith(token, index):
             return index
     return -1
 
@@ -140,7 +140,7 @@ def parse_select(text: str, depth: int = 0) -> tuple[SelectField, ...]:
         part = raw.strip()
         if not part:
             raise errors.parse_error("failed to parse select parameter", f"empty item in select={text!r}")
-        paren = _open_paren(part)
+        paren = _unquoted_find(part, "(")
         if (aggregate := _aggregate(part, text)) is not None:
             items.append(aggregate)
         elif paren < 0 or "->" in part[:paren]:  # a `(` inside a JSON path is PostgREST's PGRST100
@@ -202,26 +202,11 @@ def _aggregate(part: str, text: str) -> SelectItem | None:
     return SelectItem(column.column, column.alias, column.cast, agg, aggregate_cast)
 
 
-def _cast_at(part: str) -> int:
-    """Index of the `::` of a cast (outside double quotes: `"a::b"` is a name), or -1."""
-    quoted = escaped = False
-    for index, char in enumerate(part):
-        if escaped:
-            escaped = False
-        elif quoted and char == "\\":
-            escaped = True
-        elif char == '"':
-            quoted = not quoted
-        elif not quoted and part.startswith("::", index):
-            return index
-    return -1
-
-
 def _column(part: str, text: str, start: int = 0) -> SelectItem:
     """`start`: where `part` begins in `text` (for PGRST100's column number)."""
     alias: str | None = None
     cast: str | None = None
-    cut = _cast_at(part)
+    cut = _unquoted_find(part, "::")  # a cast's `::`
     head, sep, tail = (part[:cut], "::", part[cut + 2 :]) if cut >= 0 else (part, "", "")
     if sep:
         cast = tail.strip()
