@@ -6,9 +6,9 @@ too (scenarios may load them) with no primary key.
 
 The RLS owner and tenant columns come from the policies' expressions as PostgreSQL prints them
 (`pg_get_expr`): `(user_id = auth.uid())` names an owner column; a column compared with the JWT's
-claims (`auth.jwt() ->> 'tenant_id'`, `current_setting('request.jwt.claims', ...)`) or with a subquery
-that reads `auth.uid()` (a membership table) names a tenant column. Policies written otherwise leave
-both unset, and generated rows then carry whatever the strategies draw.
+claims (`auth.jwt() ->> 'tenant_id'`, `current_setting('request.jwt.claims', ...)`) or found `IN` a subquery
+(a membership table, directly or through a function such as `my_org_ids()`) names a tenant column.
+Policies written otherwise leave both unset, and generated rows then carry whatever the strategies draw.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -72,21 +72,25 @@ _ENUMS = """
 SELECT e.enumtypid AS oid, array_agg(e.enumlabel ORDER BY e.enumsortorder) AS labels
 FROM pg_enum e GROUP BY e.enumtypid
 """
-_OWNER = re.compile(r"\(?\s*\(?(\w+)\)?\s*=\s*auth\.uid\(\)|auth\.uid\(\)\s*=\s*\(?(\w+)\)?")
+_OWNER = re.compile(r"(?<![.\w])(\w+)\)?\s*=\s*auth\.uid\(\)|auth\.uid\(\)\s*=\s*\(?(?<![.\w])(\w+)\b(?!\.)")
 _TENANT = re.compile(
-    r"\(?(\w+)\)?(?:::\w+)?\s*(?:=|IN)\s*\(*\s*(?:SELECT\b[^;]*?auth\.uid\(\)|[^()]*?(?:auth\.jwt\(\)|request\.jwt))"
+    r"\(?(\w+)\)?(?:::\w+)?\s*(?:IN\s*\(\s*SELECT\b|=\s*\(*\s*(?:auth\.jwt\(\)|current_setting\('request\.jwt|request\.jwt))"
 )
 
 
-def policy_columns(expressions: Iterable[str]) -> tuple[str | None, str | None]:
-    """(owner column, tenant column) named by RLS policy expressions as `pg_get_expr` prints them."""
+def policy_columns(expressions: Iterable[str], columns: Collection[str]) -> tuple[str | None, str | None]:
+    """(owner column, tenant column) named by RLS policy expressions as `pg_get_expr` prints them; only
+    names of `columns` (the table's own) count, so `m.user_id = auth.uid()` inside a subquery does not."""
     owner: str | None = None
     tenant: str | None = None
     for text in expressions:
-        if owner is None and (match := _OWNER.search(text)):
-            owner = match.group(1) or match.group(2)
-        if tenant is None and (match := _TENANT.search(text)) and match.group(1) not in ("auth", "uid"):
-            tenant = match.group(1)
+        for match in _OWNER.finditer(text):
+            name = match.group(1) or match.group(2)
+            if owner is None and name in columns:
+                owner = name
+        for match in _TENANT.finditer(text):
+            if tenant is None and match.group(1) in columns:
+                tenant = match.group(1)
     return owner, (tenant if tenant != owner else None)
 
 
@@ -158,7 +162,7 @@ async def introspect(dsn: str, schemas: Sequence[str] = ("public",)) -> ProjectS
             for c in own
             if c["kind"] == "f"
         )
-        owner, tenant = policy_columns(expressions[r["oid"]])
+        owner, tenant = policy_columns(expressions[r["oid"]], {c.name for c in columns_of[r["oid"]]})
         tables.append(
             TableSchema(
                 schema_name=r["schema_name"],

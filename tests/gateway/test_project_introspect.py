@@ -71,6 +71,7 @@ def test_introspect_reads_keys_types_and_policies(source: Source) -> None:
 
 def test_policy_columns_reads_membership_subqueries() -> None:
     membership = "(org_id IN ( SELECT m.org_id FROM members m WHERE (m.user_id = auth.uid())))"
-    assert policy_columns([membership]) == ("user_id", "org_id")
-    assert policy_columns(["(auth.uid() = owner)"]) == ("owner", None)
-    assert policy_columns(["true"]) == (None, None)
+    assert policy_columns([membership], {"id", "org_id"}) == (None, "org_id")
+    assert policy_columns(["(auth.uid() = owner)"], {"owner"}) == ("owner", None)
+    assert policy_columns(["(user_id = auth.uid())"], {"id"}) == (None, None)  # not a column of the table
+    assert policy_columns(["true"], {"id"}) == (None, None)
