@@ -16,6 +16,7 @@ from fallback.engine.suite import Progress, SuiteInterrupted, clients_for, run_s
 from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
 from fallback.report import RunRecord, check_report_dir, write_report
+from fallback.report.cli import report_app
 from fallback.report.console import verdict_table
 from fallback.scenario import Scenario, ScenarioError, load_scenarios, scenario_files
 from fallback.stack import stack as stack_lib
@@ -28,6 +29,7 @@ app = typer.Typer(
     help="Resilience tests and outage drills for multi-database (Supabase) fallback clients.",
 )
 app.add_typer(stack_app, name="stack")
+app.add_typer(report_app, name="report")
 app.command("fault")(fault)
 app.command("bench")(bench)
 app.command("drill")(drill)
