@@ -161,6 +161,11 @@ def _e(text: object) -> str:
     return escape(str(text))
 
 
+def _anchor(series: SeriesTrend) -> str:
+    """One id per scenario and client (the same scenario has a row group per client)."""
+    return _e(f"{series.scenario}--{series.client}")
+
+
 def _labels(trend: Trend) -> list[str]:
     return [r.label for r in trend.runs]
 
@@ -170,7 +175,7 @@ def _html_flags(trend: Trend) -> str:
     if not flags:
         return "<p>No flaky verdicts and no regressions.</p>"
     items = "".join(
-        f'<li><span class="flag">{kind}</span>: <a href="#{_e(s.scenario)}">{_e(s.scenario)}</a> · {_e(s.client)}: '
+        f'<li><span class="flag">{kind}</span>: <a href="#{_anchor(s)}">{_e(s.scenario)} · {_e(s.client)}</a>: '
         f"{_e(text)}</li>"
         for kind, s, text in flags
     )
@@ -186,7 +191,7 @@ def _html_series(trend: Trend, s: SeriesTrend) -> str:
     newest = _newest(s)
     shown = f"{ICONS[newest.verdict]} {newest.verdict}" if newest else "–"
     rows = [
-        f'<tr><td rowspan="ROWS"><a id="{_e(s.scenario)}"></a>{_e(s.scenario)}</td><td rowspan="ROWS">{_e(s.client)}'
+        f'<tr id="{_anchor(s)}"><td rowspan="ROWS">{_e(s.scenario)}</td><td rowspan="ROWS">{_e(s.client)}'
         f"</td><td>verdicts</td><td>{strip}</td><td>{_e(shown)}"
         f'</td><td class="flag">{"flaky on " + _e(flaky) if flaky else ""}</td></tr>'
     ]

@@ -205,10 +205,12 @@ class _Page(HTMLParser):
         super().__init__()
         self.tags: list[str] = []
         self.links: list[str] = []
+        self.ids: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
         self.links += [v or "" for k, v in attrs if k in ("src", "href")]
+        self.ids += [v or "" for k, v in attrs if k == "id"]
 
 
 def test_the_html_page_is_self_contained_and_marks_flags(tmp_path: Path) -> None:
@@ -224,6 +226,8 @@ def test_the_html_page_is_self_contained_and_marks_flags(tmp_path: Path) -> None
     parser.feed(page)
     assert "script" not in parser.tags and "link" not in parser.tags
     assert all(link.startswith("#") for link in parser.links)
+    assert len(set(parser.ids)) == len(parser.ids) == len(trend.series)  # one anchor per scenario and client
+    assert {link[1:] for link in parser.links} <= set(parser.ids)
     assert page.count('class="verdict"') == 4 * len(trend.series)
     assert 'stroke="#d62728" stroke-width="2"' in page  # a flaky run outlined
     assert 'r="3.5" fill="none" stroke="#d62728"' in page  # a regressed run ringed
@@ -256,3 +260,23 @@ def test_a_sparkline_breaks_at_a_run_without_the_figure_and_rings_flags() -> Non
     assert chart.count('fill="none" stroke="#d62728"') == 1
     strip = verdict_strip(["pass", None, "fail"], "verdicts", flaky=(2,))
     assert 'fill="#ddd"' in strip and "not run" in strip and "flaky" in strip
+
+
+def test_a_drills_own_figures_are_its_claims(tmp_path: Path) -> None:
+    data = _data()
+    client = data["scenarios"][0]["clients"][0]
+    client["drill"] = {
+        "rate_per_s": 50, "duration_s": 10, "operations": 500, "availability": 0.9, "lost": 0, "duplicated": 2,
+        "faults": [
+            {"target": "PRIMARY.api", "toxic": "down", "start_s": 1, "end_s": 5, "origin": "timeline",
+             "time_to_fail_over_s": 0.02},
+            {"target": "BOLT.api", "toxic": "down", "start_s": 6, "end_s": 8, "origin": "timeline",
+             "time_to_fail_over_s": 0.3},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    trend = build_trend(load_trend_runs([path]))
+    claims = _series(trend, data["scenarios"][0]["name"], client["client"]).cells[0].claims
+    assert (claims.availability, claims.fail_over_s, claims.lost, claims.duplicated) == (0.9, 0.3, 0, 2)
+    assert "| 0.300 s |" in render_trend_markdown(trend)
