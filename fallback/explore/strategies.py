@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
-from fallback.scenario import SOURCES, Fault, Flap, Group, Scenario, Step, Workload
+from fallback.scenario import Fault, Flap, Group, Scenario, Step, Workload, known_sources
 from fallback.scenario._types import TableName
 
 Draw = Any
@@ -142,7 +142,7 @@ def op_steps(draw: Draw) -> Step:
             "count": draw(st.integers(1, MAX_COUNT)),
             "concurrency": draw(st.integers(1, 8)),
             "rate": draw(st.none() | st.sampled_from((4.0, 10.0))),
-            "source": draw(st.none() | st.sampled_from(SOURCES)) if op in ("update", "assign_mt5") else None,
+            "source": draw(st.none() | st.sampled_from(known_sources())) if op in ("update", "assign_mt5") else None,
         }
     )
 
@@ -176,7 +176,9 @@ def _unpaced(item: Step | Group) -> Step | Group:
     return item.model_copy(update={"rate": None})
 
 
-seed_counts = st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in SOURCES})
+def seed_counts() -> st.SearchStrategy[dict[str, int]]:
+    """Seed rows per source of the active project (read when drawn: `--project` chooses it after import)."""
+    return st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in known_sources()})
 
 
 def _one_exclusive_per_target(drawn: list[Fault]) -> bool:
@@ -208,7 +210,7 @@ def explore_scenarios(
 ) -> Scenario:
     """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it).
     `pins`: it carries those pairs (a stratified schedule, `stratified_plan`), the rest drawn as usual."""
-    rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts), "profiles": draw(seed_counts)}
+    rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts()), "profiles": draw(seed_counts())}
     link_faults = draw(_faults(pins))
     workload = draw(workloads(paced) if pins is None else workloads(paced).filter(_writes))
     if pins is not None and pins.process is not None:

@@ -15,7 +15,7 @@ from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fallback.scenario._types import SOURCES, Duration, Record, Source, SourceName, Table, TableName
+from fallback.scenario._types import Duration, Record, Source, SourceName, Table, TableName, known_sources
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.limits import (
@@ -82,7 +82,7 @@ class Scenario(Record):
         if auth in ("service_role", "anon"):
             return auth
         parts = auth.split(":")
-        if len(parts) == 3 and parts[0] == "user" and parts[1] in SOURCES and parts[2].isdigit():
+        if len(parts) == 3 and parts[0] == "user" and parts[1] in known_sources() and parts[2].isdigit():
             return auth
         raise ValueError(f"unknown auth {auth!r} (known: service_role, anon, user:<SOURCE>:<n>, e.g. user:PRIMARY:0)")
 
