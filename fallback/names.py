@@ -11,13 +11,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-from fallback.project.active import active
-
 __all__ = ["source_names", "unknown"]
 
 
 def source_names() -> tuple[str, ...]:
     """The active project's sources, in priority order (the built-in example's: PRIMARY, BOLT, OLD)."""
+    from fallback.project.active import active  # lazy: the project package's loader imports `unknown` from here
+
     return active().source_names
 
 

@@ -9,8 +9,13 @@ sources or tables (scenario validation, the stack, the clients' default order) r
 from __future__ import annotations
 
 from fallback.project.active import activate, active
+from fallback.project.discover import default_scenario_paths, discover
+from fallback.project.errors import ProjectError, ProjectProblem
+from fallback.project.init import init_project
+from fallback.project.load import load_project
 from fallback.project.model import MAX_SOURCES, SOURCE_NAME, Project, SourceSpec
 from fallback.project.schema import Column, ForeignKey, ProjectSchema, TableSchema
+from fallback.project.tables import project_tables
 
 __all__ = [
     "MAX_SOURCES",
@@ -18,9 +23,16 @@ __all__ = [
     "Column",
     "ForeignKey",
     "Project",
+    "ProjectError",
+    "ProjectProblem",
     "ProjectSchema",
     "SourceSpec",
     "TableSchema",
     "activate",
     "active",
+    "default_scenario_paths",
+    "discover",
+    "init_project",
+    "load_project",
+    "project_tables",
 ]

@@ -15,6 +15,7 @@ from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from fallback.project.active import active
 from fallback.scenario._types import Duration, Record, Source, SourceName, Table, TableName, known_sources
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
@@ -51,8 +52,9 @@ class Scenario(Record):
         default_factory=lambda: _spec_seed()
     )
     """Rows per table per source before the workload starts; a source left out gets none."""
-    client: str = "both"
-    """`reference`, `spec`, `both`, or an import path `package.module:factory`."""
+    client: str = Field(default_factory=lambda: active().client)
+    """`reference`, `spec`, `both`, or an import path `package.module:factory`; default: the project's
+    `client` (`both` for the built-in example)."""
     faults: tuple[Fault, ...] = Field(default=(), max_length=MAX_FAULTS)
     workload: Workload
     expect: Expect = Field(default_factory=Expect)
