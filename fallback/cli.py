@@ -43,7 +43,8 @@ ProjectOption = Annotated[
 @app.callback()
 def _project(ctx: typer.Context, project: ProjectOption = None) -> None:
     """Activate the project before any command runs; a bad one exits 2 before anything starts."""
-    if ctx.invoked_subcommand == "init":  # init makes a project: it reads none
+    if ctx.invoked_subcommand == "init":  # init makes a project: it reads none (`--project` is where to write)
+        ctx.obj = project
         return
     try:
         chosen = discover(project)
@@ -86,11 +87,16 @@ def validate(
 
 @app.command("init")
 def init(
-    directory: Annotated[Path, typer.Argument(help="A folder holding supabase/migrations/*.sql.")] = Path("."),
+    ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="A folder holding supabase/migrations/*.sql (default: --project, else the current one)."),
+    ] = None,
 ) -> None:
     """Write a starter fallback.toml and one example scenario for an existing supabase/ folder (never overwrites)."""
+    given = ctx.parent.obj if ctx.parent is not None else None
     try:
-        written = init_project(directory)
+        written = init_project(directory or given or Path("."))
     except ProjectError as exc:
         console.print(f"[red]cannot init[/red]\n{exc}")
         raise typer.Exit(2) from exc

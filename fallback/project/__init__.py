@@ -4,6 +4,12 @@ Every command works on one project (`--project DIR`; default: the current direct
 `fallback.toml` or `supabase/`, else the built-in example `examples/triple-fallback`). The active
 project is process-wide: the CLI activates it once at start-up, and the layers that need its
 sources or tables (scenario validation, the stack, the clients' default order) read `active()`.
+
+    project = discover(given_dir)        # load_project(dir) / the current directory / builtin_project()
+    with activate(project): ...          # what every layer then reads
+    init_project(dir)                    # a starter fallback.toml + one example scenario
+
+Every problem with a project is one `ProjectError` listing `file:line: field: message` problems.
 """
 
 from __future__ import annotations

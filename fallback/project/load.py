@@ -231,7 +231,7 @@ def load_project(root: str | Path, *, builtin: bool = False) -> Project:
     """The project in `root`; raises `ProjectError` listing every problem (nothing is started)."""
     root = Path(root).resolve()
     if not root.is_dir():
-        raise ProjectError([ProjectProblem(str(root), None, "", "no such directory (--project)")])
+        raise ProjectError([ProjectProblem(str(root), None, "", "no such directory")])
     problems: list[ProjectProblem] = []
     migrations = migration_files(root / MIGRATIONS)
     if not migrations:

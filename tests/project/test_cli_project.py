@@ -67,6 +67,14 @@ def test_init_then_validate_from_a_folder_with_only_migrations(in_dir: Path) -> 
     assert project.source_names == ("PRIMARY", "FALLBACK") and project.client == "reference"
 
 
+def test_init_writes_into_the_project_option_s_folder(tmp_path: Path) -> None:
+    root = copy_migrations(tmp_path / "app")
+    code, output = invoke("--project", str(root), "init")
+    assert code == 0 and (root / "fallback.toml").is_file(), output
+    code, output = invoke("init", str(tmp_path / "missing"))
+    assert code == 2 and f"{tmp_path / 'missing'}: no such directory" in output
+
+
 def test_init_refuses_to_overwrite_and_names_the_file(in_dir: Path) -> None:
     copy_migrations(in_dir)
     (in_dir / "fallback.toml").write_text("# mine\n")
@@ -96,7 +104,7 @@ def test_a_bad_project_exits_2_before_anything_starts(tmp_path: Path, command: l
 
 def test_a_missing_project_directory_exits_2(tmp_path: Path) -> None:
     code, output = invoke("--project", str(tmp_path / "nope"), "validate")
-    assert code == 2 and "no such directory (--project)" in output
+    assert code == 2 and f"invalid project 1 problem in the project: {tmp_path / 'nope'}: no such directory" in output
 
 
 def test_a_project_without_scenarios_says_so(tmp_path: Path) -> None:

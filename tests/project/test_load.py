@@ -96,7 +96,7 @@ def test_no_migrations_names_the_folder(tmp_path: Path) -> None:
 
 def test_a_missing_directory(tmp_path: Path) -> None:
     (found,) = problems(tmp_path / "nowhere")
-    assert found == f"{tmp_path / 'nowhere'}: no such directory (--project)"
+    assert found == f"{tmp_path / 'nowhere'}: no such directory"
 
 
 @pytest.mark.parametrize("count", [0, 9])
