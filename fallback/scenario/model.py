@@ -16,7 +16,16 @@ from typing import Annotated, cast
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fallback.project.active import active
-from fallback.scenario._types import Duration, Record, Source, SourceName, Table, TableName, known_sources
+from fallback.scenario._types import (
+    Duration,
+    Record,
+    Source,
+    SourceName,
+    Table,
+    TableName,
+    known_sources,
+    known_tables,
+)
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.limits import (
@@ -28,7 +37,7 @@ from fallback.scenario.limits import (
     MAX_OP_DEADLINE_S,
     MAX_SEED_ROWS,
 )
-from fallback.scenario.workload import Workload
+from fallback.scenario.workload import Group, Step, Workload
 
 Loc = tuple[str | int, ...]
 BUILTIN_CLIENTS = ("reference", "spec")
@@ -170,9 +179,49 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
     return problems, max(1, math.ceil(count)) if count <= MAX_FAULT_WINDOWS else MAX_FAULT_WINDOWS + 1
 
 
+def _step_locs(scenario: Scenario) -> list[tuple[Loc, Step]]:
+    found: list[tuple[Loc, Step]] = []
+    for index, item in enumerate(scenario.workload.steps):
+        if isinstance(item, Group):
+            found += [
+                (("workload", "steps", index, "parallel", inner), step) for inner, step in enumerate(item.parallel)
+            ]
+        else:
+            found.append((("workload", "steps", index), item))
+    return found
+
+
+def _default_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """Defaults written for the built-in example (the spec's seed, `table: user_challenges`) that the active project
+    does not have: a value given in the file is checked by its own validator, a default only here."""
+    tables, sources = known_tables(), known_sources()
+    problems: list[tuple[Loc, str]] = []
+    if "seed" not in scenario.model_fields_set:
+        misfit = sorted(
+            {t for t in SPEC_SEED if t not in tables} | {s for c in SPEC_SEED.values() for s in c if s not in sources}
+        )
+        if misfit:
+            message = (
+                f"give `seed:`: the default (the example app's rows) names {', '.join(misfit)}, not in this project "
+                f"(tables: {', '.join(tables)}; sources: {', '.join(sources)})"
+            )
+            problems.append((("seed",), message))
+    for loc, step in _step_locs(scenario):
+        if (
+            "table" not in step.model_fields_set
+            and step.op not in ("pause", "resolve_pending")
+            and step.table not in tables
+        ):
+            message = (
+                f"give `table:`: the default {step.table!r} is not a table of this project (known: {', '.join(tables)})"
+            )
+            problems.append(((*loc, "table"), message))
+    return problems
+
+
 def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix."""
-    problems: list[tuple[Loc, str]] = _auth_problems(scenario)
+    problems: list[tuple[Loc, str]] = _auth_problems(scenario) + _default_problems(scenario)
     planned = scenario.workload.planned_duration_s()
     total_windows = 0
     for index, fault in enumerate(scenario.faults):

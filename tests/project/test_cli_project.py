@@ -119,7 +119,8 @@ def test_the_default_is_the_builtin_example_and_it_is_restored(in_dir: Path) -> 
     assert re.search(r"\b\d{2} scenario files are valid \(project triple-fallback\)", output), output
     other = copy_migrations(in_dir / "app")
     (other / "scenarios").mkdir()
-    (other / "scenarios" / "a.yaml").write_text("name: a\ndescription: x\nworkload: {steps: [{op: load, count: 1}]}\n")
+    scenario = "name: a\ndescription: x\nseed: {profiles: {PRIMARY: 1}}\nworkload: {steps: [{op: load, count: 1}]}\n"
+    (other / "scenarios" / "a.yaml").write_text(scenario)
     code, output = invoke("--project", str(other), "validate")
     assert code == 0 and "1 scenario files are valid (project app)" in output, output
     assert active() is builtin_project()  # the command's project does not leak into the caller
@@ -164,3 +165,19 @@ def test_a_scenario_naming_an_unknown_source_or_table_of_the_project_is_refused(
         and "seed.user_challenges.REPLICA_EU: unknown source 'REPLICA_EU' (known: PRIMARY, BOLT, OLD)" in output
     )
     assert "unknown table 'invoices'" in output and "BOLT.api" not in output and "'OLD'" not in output
+
+
+def test_the_example_app_s_defaults_are_refused_where_the_project_lacks_their_names(tmp_path: Path) -> None:
+    # a scenario without `seed:` or a step's `table:` got the spec's rows and user_challenges silently
+    root = copy_migrations(tmp_path / "app")
+    (root / "fallback.toml").write_text('[project]\ntables = ["profiles"]\n\n[[sources]]\nname = "MAIN"\n')
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text("name: s\ndescription: x\nworkload:\n  steps:\n    - {op: load, count: 1}\n")
+    code, output = invoke("--project", str(root), "validate", str(scenario))
+    assert code == 2, output
+    assert f"{scenario}:1: seed: give `seed:`: the default (the example app's rows) names BOLT, OLD, PRIMARY," in output
+    assert "user_challenges, not in this project (tables: profiles; sources: MAIN)" in output
+    message = "give `table:`: the default 'user_challenges' is not a table of this project (known: profiles)"
+    assert f"{scenario}:5: workload.steps[0].table: {message}" in output
+    code, output = invoke("validate", str(scenario))  # the built-in example has both: the same file is valid
+    assert code == 0, output
