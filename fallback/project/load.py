@@ -112,11 +112,11 @@ def _key_lines(text: str) -> dict[Loc, int]:
     arrays: dict[Loc, int] = {}
     in_string = False
     for number, raw in enumerate(text.splitlines(), start=1):
-        if raw.count('"""') % 2 or raw.count("'''") % 2:
-            in_string = not in_string
-            continue
+        opens_or_closes = bool(raw.count('"""') % 2 or raw.count("'''") % 2)  # a multi-line string
         line = raw.strip()
-        if in_string or not line or line.startswith("#"):
+        skip = in_string or not line or line.startswith("#")
+        in_string ^= opens_or_closes
+        if skip:
             continue
         header = re.match(r"^(\[\[?)\s*([^\]]+?)\s*\]\]?", line)
         if header:

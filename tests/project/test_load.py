@@ -189,3 +189,12 @@ def test_declared_tables_reads_create_table_in_the_exposed_schemas(tmp_path: Pat
         "create table private.secrets (id int);\ncreate unlogged table api.events (id int);\n"
     )
     assert declared_tables(load_project(root)) == ("profiles", "user_challenges", "Orders")
+
+
+def test_lines_are_found_past_multi_line_strings_and_comments(tmp_path: Path) -> None:
+    toml = (
+        '[project]\nname = """my\nsources = "not a key"\n"""\n# [[sources]]\n[[sources]]  # the first\nname = "lower"\n'
+    )
+    root = make(tmp_path, toml)
+    (found,) = problems(root)
+    assert found.startswith(f"{root / 'fallback.toml'}:7: sources[0].name: 'lower': a source name is upper case")
