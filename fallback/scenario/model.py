@@ -192,20 +192,11 @@ def _step_locs(scenario: Scenario) -> list[tuple[Loc, Step]]:
 
 
 def _default_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
-    """Defaults written for the built-in example (the spec's seed, `table: user_challenges`) that the active project
-    does not have: a value given in the file is checked by its own validator, a default only here."""
-    tables, sources = known_tables(), known_sources()
+    """A step's default table (`user_challenges`, the built-in example's) where the active project has no such
+    table: a table given in the file is checked by its own validator, a default only here. (The seed's default
+    follows the project in `fallback.scenario.seed`.)"""
+    tables = known_tables()
     problems: list[tuple[Loc, str]] = []
-    if "seed" not in scenario.model_fields_set:
-        misfit = sorted(
-            {t for t in SPEC_SEED if t not in tables} | {s for c in SPEC_SEED.values() for s in c if s not in sources}
-        )
-        if misfit:
-            message = (
-                f"give `seed:`: the default (the example app's rows) names {', '.join(misfit)}, not in this project "
-                f"(tables: {', '.join(tables)}; sources: {', '.join(sources)})"
-            )
-            problems.append((("seed",), message))
     for loc, step in _step_locs(scenario):
         if (
             "table" not in step.model_fields_set
