@@ -64,9 +64,8 @@ def test_every_reader_follows_the_active_project(tmp_path: Path) -> None:
     with activate(Project(root=tmp_path, name="other", sources=sources, migrations=())):
         assert source_names() == known_sources() == StackOptions().sources == ("MAIN", "REPLICA_EU", "LEGACY")
         assert "REPLICA_EU.api" in known_targets() and not any(t.startswith("BOLT") for t in known_targets())
-        env = {
-            f"{name}_SUPABASE_{var}": "http://h" for name in ("MAIN", "LEGACY", "BOLT") for var in ("URL", "ANON_KEY")
-        }
+        prefixes = ("", "MAIN_", "LEGACY_", "BOLT_")  # the first source may read the plain SUPABASE_URL
+        env = {f"{prefix}SUPABASE_{var}": "http://h" for prefix in prefixes for var in ("URL", "ANON_KEY")}
         assert tuple(s.name for s in sources_from_env(env)) == ("MAIN", "LEGACY")  # BOLT: not a source of it
     assert source_names() == ("PRIMARY", "BOLT", "OLD")
 
