@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
-from fallback.scenario import Fault, Flap, Group, Scenario, Step, Workload, known_sources
+from fallback.scenario import Fault, Flap, Group, Scenario, Step, Workload, known_sources, known_tables
 from fallback.scenario._types import TableName
 
 Draw = Any
@@ -131,10 +131,20 @@ def faults(draw: Draw, kinds: tuple[str, ...] | None = None, pin: Pair | None = 
     return Fault(at=at, until=until, target=target, toxic=toxic, flap=flap, **extra)
 
 
+def explore_tables() -> tuple[str, ...]:
+    """The active project's tables, the built-in example's in the order its schedules were always drawn in
+    (user_challenges, then profiles: a --seed draws the same schedules as before projects)."""
+    known = known_tables()
+    first = tuple(t for t in ("user_challenges", "profiles") if t in known)
+    return (*first, *(t for t in known if t not in first))
+
+
 @st.composite
 def op_steps(draw: Draw) -> Step:
-    op = draw(st.sampled_from(("load", "create", "update", "assign_mt5")))
-    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(("user_challenges", "profiles")))
+    tables = explore_tables()
+    mt5 = ("assign_mt5",) if "user_challenges" in tables else ()  # the example app's flow, on its table
+    op = draw(st.sampled_from(("load", "create", "update", *mt5)))
+    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(tables))
     return Step.model_validate(
         {
             "op": op,
@@ -210,7 +220,7 @@ def explore_scenarios(
 ) -> Scenario:
     """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it).
     `pins`: it carries those pairs (a stratified schedule, `stratified_plan`), the rest drawn as usual."""
-    rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts()), "profiles": draw(seed_counts())}
+    rows: dict[TableName, dict[str, int]] = {table: draw(seed_counts()) for table in explore_tables()}
     link_faults = draw(_faults(pins))
     workload = draw(workloads(paced) if pins is None else workloads(paced).filter(_writes))
     if pins is not None and pins.process is not None:
