@@ -74,8 +74,10 @@ def _pairs(toxics: tuple[str, ...]) -> tuple[Pair, ...]:
     )
 
 
-PAIRS: tuple[Pair, ...] = _pairs(EXPLORE_TOXICS)
-"""Every (kind, target) pair a schedule can draw, the coverage table's reachable cells."""
+def all_pairs() -> tuple[Pair, ...]:
+    """Every (kind, target) pair a schedule can draw on the active project's sources, the coverage table's
+    reachable cells (computed when asked: `--project` chooses the sources after import)."""
+    return _pairs(EXPLORE_TOXICS)
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,13 @@ class Pins:
 
 
 def stratified_plan() -> tuple[Pins, ...]:
-    """The pins of the first schedules of a search: every pair of `PAIRS` in exactly one of them. The first
+    """The pins of the first schedules of a search: every pair of `all_pairs()` in exactly one of them. The first
     schedules pin one link/database pair and one process pair each, until the process pairs are used up; the
     next ones two link/database pairs each, taken half a list apart (different targets, so that neither
     masks the other). `len(plan)` schedules cover every pair: far fewer than there are pairs."""
-    schedule = [pair for pair in PAIRS if not pair.process]
-    process = [pair for pair in PAIRS if pair.process]
+    pairs = all_pairs()
+    schedule = [pair for pair in pairs if not pair.process]
+    process = [pair for pair in pairs if pair.process]
     if len(process) > len(schedule):  # not the registry's shape today; still cover them all
         schedule += schedule[: len(process) - len(schedule)]
     plan = [Pins((pair,), process[i]) for i, pair in enumerate(schedule[: len(process)])]

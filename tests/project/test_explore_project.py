@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fallback.explore.strategies import explore_scenarios, explore_tables
+from fallback.explore.strategies import explore_scenarios, explore_tables, stratified_plan
 from fallback.project import Project, SourceSpec, activate
 
 OTHER = Project(
@@ -37,3 +37,11 @@ def test_schedules_name_only_the_project_s_sources_tables_and_targets(data: st.D
         assert step.op == "pause" or step.table in ("orders", "customers")
         assert step.source is None or step.source in sources
     assert all(fault.source in sources for fault in scenario.faults)
+
+
+def test_the_stratified_plan_covers_the_project_s_targets() -> None:
+    with activate(OTHER):
+        pinned = {pair.target for pins in stratified_plan() for pair in pins.pairs}
+    sources = {target.partition(".")[0] for target in pinned}
+    assert sources == set(OTHER.source_names)  # every source of it, none of the example's
+    assert {"MAIN.api", "ARCHIVE.db", "LEGACY.postgres", "REPLICA_EU"} <= pinned
