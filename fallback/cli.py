@@ -213,9 +213,30 @@ def _show_progress(step: Progress) -> None:
     )
 
 
+def hoist_project(argv: list[str]) -> list[str]:
+    """`run --project X a.yaml` as `--project X run a.yaml`: `--project` is the app's option (it is chosen
+    before any command runs), and every command takes it, after the command's name too."""
+    if "--" in argv:
+        head, rest = argv[: argv.index("--")], argv[argv.index("--") :]
+    else:
+        head, rest = argv, []
+    hoisted: list[str] = []
+    kept: list[str] = []
+    index = 0
+    while index < len(head):
+        word = head[index]
+        if word == "--project" and index + 1 < len(head):
+            hoisted += head[index : index + 2]
+            index += 2
+            continue
+        (hoisted if word.startswith("--project=") else kept).append(word)
+        index += 1
+    return [*hoisted, *kept, *rest]
+
+
 def main() -> None:
     try:
-        app()
+        app(args=hoist_project(sys.argv[1:]))
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)

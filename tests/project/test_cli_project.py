@@ -179,3 +179,12 @@ def test_a_step_s_default_table_is_refused_where_the_project_lacks_it(tmp_path: 
     assert f"{scenario}:6: workload.steps[0].table: {message}" in output
     code, output = invoke("validate", str(scenario))  # the built-in example has it: the same file is valid
     assert code == 0, output
+
+
+def test_project_is_taken_after_the_command_too() -> None:
+    from fallback.cli import hoist_project
+
+    assert hoist_project(["run", "--project", "app", "a.yaml"]) == ["--project", "app", "run", "a.yaml"]
+    assert hoist_project(["validate", "--project=app"]) == ["--project=app", "validate"]
+    assert hoist_project(["--project", "app", "run"]) == ["--project", "app", "run"]
+    assert hoist_project(["run", "--", "--project", "x"]) == ["run", "--", "--project", "x"]  # after --: not ours
