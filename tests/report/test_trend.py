@@ -1,7 +1,8 @@
 """`report trend`: reading real report.json files of every schema version, flaky verdicts, latency
 regressions, the pages, and the command's exit codes. Fixtures: two real runs of
 spec-test-1-primary-down and primary-hung (both clients), one written before `schema_version` existed
-(version 1) and one after (version 2); console lines trimmed to keep them small."""
+(version 1) and one after (version 2); console lines trimmed to keep them small. And the sample run of
+the first report model (commit 65294ed), as that commit's code wrote it."""
 
 from __future__ import annotations
 
@@ -86,6 +87,20 @@ def test_both_schema_versions_read_with_their_real_figures() -> None:
             assert cell.claims.availability == ok / len(client["latency"])
             broken = sum(not e["passed"] for e in client["claims"])
             assert cell.claims.broken_promises == (broken if client["claims"] else None)
+
+
+def test_a_report_written_by_the_first_report_model_is_read() -> None:
+    """fixtures/report-65294ed.json: the sample run of commit 65294ed (the first report.json), serialised by
+    that commit's own model: no `claims`, `drill`, `explore` or `schema_version`."""
+    first = FIXTURES / "report-65294ed.json"
+    assert not {"schema_version", "explore"} & set(_data(first))
+    trend = build_trend(load_trend_runs([first, V2]))
+    assert [r.schema_version for r in trend.runs] == [1, 2]
+    spec = _series(trend, "primary-api-down", "spec").cells[0]
+    assert spec.verdict == "fail" and spec.claims.lost == 1 and spec.claims.broken_promises is None
+    assert _series(trend, "stack-broke", "spec").cells[0].verdict == "error"
+    hung = _series(trend, "primary-hung", "spec").cells
+    assert hung[0] is None and hung[1] is not None  # the first run did not have this scenario
 
 
 def test_the_first_report_shape_is_read_though_the_strict_model_refuses_it(tmp_path: Path) -> None:
