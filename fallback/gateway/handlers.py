@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, media, plan_cache, responses, sql
+from . import embed_sql, errors, gucs, media, plan_cache, responses, sql, write_sql
 from .auth import Principal
 from .db import Database
 from .embed_select import has_aggregates
@@ -85,11 +85,6 @@ def build_call(
     )
 
 
-def _api_path(request: Request) -> str:
-    """`request.path` as PostgREST sees it, behind Supabase's gateway that strips `/rest/v1`."""
-    return request.url.path.removeprefix("/rest/v1")
-
-
 def _json(body: bytes | str, status: int, headers: dict[str, str], accepted: media.Media) -> Response:
     headers["Content-Type"] = accepted.content_type
     return Response(body, status, headers)
@@ -115,7 +110,9 @@ async def read(db: Database, call: Call) -> Response:
         offset = offset if offset is not None else ranged[0]
         if ranged[1] is not None:
             limit = ranged[1] if limit is None else min(limit, ranged[1])
-    counting = call.prefer.count in ("exact", "estimated")  # no db-max-rows here: estimated is exact
+    # `estimated` counts exactly and takes the planner's figure where it is larger: PostgREST's rule when the
+    # exact count passes db-max-rows, which is always so without db-max-rows (MainTx.hs: Just n > Nothing).
+    counting = call.prefer.count in ("exact", "estimated")
 
     def build() -> sql.Statement:
         if (has_embeds(q.select) or q.embedded) and call.cache is not None:
@@ -129,13 +126,12 @@ async def read(db: Database, call: Call) -> Response:
         db,
         call.principal,
         media.shape(statement, call.media),
-        method=call.request.method,
-        path=_api_path(call.request),
+        env=gucs.RequestEnv.of(call.request),
         read_only=True,
         rows=True,
         check=_single if call.singular else None,
         rollback=call.rollback,
-        planned=sql.count_query(call.table, q.where) if call.prefer.count == "planned" else None,
+        planned=sql.count_query(call.table, q.where) if call.prefer.count in ("planned", "estimated") else None,
     )
     lower = offset or 0
     upper = lower + outcome.page_total - 1
@@ -155,7 +151,7 @@ async def read(db: Database, call: Call) -> Response:
     if applied:
         headers["Preference-Applied"] = applied
     body = b"" if call.request.method == "HEAD" else _body(outcome, call.media)
-    return _json(body, status, headers, call.media)
+    return gucs.apply(_json(body, status, headers, call.media), outcome.response_headers, outcome.response_status)
 
 
 async def _payload(request: Request) -> object:
@@ -201,8 +197,10 @@ def _mutation_response(
         if where is not None:
             headers = {"Location": where, **headers}
     if call.prefer.return_ == "representation":
-        return _json(_body(outcome, call.media), status, headers, call.media)
-    return Response(b"", status, headers)
+        response = _json(_body(outcome, call.media), status, headers, call.media)
+    else:
+        response = Response(b"", status, headers)
+    return gucs.apply(response, outcome.response_headers, outcome.response_status)
 
 
 def _checks(call: Call) -> Callable[[Outcome], None]:
@@ -223,13 +221,12 @@ def _checks(call: Call) -> Callable[[Outcome], None]:
 
 
 async def _run_mutation(db: Database, call: Call, statement: sql.Statement, *, extras: bool = False) -> Outcome:
-    """`extras`: the statement was built with `sql.Extras` (it yields rows even without a representation)."""
+    """`extras`: the statement was built with `write_sql.Extras` (it yields rows even without a representation)."""
     return await execute(
         db,
         call.principal,
         media.shape(statement, call.media),
-        method=call.request.method,
-        path=_api_path(call.request),
+        env=gucs.RequestEnv.of(call.request),
         read_only=False,
         rows=extras or call.prefer.return_ == "representation",
         check=_checks(call),
@@ -237,7 +234,7 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement, *, e
     )
 
 
-def _span(call: Call) -> sql.Span | None:
+def _span(call: Call) -> write_sql.Span | None:
     """PostgREST's limited PATCH/DELETE: `limit`/`offset` need an `order` (PGRST109); the Range header is ignored."""
     query = call.query
     if query.limit is None and query.offset is None:
@@ -249,7 +246,7 @@ def _span(call: Call) -> sql.Span | None:
             "A 'limit' was applied without an explicit 'order'",
             hint="Apply an 'order' using unique column(s)",
         )
-    return sql.Span(tuple(query.order), query.limit, query.offset)
+    return write_sql.Span(tuple(query.order), query.limit, query.offset)
 
 
 async def insert(db: Database, call: Call) -> Response:
@@ -264,18 +261,18 @@ async def insert(db: Database, call: Call) -> Response:
     columns = _columns(call.table, call.query, rows)
     if not rows:
         return _mutation_response(call, Outcome(0, "[]", inserted=0), "insert")
-    resolution: sql.Resolution | None = None
+    resolution: write_sql.Resolution | None = None
     conflict: list[Column] = []
     names = call.query.on_conflict or call.table.primary_key
     if call.prefer.resolution and names:  # without a key to conflict on, PostgREST does a plain insert
         resolution = "merge" if call.prefer.resolution == "merge-duplicates" else "ignore"
         conflict = [call.table.column(name) for name in names]
     headers_only = call.prefer.return_ == "headers-only"
-    extras = sql.Extras(
+    extras = write_sql.Extras(
         upsert=resolution == "merge",
         location=tuple(call.table.column(n) for n in call.table.primary_key) if headers_only else (),
     )
-    statement = sql.insert(
+    statement = write_sql.insert(
         call.table,
         columns,
         json.dumps(rows, separators=(",", ":")),
@@ -300,7 +297,7 @@ async def update(db: Database, call: Call) -> Response:
     columns = _columns(call.table, call.query, [payload])
     if not columns:
         return _mutation_response(call, Outcome(0, "[]"), "update")
-    statement = sql.update(
+    statement = write_sql.update(
         call.table,
         columns,
         json.dumps(payload, separators=(",", ":")),
@@ -313,5 +310,5 @@ async def update(db: Database, call: Call) -> Response:
 
 
 async def delete(db: Database, call: Call) -> Response:
-    statement = sql.delete(call.table, call.query.where, returning=_returning(call), span=_span(call))
+    statement = write_sql.delete(call.table, call.query.where, returning=_returning(call), span=_span(call))
     return _mutation_response(call, await _run_mutation(db, call, statement), "delete")

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, responses, rpc_body, rpc_resolve, rpc_sql, sql
+from . import embed_sql, errors, gucs, responses, rpc_body, rpc_resolve, rpc_sql, sql
 from .auth import Principal
 from .db import Database
 from .embed_select import has_aggregates
@@ -162,8 +162,10 @@ async def _run(
     cache: SchemaCache,
 ) -> Response:
     singular = wants_object(request.headers.get("accept"))
-    prefer = parse_prefer(request.headers.getlist("prefer"))
+    tx_end = db.config.db_tx_end
+    prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
+    rollback = prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback"))
     counting = prefer.count is not None
     offset, limit = _span(request, query.limit, query.offset)
     statement = rpc_sql.call(
@@ -188,11 +190,11 @@ async def _run(
         db,
         principal,
         statement,
-        method=request.method,
-        path=request.url.path.removeprefix("/rest/v1"),
+        env=gucs.RequestEnv.of(request),
         read_only=read_only,
         rows=True,
         check=check,
+        rollback=rollback,
     )
     total = outcome.total
     upper = offset + outcome.page_total - 1
@@ -211,10 +213,10 @@ async def _run(
     if applied:
         headers["Preference-Applied"] = applied
     if routine.returns is Returns.VOID:
-        return Response(b"", 204, headers)
+        return gucs.apply(Response(b"", 204, headers), outcome.response_headers, outcome.response_status)
     headers["Content-Type"] = f"{OBJECT_MEDIA}; charset=utf-8" if singular else JSON_UTF8
     body = b"" if request.method == "HEAD" else (outcome.body or "null").encode()
-    return Response(body, status, headers)
+    return gucs.apply(Response(body, status, headers), outcome.response_headers, outcome.response_status)
 
 
 def _select(routine: Routine, query: ParsedQuery, cache: SchemaCache) -> tuple[SelectItem, ...] | sql.Returning:

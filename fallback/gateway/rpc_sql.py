@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from . import sql
+from .gucs import READ_BACK
 from .query import Condition, OrderTerm, SelectItem
 from .routines import Param, Routine
 from .schema_cache import Column, Table, quote_ident
@@ -115,6 +116,6 @@ def call(
     )
     text = (
         f"WITH {SOURCE} AS ({source}) "
-        f"SELECT {page_total}, {_body(routine, singular)}::text, {total} FROM ({inner}) _postgrest_t"
+        f"SELECT {page_total}, {_body(routine, singular)}::text, {total}{READ_BACK} FROM ({inner}) _postgrest_t"
     )
     return sql.Statement(text, tuple(params.values))

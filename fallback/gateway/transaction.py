@@ -17,13 +17,15 @@ import asyncpg
 from . import errors
 from .auth import Principal
 from .db import Database
+from .gucs import RequestEnv
 from .sql import Statement
 
 SETUP_SQL = (
     "SELECT set_config('role', $1, true), set_config('request.jwt.claims', $2, true), "
     "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true), "
     "set_config('statement_timeout', $4, true), set_config('request.method', $5, true), "
-    "set_config('request.path', $6, true)"
+    "set_config('request.path', $6, true), set_config('request.headers', $7, true), "
+    "set_config('request.cookies', $8, true)"
 )
 BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -41,6 +43,10 @@ class Outcome:
     """Rows an upsert inserted (not updated); None when the statement does not tell."""
     location: str | None = None
     """The inserted row's primary key as a JSON object (text), for `Location`; None unless asked for."""
+    response_headers: str | None = None
+    """What the statement's SQL left in `response.headers` (gucs.py); None when unset."""
+    response_status: str | None = None
+    """What it left in `response.status`; None when unset."""
 
 
 def _affected(status: str) -> int:
@@ -53,8 +59,7 @@ async def execute(
     principal: Principal,
     statement: Statement,
     *,
-    method: str,
-    path: str,
+    env: RequestEnv,
     read_only: bool,
     rows: bool,
     check: Callable[[Outcome], None] | None = None,
@@ -63,9 +68,19 @@ async def execute(
 ) -> Outcome:
     """Run `statement` for `principal`. `rows`: it yields (page_total, body, total[, inserted, location]);
     else a command status. `rollback`: end the transaction with ROLLBACK even when it succeeds (`tx=rollback`).
-    `planned`: a count query whose planner estimate (EXPLAIN's top "Plan Rows") becomes the total (`count=planned`)."""
+    `planned`: a count query whose planner estimate (EXPLAIN's top "Plan Rows") becomes the total (`count=planned`),
+    or the larger of it and the exact count when the statement counts too (`count=estimated`)."""
     timeout = db.io_timeout_s
-    setup = (principal.role, principal.claims_json, principal.sub, str(db.config.statement_timeout_ms), method, path)
+    setup = (
+        principal.role,
+        principal.claims_json,
+        principal.sub,
+        str(db.config.statement_timeout_ms),
+        env.method,
+        env.path,
+        env.headers,
+        env.cookies,
+    )
 
     async def work(conn: asyncpg.Connection) -> Outcome:
         async with asyncio.timeout(timeout):
@@ -77,13 +92,24 @@ async def execute(
                 if rows:
                     record = await conn.fetchrow(statement.sql, *statement.params)
                     assert record is not None
-                    extra = (record[3], record[4]) if len(record) > 3 else (None, None)
-                    outcome = Outcome(int(record[0]), record[1], record[2], *extra)
+                    # page_total, body, total[, inserted, location], response.headers, response.status
+                    extras = len(record) > 5
+                    outcome = Outcome(
+                        int(record[0]),
+                        record[1],
+                        record[2],
+                        inserted=record[3] if extras else None,
+                        location=record[4] if extras else None,
+                        response_headers=record[-2],
+                        response_status=record[-1],
+                    )
                 else:
                     outcome = Outcome(_affected(await conn.execute(statement.sql, *statement.params)))
                 if planned is not None:
                     plan = await conn.fetchval(f"EXPLAIN (FORMAT JSON) {planned.sql}", *planned.params)
-                    outcome = dataclasses.replace(outcome, total=int(json.loads(plan)[0]["Plan"]["Plan Rows"]))
+                    estimate = int(json.loads(plan)[0]["Plan"]["Plan Rows"])
+                    total = estimate if outcome.total is None else max(outcome.total, estimate)
+                    outcome = dataclasses.replace(outcome, total=total)
             if check is not None:
                 check(outcome)
         except (asyncpg.PostgresError, errors.GatewayError):
