@@ -99,6 +99,7 @@ class Gateway:
                 cache,
                 tx_end=self.config.db_tx_end,
                 aggregates=self.config.db_aggregates_enabled,
+                plan=self.config.db_plan_enabled,
             )
             response = await handler(self.db, call)
             return handlers.with_profile(response, request, schema, self.config.schemas)

@@ -74,6 +74,10 @@ class GatewayConfig(BaseModel):
     """PostgREST's `db-aggregates-enabled` (`select=amount.sum()`, `count()`); off, they are PGRST123.
     PostgREST's default is off; Supabase turns it on, and so does this gateway."""
 
+    db_plan_enabled: bool = False
+    """PostgREST's `db-plan-enabled`: `Accept: application/vnd.pgrst.plan` answers the request's EXPLAIN.
+    Off by default, as in PostgREST and on Supabase (where it is switched on for debugging)."""
+
     @field_validator("schemas")
     @classmethod
     def _schemas(cls, value: list[str]) -> list[str]:

@@ -64,14 +64,16 @@ def build_call(
     *,
     tx_end: str = "commit",
     aggregates: bool = True,
+    plan: bool = False,
 ) -> Call:
-    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`); `aggregates`: its `db_aggregates_enabled`."""
+    """`tx_end`: the gateway's `db_tx_end` (PostgREST's `db-tx-end`); `aggregates`: its `db_aggregates_enabled`;
+    `plan`: its `db_plan_enabled`."""
     query = plan_cache.parsed(request.scope["query_string"])
     if not aggregates and has_aggregates(query.select):
         raise errors.aggregates_disabled()
     prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
-    accepted = media.negotiate(request.headers.get("accept"))
+    accepted = media.negotiate(request.headers.get("accept"), plan_enabled=plan)
     return Call(
         request,
         principal,
@@ -83,6 +85,12 @@ def build_call(
         prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback")),
         accepted,
     )
+
+
+def _plan(outcome: Outcome, call: Call) -> Response:
+    """`application/vnd.pgrst.plan`: the statement's EXPLAIN, as PostgREST answers it (200, no Content-Range)."""
+    body = b"" if call.request.method == "HEAD" else (outcome.body or "")
+    return Response(body, 200, {"Content-Type": call.media.content_type})
 
 
 def _json(body: bytes | str, status: int, headers: dict[str, str], accepted: media.Media) -> Response:
@@ -132,7 +140,10 @@ async def read(db: Database, call: Call) -> Response:
         check=_single if call.singular else None,
         rollback=call.rollback,
         planned=sql.count_query(call.table, q.where) if call.prefer.count in ("planned", "estimated") else None,
+        explain=call.media.plan.explain if call.media.plan else None,
     )
+    if call.media.plan:
+        return _plan(outcome, call)
     lower = offset or 0
     upper = lower + outcome.page_total - 1
     total = outcome.total
@@ -190,6 +201,8 @@ def _returning(call: Call) -> sql.Represent | None:
 def _mutation_response(
     call: Call, outcome: Outcome, kind: responses.Mutation, *, resolution_applies: bool = False
 ) -> Response:
+    if call.media.plan:
+        return _plan(outcome, call)
     headers = responses.mutation_headers(kind, call.prefer, outcome, resolution_applies=resolution_applies)
     status = responses.mutation_status(kind, call.prefer, outcome)
     if kind == "insert" and call.prefer.return_ == "headers-only":
@@ -231,6 +244,7 @@ async def _run_mutation(db: Database, call: Call, statement: sql.Statement, *, e
         rows=extras or call.prefer.return_ == "representation",
         check=_checks(call),
         rollback=call.rollback,
+        explain=call.media.plan.explain if call.media.plan else None,
     )
 
 

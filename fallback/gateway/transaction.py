@@ -54,6 +54,12 @@ def _affected(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+async def _end(conn: asyncpg.Connection, outcome: Outcome, rollback: bool, timeout: float) -> Outcome:
+    async with asyncio.timeout(timeout):
+        await conn.execute("ROLLBACK" if rollback else "COMMIT")
+    return outcome
+
+
 async def execute(
     db: Database,
     principal: Principal,
@@ -65,11 +71,13 @@ async def execute(
     check: Callable[[Outcome], None] | None = None,
     rollback: bool = False,
     planned: Statement | None = None,
+    explain: str | None = None,
 ) -> Outcome:
     """Run `statement` for `principal`. `rows`: it yields (page_total, body, total[, inserted, location]);
     else a command status. `rollback`: end the transaction with ROLLBACK even when it succeeds (`tx=rollback`).
     `planned`: a count query whose planner estimate (EXPLAIN's top "Plan Rows") becomes the total (`count=planned`),
-    or the larger of it and the exact count when the statement counts too (`count=estimated`)."""
+    or the larger of it and the exact count when the statement counts too (`count=estimated`).
+    `explain`: run `EXPLAIN (...)` of the statement instead; the plan (JSON or text lines) is the body."""
     timeout = db.io_timeout_s
     setup = (
         principal.role,
@@ -89,6 +97,9 @@ async def execute(
             async with asyncio.timeout(timeout):
                 await conn.fetchrow(SETUP_SQL, *setup)
             async with asyncio.timeout(timeout):
+                if explain is not None:
+                    lines = await conn.fetch(f"{explain} {statement.sql}", *statement.params)
+                    return await _end(conn, Outcome(0, "\n".join(str(line[0]) for line in lines)), rollback, timeout)
                 if rows:
                     record = await conn.fetchrow(statement.sql, *statement.params)
                     assert record is not None
@@ -117,9 +128,7 @@ async def execute(
                 async with asyncio.timeout(timeout):
                     await conn.execute("ROLLBACK")
             raise
-        async with asyncio.timeout(timeout):
-            await conn.execute("ROLLBACK" if rollback else "COMMIT")
-        return outcome
+        return await _end(conn, outcome, rollback, timeout)
 
     try:
         return await db.run(work)

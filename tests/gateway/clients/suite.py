@@ -120,11 +120,15 @@ def run_jest(work: Path, api_key: str) -> list[Outcome]:
         raise RuntimeError("jest wrote no report")
     results = json.loads(report.read_text(encoding="utf-8"))
     outcomes: list[Outcome] = []
+    seen: dict[tuple[str, str], int] = {}
     for suite in results["testResults"]:
         file = "test/" + Path(suite["name"]).name
         if not suite["assertionResults"]:
             outcomes.append(Outcome(file, "(the file did not load)", False, suite.get("message", "")[:2000]))
         for test in suite["assertionResults"]:
             message = "\n".join(test.get("failureMessages") or [])
-            outcomes.append(Outcome(file, test["fullName"], test["status"] == "passed", message[:4000]))
+            # two tests of one file may share a name (transforms.test.ts has two `maybeSingle`): number them
+            seen[file, test["fullName"]] = count = seen.get((file, test["fullName"]), 0) + 1
+            name = test["fullName"] if count == 1 else f"{test['fullName']} [{count}]"
+            outcomes.append(Outcome(file, name, test["status"] == "passed", message[:4000]))
     return outcomes

@@ -35,7 +35,9 @@ def known_failures() -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def js_source(pg_template: Path) -> Iterator[Source]:
-    generator = _source(pg_template, schemas=["public", "personal"], db_tx_end="commit-allow-override")
+    generator = _source(
+        pg_template, schemas=["public", "personal"], db_tx_end="commit-allow-override", db_plan_enabled=True
+    )
     yield next(generator)
     generator.close()
 
