@@ -2,7 +2,9 @@
 
 Read (set for the transaction, PostgREST's PreQuery.hs): `request.method`, `request.path`, `request.headers`
 (a JSON object of every header but Cookie, names lower-cased), `request.cookies` (a JSON object), beside
-`role` and `request.jwt.claims` (transaction.py).
+`role` and `request.jwt.claims` (transaction.py); and `search_path`: the request's schema, then the
+gateway's `db_extra_search_path` (PostgREST's `db-extra-search-path`), so that unqualified names in SQL
+functions resolve as on PostgREST.
 
 Written (read back in the same statement, PostgREST's `responseHeadersF`/`responseStatusF`):
 `response.headers`, a JSON array of one-key objects (`[{"Set-Cookie": "a=1"}, {"Set-Cookie": "b=2"}]`),
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from starlette.requests import Request
 from starlette.responses import Response
 
 from . import errors
+from .schema_cache import quote_ident
 
 __all__ = ["READ_BACK", "RequestEnv", "apply"]
 
@@ -40,9 +44,10 @@ class RequestEnv:
     path: str
     headers: str
     cookies: str
+    search_path: str
 
     @classmethod
-    def of(cls, request: Request) -> RequestEnv:
+    def of(cls, request: Request, schema: str, extra_search_path: Sequence[str]) -> RequestEnv:
         """`path` as PostgREST sees it behind Supabase's gateway, which strips `/rest/v1`."""
         headers: dict[str, str] = {}
         cookie = ""
@@ -57,6 +62,7 @@ class RequestEnv:
             request.url.path.removeprefix("/rest/v1"),
             json.dumps(headers, separators=(",", ":")),
             json.dumps(parse_cookies(cookie), separators=(",", ":")),
+            ", ".join(quote_ident(name) for name in (schema, *extra_search_path)),
         )
 
 

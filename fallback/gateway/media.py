@@ -9,6 +9,7 @@
     application/vnd.pgrst.plan[+json|+text]           → EXPLAIN of the statement for the media type of its `for`
         (default application/json) with its `options` (analyze|verbose|settings|buffers|wal), when the
         gateway's `db_plan_enabled` is on (PostgREST's `db-plan-enabled`; else it is not acceptable)
+    the name of a domain a function returns            → the function's value itself (rpc.py)
     anything else                                     → 406 PGRST107
 
 Requests may send `text/csv` bodies too (`csv_rows`). The output is built by PostgreSQL, like PostgREST:
@@ -25,18 +26,32 @@ from typing import Literal
 from . import errors
 from .sql import Statement
 
-__all__ = ["Media", "Plan", "csv_rows", "negotiate", "shape"]
+__all__ = ["Media", "Plan", "csv_of", "csv_rows", "geojson_of", "negotiate", "shape"]
 
 _ROWS = "coalesce(json_agg(pgrst_t), '[]')::text"
-_CSV = (
-    "coalesce((SELECT string_agg(pgrst_k, ',') FROM json_object_keys((array_agg(row_to_json(pgrst_t)))[1]) "
-    "AS pgrst_h(pgrst_k)), '') || chr(10) || coalesce(string_agg(substring(pgrst_t::text, 2, "
-    "length(pgrst_t::text) - 2), chr(10)), '')"
-)
-_GEOJSON = (
-    "json_build_object('type', 'FeatureCollection', 'features', "
-    "coalesce(json_agg(ST_AsGeoJSON(pgrst_t)::json), '[]'))::text"
-)
+_TEXT_TYPES = ("text/plain", "text/xml", "text/csv", "application/json")
+"""Media types PostgREST's toContentType gives a charset; another raw one (image/png, text/html) has none."""
+
+
+def csv_of(rows: str) -> str:
+    """PostgREST's asCsvF over the relation `rows`: a header line from the first row's keys, then each row."""
+    return (
+        f"coalesce((SELECT string_agg(pgrst_k, ',') FROM json_object_keys((array_agg(row_to_json({rows})))[1]) "
+        f"AS pgrst_h(pgrst_k)), '') || chr(10) || coalesce(string_agg(substring({rows}::text, 2, "
+        f"length({rows}::text) - 2), chr(10)), '')"
+    )
+
+
+def geojson_of(rows: str) -> str:
+    """PostgREST's asGeoJsonF: a FeatureCollection of the rows (PostGIS's ST_AsGeoJSON of each)."""
+    return (
+        "json_build_object('type', 'FeatureCollection', 'features', "
+        f"coalesce(json_agg(ST_AsGeoJSON({rows})::json), '[]'))::text"
+    )
+
+
+_CSV = csv_of("pgrst_t")
+_GEOJSON = geojson_of("pgrst_t")
 _PLAN_OPTIONS = ("analyze", "verbose", "settings", "buffers", "wal")
 _ARRAY = ("application/json", "application/vnd.pgrst.array+json", "application/vnd.pgrst.array", "*/*")
 _OBJECT = ("application/vnd.pgrst.object+json", "application/vnd.pgrst.object")
@@ -56,10 +71,12 @@ class Plan:
 
 @dataclass(frozen=True)
 class Media:
-    kind: Literal["json", "object", "csv", "geojson"] = "json"
+    kind: Literal["json", "object", "csv", "geojson", "raw"] = "json"
     strip_nulls: bool = False
     plan: Plan | None = None
     """Set: the answer is the plan of the statement that would answer in this media type."""
+    raw: str = ""
+    """kind `raw`: the media type a function's result is a domain of (`text/plain`, `image/png`, ...)."""
 
     @property
     def singular(self) -> bool:
@@ -72,6 +89,8 @@ class Media:
             return "text/csv"
         if self.kind == "geojson":
             return "application/geo+json"
+        if self.kind == "raw":
+            return self.raw
         if self.kind == "object":
             base = "application/vnd.pgrst.object+json"
         else:
@@ -83,6 +102,8 @@ class Media:
         if self.plan is not None:
             options = f"; options={'|'.join(self.plan.options)}" if self.plan.options else ""
             return f'application/vnd.pgrst.plan+{self.plan.format}; for="{self.mime}"{options}; charset=utf-8'
+        if self.kind == "raw" and self.raw not in _TEXT_TYPES:
+            return self.raw
         return f"{self.mime}; charset=utf-8"
 
 
@@ -128,11 +149,15 @@ def _plan(name: str, params: dict[str, str]) -> Media | None:
     return replace(inner, plan=Plan(fmt, tuple(o for o in _PLAN_OPTIONS if o in wanted)))
 
 
-def negotiate(accept: str | None, *, plan_enabled: bool = False) -> Media:
-    """The first media type of `accept` this gateway produces; 406 PGRST107 when there is none."""
+def negotiate(accept: str | None, *, plan_enabled: bool = False, raw: str | None = None) -> Media:
+    """The first media type of `accept` this gateway produces; 406 PGRST107 when there is none.
+    `raw`: the media type a function returns as a domain (PostgREST's media type handlers for a scalar
+    function, e.g. `RETURNS "text/plain"`); asked for by name, the function's value is the body."""
     if not accept or not accept.strip():
         return Media()
     for name, params in _weighted(accept):
+        if raw is not None and name == raw.lower():
+            return Media("raw", raw=raw)
         found = _one(name, params) or (_plan(name, params) if plan_enabled else None)
         if found is not None:
             return found

@@ -22,12 +22,12 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, gucs, responses, rpc_body, rpc_resolve, rpc_sql, sql
+from . import embed_sql, errors, gucs, media, responses, rpc_body, rpc_resolve, rpc_sql, sql
 from .auth import Principal
 from .db import Database
 from .embed_select import has_aggregates
-from .errors import JSON_UTF8, GatewayError
-from .prefer import OBJECT_MEDIA, parse_prefer, parse_range, wants_object
+from .errors import GatewayError
+from .prefer import parse_prefer, parse_range
 from .query import ParsedQuery, SelectItem, parse_query
 from .routines import Returns, Routine
 from .schema_cache import SchemaCache
@@ -161,7 +161,10 @@ async def _run(
     single_object: bool,
     cache: SchemaCache,
 ) -> Response:
-    singular = wants_object(request.headers.get("accept"))
+    accepted = media.negotiate(
+        request.headers.get("accept"), plan_enabled=db.config.db_plan_enabled, raw=routine.media_type or None
+    )
+    singular = accepted.singular
     tx_end = db.config.db_tx_end
     prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
@@ -177,7 +180,7 @@ async def _run(
         limit=max(limit, 0) if limit is not None else None,
         offset=offset,
         count=counting,
-        singular=singular,
+        accepted=accepted,
     )
 
     def check(outcome: Outcome) -> None:
@@ -190,12 +193,16 @@ async def _run(
         db,
         principal,
         statement,
-        env=gucs.RequestEnv.of(request),
+        env=gucs.RequestEnv.of(request, routine.schema, db.config.db_extra_search_path),
         read_only=read_only,
         rows=True,
         check=check,
         rollback=rollback,
+        explain=accepted.plan.explain if accepted.plan else None,
     )
+    if accepted.plan:
+        body = b"" if request.method == "HEAD" else (outcome.body or "")
+        return Response(body, 200, {"Content-Type": accepted.content_type})
     total = outcome.total
     upper = offset + outcome.page_total - 1
     if total is not None and offset > total:
@@ -214,8 +221,13 @@ async def _run(
         headers["Preference-Applied"] = applied
     if routine.returns is Returns.VOID:
         return gucs.apply(Response(b"", 204, headers), outcome.response_headers, outcome.response_status)
-    headers["Content-Type"] = f"{OBJECT_MEDIA}; charset=utf-8" if singular else JSON_UTF8
-    body = b"" if request.method == "HEAD" else (outcome.body or "null").encode()
+    headers["Content-Type"] = accepted.content_type
+    if request.method == "HEAD":
+        body = b""
+    elif accepted.kind == "raw":
+        body = outcome.raw if outcome.raw is not None else (outcome.body or "").encode()
+    else:
+        body = (outcome.body or "null").encode()
     return gucs.apply(Response(body, status, headers), outcome.response_headers, outcome.response_status)
 
 

@@ -25,7 +25,7 @@ SETUP_SQL = (
     "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true), "
     "set_config('statement_timeout', $4, true), set_config('request.method', $5, true), "
     "set_config('request.path', $6, true), set_config('request.headers', $7, true), "
-    "set_config('request.cookies', $8, true)"
+    "set_config('request.cookies', $8, true), set_config('search_path', $9, true)"
 )
 BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -43,6 +43,8 @@ class Outcome:
     """Rows an upsert inserted (not updated); None when the statement does not tell."""
     location: str | None = None
     """The inserted row's primary key as a JSON object (text), for `Location`; None unless asked for."""
+    raw: bytes | None = None
+    """The body as bytes, when the statement's body column is bytea (a function's raw `image/png`, ...)."""
     response_headers: str | None = None
     """What the statement's SQL left in `response.headers` (gucs.py); None when unset."""
     response_status: str | None = None
@@ -88,6 +90,7 @@ async def execute(
         env.path,
         env.headers,
         env.cookies,
+        env.search_path,
     )
 
     async def work(conn: asyncpg.Connection) -> Outcome:
@@ -105,10 +108,12 @@ async def execute(
                     assert record is not None
                     # page_total, body, total[, inserted, location], response.headers, response.status
                     extras = len(record) > 5
+                    raw = record[1] if isinstance(record[1], bytes) else None
                     outcome = Outcome(
                         int(record[0]),
-                        record[1],
+                        None if raw is not None else record[1],
                         record[2],
+                        raw=raw,
                         inserted=record[3] if extras else None,
                         location=record[4] if extras else None,
                         response_headers=record[-2],
