@@ -45,9 +45,13 @@ class RequestEnv:
     headers: str
     cookies: str
     search_path: str
+    timezone: str | None = None
+    """`Prefer: timezone=`: the transaction's `timezone`, when one was asked for."""
 
     @classmethod
-    def of(cls, request: Request, schema: str, extra_search_path: Sequence[str]) -> RequestEnv:
+    def of(
+        cls, request: Request, schema: str, extra_search_path: Sequence[str], timezone: str | None = None
+    ) -> RequestEnv:
         """`path` as PostgREST sees it behind Supabase's gateway, which strips `/rest/v1`."""
         headers: dict[str, str] = {}
         cookie = ""
@@ -63,6 +67,7 @@ class RequestEnv:
             json.dumps(headers, separators=(",", ":")),
             json.dumps(parse_cookies(cookie), separators=(",", ":")),
             ", ".join(quote_ident(name) for name in (schema, *extra_search_path)),
+            timezone,
         )
 
 

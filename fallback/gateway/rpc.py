@@ -193,7 +193,7 @@ async def _run(
         db,
         principal,
         statement,
-        env=gucs.RequestEnv.of(request, routine.schema, db.config.db_extra_search_path),
+        env=gucs.RequestEnv.of(request, routine.schema, db.config.db_extra_search_path, prefer.timezone),
         read_only=read_only,
         rows=True,
         check=check,

@@ -25,7 +25,8 @@ SETUP_SQL = (
     "set_config('request.jwt.claim.sub', $3, true), set_config('request.jwt.claim.role', $1, true), "
     "set_config('statement_timeout', $4, true), set_config('request.method', $5, true), "
     "set_config('request.path', $6, true), set_config('request.headers', $7, true), "
-    "set_config('request.cookies', $8, true), set_config('search_path', $9, true)"
+    "set_config('request.cookies', $8, true), set_config('search_path', $9, true), "
+    "CASE WHEN $10::text IS NULL THEN NULL ELSE set_config('timezone', $10, true) END"
 )
 BEGIN_READ = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY"
 BEGIN_WRITE = "BEGIN ISOLATION LEVEL READ COMMITTED"
@@ -91,6 +92,7 @@ async def execute(
         env.headers,
         env.cookies,
         env.search_path,
+        env.timezone,
     )
 
     async def work(conn: asyncpg.Connection) -> Outcome:
