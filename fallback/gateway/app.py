@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import cors, errors, handlers, put, rpc
+from . import cors, errors, handlers, put, rpc, writes
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
@@ -35,9 +35,9 @@ Handler = Callable[[Database, handlers.Call], Awaitable[Response]]
 TABLE_METHODS: dict[str, Handler] = {
     "GET": handlers.read,
     "HEAD": handlers.read,
-    "POST": handlers.insert,
-    "PATCH": handlers.update,
-    "DELETE": handlers.delete,
+    "POST": writes.insert,
+    "PATCH": writes.update,
+    "DELETE": writes.delete,
     "PUT": put.upsert,
     "OPTIONS": cors.options,
 }

@@ -16,8 +16,9 @@ from starlette.responses import Response
 
 from . import errors, write_sql
 from .db import Database
-from .handlers import Call, _columns, _mutation_response, _payload, _returning, _run_mutation
+from .handlers import Call
 from .query import Filter
+from .writes import _columns, _mutation_response, _payload, _returning, _run_mutation
 
 __all__ = ["upsert"]
 
