@@ -79,6 +79,8 @@ def fixture_sql(repo: Path, has_postgis: bool) -> str:
         f"GRANT ALL ON ALL SEQUENCES IN SCHEMA {schema} TO anon, authenticated, service_role;"
         for schema in ("public", "personal")
     )
+    # Supabase's image lets the API roles use `extensions` (PostGIS's functions are there)
+    grants += "GRANT USAGE ON SCHEMA extensions TO anon, authenticated, service_role;"
     return f"{text}\n{grants}\n"
 
 
