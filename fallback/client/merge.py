@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fallback.client.dedup import priority_dedup, single_column
 from fallback.client.results import Duplicate, Row
 
 SOURCE_TAG = "_db_source"
@@ -63,26 +64,7 @@ class PriorityDedup:
     key: str = "id"
 
     def __call__(self, answers: Sequence[SourceRows]) -> Merged:
-        chosen: dict[str, dict[str, Any]] = {}
-        dropped: dict[str, list[str]] = {}
-        entries: list[str | dict[str, Any]] = []  # a key, or an unkeyed row, in output order
-        for answer in answers:
-            for row in answer.rows:
-                value = row.get(self.key)
-                if value is None:
-                    entries.append(tag(row, answer.source))
-                    continue
-                key = str(value)
-                if key in chosen:
-                    dropped[key].append(answer.source)
-                    continue
-                chosen[key] = tag(row, answer.source)
-                dropped[key] = []
-                entries.append(key)
-        rows = tuple(chosen[e] if isinstance(e, str) else e for e in entries)
-        duplicates = tuple(
-            Duplicate(k, str(row[SOURCE_TAG]), tuple(dropped[k])) for k, row in chosen.items() if dropped[k]
-        )
+        rows, duplicates = priority_dedup([(a.source, a.rows) for a in answers], single_column(self.key), SOURCE_TAG)
         return Merged(rows, duplicates)
 
 

@@ -26,6 +26,7 @@ import httpx
 from postgrest import APIResponse
 from supabase import AsyncClient, AsyncClientOptions
 
+from fallback.client.adaptive import LatencyWindow
 from fallback.client.breaker import CircuitBreaker
 from fallback.client.config import Deadline, SourceConfig
 from fallback.client.errors import Failure, classify
@@ -75,6 +76,8 @@ class Source:
         self.breaker = breaker
         self._client = client
         self._http = http
+        self.window: LatencyWindow | None = None
+        """Recent successful latencies, for the adaptive cut of loads (set by the reference client)."""
 
     @classmethod
     def tuned(
@@ -142,6 +145,8 @@ class Source:
         latency = (time.perf_counter() - start) * 1000
         if self.breaker is not None:
             self.breaker.record_success()
+        if self.window is not None:
+            self.window.record(latency / 1000)
         data: Any = response.data
         rows: Rows = [dict(r) for r in data] if isinstance(data, list) else []
         return Attempt(self.name, op, "ok", latency, row_id, count=len(rows), status=seen.status), rows
