@@ -14,7 +14,6 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-
 from gateway._cluster import SQL_DIR, PgCluster, free_port, make_template
 
 REPO = Path(__file__).resolve().parents[2]
