@@ -24,6 +24,7 @@ from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
 from fallback.scenario import SOURCES, Fault, Flap, Group, Scenario, Step, Workload
 from fallback.scenario._types import TableName
+from fallback.scenario.seed import SeedSpec
 
 Draw = Any
 EXPLORE_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED)
@@ -219,7 +220,7 @@ def explore_scenarios(
     return Scenario(
         name="explore",
         description="A schedule drawn by `fallback-harness explore`.",
-        seed=rows,
+        seed=SeedSpec.model_validate(rows),
         client=client,
         faults=(*link_faults, *process_faults),
         workload=workload,

@@ -86,15 +86,18 @@ def seeded_user_count(schema: ProjectSchema, counts: Mapping[str, int]) -> int:
     return max((counts[name] for name in owned), default=0)
 
 
-def seed_problems(schema: ProjectSchema, counts: Counts, with_files: frozenset[str] = frozenset()) -> list[str]:
-    """Why `counts` cannot be seeded: unknown tables, NOT NULL foreign keys into tables left empty.
+def seed_problems(
+    schema: ProjectSchema, counts: Counts, with_files: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """Why `counts` cannot be seeded, as (table, message): unknown tables, NOT NULL foreign keys into
+    tables left empty, a cycle of NOT NULL foreign keys (table "").
 
     Sources in `with_files` also run a SQL file first, which may hold the parent rows: not checked."""
     problems = []
     known = set(schema.table_names)
     for name in counts:
         if name not in known:
-            problems.append(f"{name}: no such table (known: {', '.join(schema.table_names)})")
+            problems.append((name, f"no table {name!r} in the schema (known: {', '.join(schema.table_names)})"))
     for name, per_source in counts.items():
         if name not in known:
             continue
@@ -104,11 +107,14 @@ def seed_problems(schema: ProjectSchema, counts: Counts, with_files: frozenset[s
             ]
             if empty:
                 problems.append(
-                    f"{name}.{columns} references {ref}, which the seed leaves empty in {', '.join(empty)}: "
-                    f"seed {ref} there too (rows of {name} must point at rows of the same source)"
+                    (
+                        name,
+                        f"{name}.{columns} references {ref}, which the seed leaves empty in {', '.join(empty)}: "
+                        f"seed {ref} there too (rows of {name} must point at rows of the same source)",
+                    )
                 )
     try:
         seed_order(schema, tuple(n for n in counts if n in known))
     except ValueError as exc:
-        problems.append(str(exc))
+        problems.append(("", str(exc)))
     return problems

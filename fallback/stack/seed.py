@@ -177,7 +177,7 @@ async def seed_source(
         schema, {name: {source: n} for name, n in wanted.items()}, frozenset({source} if files else ())
     )
     if problems:
-        raise SeedError(f"cannot seed {source}: " + "; ".join(problems))
+        raise SeedError(f"cannot seed {source}: " + "; ".join(message for _, message in problems))
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         async with conn.transaction():
