@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 
 from fallback.project.keys import KeyPlan, int_block, int_random_range, seed_id, text_key
 from fallback.project.schema import Column, ForeignKey, TableSchema
-from fallback.project.values import JsonValue, ValueGen, value_gen
+from fallback.project.values import JsonValue, ValueGen, between, pick, value_gen
 
 __all__ = ["Row", "RowContext", "RowsError", "free_text_column", "generate_rows", "row_strategy", "rows_strategy"]
 
@@ -124,7 +124,7 @@ def _plan(table: TableSchema, context: RowContext) -> _Plan:
 def _key(column: Column, table: str, index: int, plan: KeyPlan | None, rng: random.Random) -> JsonValue:
     if column.base_type in ("int2", "int4", "int8"):
         if plan is None:
-            return rng.randint(*int_random_range(column.base_type))
+            return between(rng, *int_random_range(column.base_type))
         low, high = int_block(_int_type(column), plan.block)
         if low + index > high:
             raise RowsError(
@@ -150,7 +150,7 @@ def _draw(plan: _Plan, rng: random.Random, index: int, attempt: int) -> Row:
     row: Row = {}
     if plan.owner is not None:
         users = context.users
-        row[plan.owner] = context.user_id or (users[index % len(users)] if attempt == 0 else rng.choice(users))
+        row[plan.owner] = context.user_id or (users[index % len(users)] if attempt == 0 else pick(rng, users))
     keys = context.keys
     for column in plan.keys:
         at = index if keys is None else keys.start + index
@@ -161,7 +161,7 @@ def _draw(plan: _Plan, rng: random.Random, index: int, attempt: int) -> Row:
         if not parents:
             row.update(dict.fromkeys(free, None))
             continue
-        parent = parents[rng.randrange(len(parents))]
+        parent = pick(rng, parents)
         chosen = dict(zip(_fk.columns, parent, strict=False))
         row.update({name: chosen[name] for name in free})
     for column, gen in plan.values:

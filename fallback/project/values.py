@@ -10,30 +10,60 @@ numerics, dates and times as strings, json(b) as nested objects, bytea as `\\x` 
 
 from __future__ import annotations
 
+import functools
 import random
 import string
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from hypothesis import strategies as st
 
 from fallback.project.checks import Bounds, parse_checks
 from fallback.project.schema import Column
 
-__all__ = ["JsonValue", "ValueGen", "value_gen"]
+__all__ = ["JsonValue", "ValueGen", "between", "pick", "value_gen"]
+
+_T = TypeVar("_T")
 
 JsonValue = None | bool | int | float | str | list["JsonValue"] | dict[str, "JsonValue"]
 
 _ALPHABET = string.ascii_letters + string.digits + " -_.éüß"
 _SAFE_TEXT = st.characters(min_codepoint=1, codec="utf-8")
 """Any character PostgreSQL's UTF8 text holds: no NUL, no lone surrogate."""
+_POOL_SIZE = 1 << 18
 _EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _SPAN_S = 36 * 365 * 86400
 _INT_RANGES = {"int2": (-(2**15), 2**15 - 1), "int4": (-(2**31), 2**31 - 1), "int8": (-(2**63), 2**63 - 1)}
 _TEXT_TYPES = ("text", "varchar", "bpchar", "citext", "name")
+
+
+def between(rng: random.Random, low: int, high: int) -> int:
+    """An integer in [low, high]: `random()` scaled when the span fits a float exactly (several times faster
+    than `randint`), `randrange` otherwise (int8 ranges)."""
+    span = high - low + 1
+    return low + int(rng.random() * span) if span < 2**52 else rng.randrange(low, high + 1)
+
+
+def pick(rng: random.Random, values: Sequence[_T]) -> _T:
+    return values[int(rng.random() * len(values))]
+
+
+@functools.cache
+def _pool() -> str:
+    """256 Ki characters of the alphabet, the same on every run: a text is a slice of it at a drawn offset,
+    one draw instead of one per character (5 to 10 times faster; texts still differ in offset and length)."""
+    return "".join(random.Random(0).choices(_ALPHABET, k=_POOL_SIZE))
+
+
+def _slice(rng: random.Random, size: int) -> str:
+    if size > _POOL_SIZE // 2:
+        return "".join(rng.choices(_ALPHABET, k=size))
+    start = between(rng, 0, _POOL_SIZE - size)
+    return _pool()[start : start + size]
 
 
 class ValueGen(Protocol):
@@ -47,7 +77,7 @@ class Choice:
     values: tuple[JsonValue, ...]
 
     def draw(self, rng: random.Random) -> JsonValue:
-        return rng.choice(self.values)
+        return pick(rng, self.values)
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.sampled_from(self.values)
@@ -70,8 +100,8 @@ class Text:
     """char(n): exactly n characters, none of them a trailing space (PostgreSQL would pad and trim it)."""
 
     def draw(self, rng: random.Random) -> JsonValue:
-        size = self.max_length if self.fixed else rng.randint(self.min_length, self.max_length)
-        text = "".join(rng.choice(_ALPHABET) for _ in range(size))
+        size = self.max_length if self.fixed else between(rng, self.min_length, self.max_length)
+        text = _slice(rng, size)
         return text[:-1] + "x" if self.fixed and text.endswith(" ") else text
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
@@ -88,8 +118,8 @@ class Integer:
     def draw(self, rng: random.Random) -> JsonValue:
         small_low, small_high = max(self.low, 0), min(self.high, 10_000)
         if small_low <= small_high and rng.random() < 0.8:
-            return rng.randint(small_low, small_high)
-        return rng.randint(self.low, self.high)
+            return between(rng, small_low, small_high)
+        return between(rng, self.low, self.high)
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.integers(self.low, self.high)
@@ -104,13 +134,16 @@ class Numeric:
     scale: int
 
     def _text(self, units: int) -> str:
-        return str(Decimal(units).scaleb(-self.scale))
+        if not self.scale:
+            return str(units)
+        whole, part = divmod(abs(units), 10**self.scale)
+        return f"{'-' if units < 0 else ''}{whole}.{part:0{self.scale}d}"
 
     def draw(self, rng: random.Random) -> JsonValue:
         small_high = min(self.high_units, max(self.low_units, 0) + 100_000 * 10**self.scale)
         if max(self.low_units, 0) <= small_high and rng.random() < 0.8:
-            return self._text(rng.randint(max(self.low_units, 0), small_high))
-        return self._text(rng.randint(self.low_units, self.high_units))
+            return self._text(between(rng, max(self.low_units, 0), small_high))
+        return self._text(between(rng, self.low_units, self.high_units))
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.integers(self.low_units, self.high_units).map(self._text)
@@ -161,7 +194,7 @@ class Moment:
         return clock + "+00" if self.kind == "timetz" else clock
 
     def draw(self, rng: random.Random) -> JsonValue:
-        return self._format(rng.randrange(_SPAN_S))
+        return self._format(between(rng, 0, _SPAN_S - 1))
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.integers(0, _SPAN_S - 1).map(self._format)
@@ -176,14 +209,16 @@ class Json:
     """Small objects: up to three keys, scalar values."""
 
     def draw(self, rng: random.Random) -> JsonValue:
-        leaves: tuple[JsonValue, ...] = (
-            None,
-            True,
-            False,
-            rng.randint(-1000, 1000),
-            "".join(rng.choices(_ALPHABET, k=6)),
-        )
-        return {f"k{i}": rng.choice(leaves) for i in range(rng.randint(0, 3))}
+        return {f"k{i}": self._leaf(rng) for i in range(between(rng, 0, 3))}
+
+    @staticmethod
+    def _leaf(rng: random.Random) -> JsonValue:
+        kind = between(rng, 0, 3)
+        if kind == 0:
+            return None if rng.random() < 0.5 else rng.random() < 0.5
+        if kind == 1:
+            return between(rng, -1000, 1000)
+        return _slice(rng, between(rng, 0, 8))
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.dictionaries(_JSON_KEYS, _JSON_LEAF, max_size=3)  # type: ignore[arg-type]
@@ -192,7 +227,7 @@ class Json:
 @dataclass(frozen=True)
 class Bytes:
     def draw(self, rng: random.Random) -> JsonValue:
-        return "\\x" + rng.randbytes(rng.randint(0, 16)).hex()
+        return "\\x" + rng.randbytes(between(rng, 0, 16)).hex()
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.binary(max_size=16).map(lambda b: "\\x" + b.hex())
@@ -206,7 +241,7 @@ class Inet:
         return f"10.{a}.{b}.0/24" if self.cidr else f"10.{a}.{b}.{c}"
 
     def draw(self, rng: random.Random) -> JsonValue:
-        return self._format(rng.randrange(256), rng.randrange(256), rng.randrange(1, 255))
+        return self._format(between(rng, 0, 255), between(rng, 0, 255), between(rng, 1, 254))
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         octet = st.integers(0, 255)
@@ -219,7 +254,7 @@ class Array:
     max_size: int = 3
 
     def draw(self, rng: random.Random) -> JsonValue:
-        return [self.element.draw(rng) for _ in range(rng.randint(0, self.max_size))]
+        return [self.element.draw(rng) for _ in range(between(rng, 0, self.max_size))]
 
     def strategy(self) -> st.SearchStrategy[JsonValue]:
         return st.lists(self.element.strategy(), max_size=self.max_size)  # type: ignore[return-value]
