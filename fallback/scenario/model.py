@@ -26,7 +26,7 @@ from fallback.scenario.limits import (
     MAX_NAME_CHARS,
     MAX_OP_DEADLINE_S,
 )
-from fallback.scenario.seed import SeedSpec, seed_problems
+from fallback.scenario.seed import SeedSpec, project_schema, seed_problems
 from fallback.scenario.workload import Workload
 
 Loc = tuple[str | int, ...]
@@ -169,7 +169,8 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
 def cross_check(scenario: Scenario, schema: ProjectSchema | None = None) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix. With the project's `schema`
     (`fallback.project.cache.cached_schema`), the seed is checked against it too (foreign keys into tables
-    it leaves empty)."""
+    it leaves empty); by default the active project's (none for the built-in example)."""
+    schema = schema if schema is not None else project_schema()
     problems: list[tuple[Loc, str]] = _auth_problems(scenario, schema) + seed_problems(scenario.seed, schema)
     planned = scenario.workload.planned_duration_s()
     total_windows = 0

@@ -36,7 +36,7 @@ from fallback.project import ProjectSchema, active, seeding
 from fallback.scenario._types import Record, Source
 from fallback.scenario.limits import MAX_SEED_ROWS
 
-__all__ = ["SPEC_SEED", "SeedSpec", "seed_problems"]
+__all__ = ["SPEC_SEED", "SeedSpec", "project_schema", "seed_problems"]
 
 Loc = tuple[str | int, ...]
 Count = Annotated[int, Field(ge=0, le=MAX_SEED_ROWS)]
@@ -150,6 +150,18 @@ def _relative(path: Path, root: Path) -> str:
         return str(path.relative_to(root))
     except ValueError:
         return str(path)
+
+
+def project_schema() -> ProjectSchema | None:
+    """The active project's schema for checking seeds (`fallback.project.cache`, built once and cached);
+    None for the built-in example, whose two tables have no foreign keys and whose users follow the
+    spec's rule (one per profile)."""
+    project = active()
+    if project.builtin:
+        return None
+    from fallback.project.cache import cached_schema  # lazy: it needs the stack's scratch cluster
+
+    return cached_schema(project)
 
 
 def seed_problems(seed: SeedSpec, schema: ProjectSchema | None) -> list[tuple[Loc, str]]:
