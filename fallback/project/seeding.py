@@ -87,12 +87,17 @@ def seeded_user_count(schema: ProjectSchema, counts: Mapping[str, int]) -> int:
 
 
 def seed_problems(
-    schema: ProjectSchema, counts: Counts, with_files: frozenset[str] = frozenset()
+    schema: ProjectSchema,
+    counts: Counts,
+    with_files: frozenset[str] = frozenset(),
+    kept: frozenset[str] = frozenset(),
 ) -> list[tuple[str, str]]:
     """Why `counts` cannot be seeded, as (table, message): unknown tables, NOT NULL foreign keys into
     tables left empty, a cycle of NOT NULL foreign keys (table "").
 
-    Sources in `with_files` also run a SQL file first, which may hold the parent rows: not checked."""
+    Sources in `with_files` also run a SQL file first, which may hold the parent rows: not checked; nor are
+    foreign keys into `kept` tables (outside the project's `tables`: never emptied, their rows come from
+    the migrations, e.g. lookup tables)."""
     problems = []
     known = set(schema.table_names)
     for name in counts:
@@ -102,6 +107,8 @@ def seed_problems(
         if name not in known:
             continue
         for ref, columns in _required_parents(schema.table(name)):
+            if ref in kept:
+                continue
             empty = [
                 s for s, n in per_source.items() if n > 0 and s not in with_files and not counts.get(ref, {}).get(s)
             ]

@@ -172,6 +172,7 @@ def seed_problems(seed: SeedSpec, schema: ProjectSchema | None) -> list[tuple[Lo
     if schema is None:
         return found
     with_files = frozenset(s for s in project.source_names if seed.file_names(s))
-    for table, message in seeding.seed_problems(schema, seed.counts, with_files):
+    kept = frozenset(() if project.tables is None else set(schema.table_names) - set(project.tables))
+    for table, message in seeding.seed_problems(schema, seed.counts, with_files, kept):
         found.append((("seed", table) if table else ("seed",), message))
     return found

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import asyncpg
 
+from fallback.project.active import active
 from fallback.project.introspect import introspect
 from fallback.project.keys import SEED_NAMESPACE, KeyPlan, seed_id, seed_user_id
 from fallback.project.rows import Row, RowContext, RowsError, generate_rows
@@ -101,7 +102,8 @@ async def apply_schema(dsn: str, authenticator_password: str, schemas: tuple[str
 
 
 _BASE_TABLES = """
-SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+SELECT c.relname AS name, format('%I.%I', n.nspname, c.relname) AS qualified
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'p') ORDER BY 1
 """
 _AUTH_USERS_COLUMNS = """
@@ -167,21 +169,25 @@ async def seed_source(
     ordinal: int = 0,
     files: tuple[Path, ...] = (),
     schemas: tuple[str, ...] = ("public",),
+    empty: tuple[str, ...] | None = None,
 ) -> None:
     """Empty the source's tables, run `files`, then insert `counts[table]` generated rows; one transaction.
 
-    `ordinal` is the source's place in the project (0-7): it picks the block of integer keys."""
+    `ordinal` is the source's place in the project (0-7): it picks the block of integer keys. `empty`: the
+    tables emptied first (the project's `tables`; None: every base table of `schemas`); the others keep
+    the rows their migrations wrote (lookup tables), and foreign keys may point at them."""
     schema = await introspect(dsn, schemas)
     wanted = {name: n for name, n in counts.items() if n > 0}
+    kept = frozenset(() if empty is None else set(schema.table_names) - set(empty) - set(wanted))
     problems = seed_problems(
-        schema, {name: {source: n} for name, n in wanted.items()}, frozenset({source} if files else ())
+        schema, {name: {source: n} for name, n in wanted.items()}, frozenset({source} if files else ()), kept
     )
     if problems:
         raise SeedError(f"cannot seed {source}: " + "; ".join(message for _, message in problems))
     conn = await asyncpg.connect(dsn, timeout=10)
     try:
         async with conn.transaction():
-            tables = [r[0] for r in await conn.fetch(_BASE_TABLES, list(schemas))]
+            tables = [r["qualified"] for r in await conn.fetch(_BASE_TABLES, list(schemas)) if r["name"] not in kept]
             has_auth_users = await conn.fetchval("SELECT to_regclass('auth.users') IS NOT NULL")
             if has_auth_users:
                 tables.append("auth.users")
@@ -219,8 +225,10 @@ async def _seed_tables(
 
 
 async def seed_all(sources: tuple[SourceEndpoints, ...], seed: Seed, schemas: tuple[str, ...] = ("public",)) -> None:
-    """Empty and seed every source at once (tables not named in `seed` are left empty)."""
+    """Empty and seed every source at once (tables not named in `seed` are left empty); the active project's
+    tables outside its `tables` keep their rows."""
     plan = _plan(seed)
+    empty = active().tables
     await asyncio.gather(
         *(
             seed_source(
@@ -230,6 +238,7 @@ async def seed_all(sources: tuple[SourceEndpoints, ...], seed: Seed, schemas: tu
                 ordinal=ordinal,
                 files=plan.files.get(s.name, ()),
                 schemas=schemas,
+                empty=empty,
             )
             for ordinal, s in enumerate(sources)
         )

@@ -235,3 +235,24 @@ async def test_supabase_users_pattern_seeds_auth_users_first(make_db: MakeDb) ->
         assert authors == [users[i % 3] for i in range(7)]  # posts keys are the OLD block's 0..6, in order
     finally:
         await conn.close()
+
+
+LOOKUP = """
+CREATE TABLE public.currencies (code char(3) PRIMARY KEY);
+INSERT INTO public.currencies VALUES ('EUR'), ('USD');
+CREATE TABLE public.prices (id uuid PRIMARY KEY, currency char(3) NOT NULL REFERENCES public.currencies (code));
+"""
+
+
+async def test_tables_outside_the_projects_tables_keep_their_migration_rows(make_db: MakeDb) -> None:
+    dsn = await make_db(LOOKUP)
+    await seed_source(dsn, "PRIMARY", {"prices": 6}, empty=("prices",))
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM currencies") == 2
+        assert {r["currency"] for r in await conn.fetch("SELECT currency FROM prices")} <= {"EUR", "USD"}
+        assert await conn.fetchval("SELECT count(*) FROM prices") == 6
+    finally:
+        await conn.close()
+    with pytest.raises(SeedError, match=r"prices\.currency references currencies, which the seed leaves empty"):
+        await seed_source(dsn, "PRIMARY", {"prices": 6})  # every table emptied: the lookup rows would be gone

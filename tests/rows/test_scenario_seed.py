@@ -3,6 +3,7 @@ against a schema (foreign keys into tables left empty), and the users a seed cre
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -119,8 +120,11 @@ def test_foreign_key_into_a_table_left_empty_is_named_with_its_sources() -> None
     assert seed_problems(SCHEMA, {"invoices": {"BOLT": 2}}, frozenset({"BOLT"})) == []  # a SQL file may hold them
     assert seed_problems(SCHEMA, {"nope": {"PRIMARY": 1}})[0][0] == "nope"
     seed = SeedSpec.model_construct(**{"invoices": {"PRIMARY": 3}})  # type: ignore[arg-type]
-    (loc, message), *_ = scenario_seed_problems(seed, SCHEMA)
+    with activate(replace(builtin_project(), tables=None)):  # every table of the schema is emptied
+        (loc, message), *_ = scenario_seed_problems(seed, SCHEMA)
     assert loc == ("seed", "invoices") and "references orgs" in message
+    with activate(replace(builtin_project(), tables=("invoices", "members"))):  # orgs keeps its rows
+        assert scenario_seed_problems(seed, SCHEMA) == []
 
 
 def test_parents_come_first_and_a_not_null_cycle_is_refused() -> None:
