@@ -14,13 +14,15 @@ Per column, first rule that applies:
 3. a primary-key column that is not part of a foreign key gets a harness key (`fallback.project.keys`):
    from `context.keys` when given (the seed: stable ids, disjoint per source), else drawn: uuid4 from the
    seeded RNG, an integer from a range no sequence or seed block reaches, a random text;
-4. the tenant column gets `context.tenant` when given;
+4. the tenant column gets `context.tenant` when given (unless it is a key column of rule 3);
 5. foreign-key columns get the key of a parent row of the same source (`context.parents[fk.name]`;
    an FK into `auth.users` takes `context.users` when no parents are given); a nullable FK with no
    parent is NULL, a NOT NULL one is a `RowsError`;
 6. any other column gets a value of its type: NULL sometimes when nullable, left out sometimes when it
    has a default (so defaults get exercised), simple CHECKs honoured (`fallback.project.checks`).
 A column of a type the generators do not know is left out when it may be, else a `RowsError`.
+A GENERATED ALWAYS identity key cannot be written (PostgreSQL refuses it): such a table's rows get
+their key from the database, and the checker has to read it back.
 The primary key and every single-column UNIQUE column are unique within a batch (redrawn on a clash).
 """
 
@@ -91,7 +93,9 @@ def _plan(table: TableSchema, context: RowContext) -> _Plan:
     owner = table.owner_column if table.owner_column in names and (context.user_id or context.users) else None
     fk_columns = {name for fk in table.foreign_keys for name in fk.columns}
     keys = tuple(c for c in written if c.name in table.primary_key and c.name not in fk_columns and c.name != owner)
-    tenant = table.tenant_column if context.tenant is not None and table.tenant_column in names else None
+    key_names = {c.name for c in keys}
+    tenant_ok = context.tenant is not None and table.tenant_column in names and table.tenant_column not in key_names
+    tenant = table.tenant_column if tenant_ok else None  # a key column (organizations.id) keeps its harness key
     taken = {owner, tenant, *(c.name for c in keys)}
     fks = []
     for fk in table.foreign_keys:
@@ -157,12 +161,12 @@ def _draw(plan: _Plan, rng: random.Random, index: int, attempt: int) -> Row:
         row[column.name] = _key(column, table.name, at, keys, rng)
     if plan.tenant is not None:
         row[plan.tenant] = context.tenant
-    for _fk, free, parents in plan.fks:
+    for fk, free, parents in plan.fks:
         if not parents:
             row.update(dict.fromkeys(free, None))
             continue
         parent = pick(rng, parents)
-        chosen = dict(zip(_fk.columns, parent, strict=False))
+        chosen = dict(zip(fk.columns, parent, strict=False))
         row.update({name: chosen[name] for name in free})
     for column, gen in plan.values:
         if column.has_default and rng.random() < DEFAULT_SHARE:

@@ -176,3 +176,15 @@ def test_strategy_rows_follow_the_same_rules(data: st.DataObject) -> None:
     assert row["qty"] > 0 and 1 <= row["score"] <= 5 and row["kind"] in ("a", "b")  # type: ignore[operator]
     batch = data.draw(rows_strategy(ORDERS, CONTEXT, max_size=10))
     assert len({r["id"] for r in batch}) == len(batch) and len({r["code"] for r in batch}) == len(batch)
+
+
+def test_a_tenant_column_that_is_the_key_keeps_the_harness_key() -> None:
+    orgs = TableSchema(
+        schema_name="public",
+        name="orgs",
+        columns=(col("id", "uuid"), col("name", "text")),
+        primary_key=("id",),
+        tenant_column="id",
+    )
+    rows = generate_rows(orgs, 5, seed=1, context=RowContext(tenant="00000000-0000-4000-8000-000000000009"))
+    assert len({r["id"] for r in rows}) == 5 and "00000000-0000-4000-8000-000000000009" not in {r["id"] for r in rows}
