@@ -17,6 +17,7 @@ gets the spec's figures and another project its own seed files (`supabase/seed.s
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +33,7 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-from fallback.project import ProjectSchema, active, seeding
+from fallback.project import Project, ProjectSchema, active, seeding
 from fallback.scenario._types import Record, Source
 from fallback.scenario.limits import MAX_SEED_ROWS
 
@@ -157,8 +158,12 @@ def project_schema() -> ProjectSchema | None:
     None for the built-in example, whose two tables have no foreign keys and whose users follow the
     spec's rule (one per profile)."""
     project = active()
-    if project.builtin:
-        return None
+    return None if project.builtin else _schema_of(project)
+
+
+@functools.cache
+def _schema_of(project: Project) -> ProjectSchema:
+    """Once per project and process: scenarios are validated by the hundred (explore builds them in code)."""
     from fallback.project.cache import cached_schema  # lazy: it needs the stack's scratch cluster
 
     return cached_schema(project)

@@ -5,8 +5,9 @@ the source's own schema (`fallback.project.rows`, read with `introspect` so a le
 schema is seeded as it is), optionally after SQL files (`SeedPlan.files`, a scenario's `seed: {file:}`).
 The tables scenarios may touch (the project's `tables`, by default every base table of the exposed
 schemas) are emptied first (`TRUNCATE ... RESTART IDENTITY CASCADE`), and `auth.users` too when it
-exists; the others keep the rows their migrations wrote (lookup tables); then, in one transaction per source: the files, the seeded users
-(into `auth.users` when it exists), the tables parents first (`fallback.project.seeding`).
+exists; the others keep the rows their migrations wrote (lookup tables). Then, in one transaction per
+source: the files, the seeded users (into `auth.users` when it exists), the tables parents first
+(`fallback.project.seeding`).
 
 Seed rows are deterministic: the same (source, table, index) always gives the same key (`seed_id`
 for uuid keys), so a scenario can name a row, and rows of different sources never share an id (a real
