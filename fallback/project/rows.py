@@ -19,7 +19,8 @@ Per column, first rule that applies:
    an FK into `auth.users` takes `context.users` when no parents are given); a nullable FK with no
    parent is NULL, a NOT NULL one is a `RowsError`;
 6. any other column gets a value of its type: NULL sometimes when nullable, left out sometimes when it
-   has a default (so defaults get exercised), simple CHECKs honoured (`fallback.project.checks`).
+   has a default (so defaults get exercised; always in the seed: `RowContext.default_share`), simple
+   CHECKs honoured (`fallback.project.checks`).
 A column of a type the generators do not know is left out when it may be, else a `RowsError`.
 A GENERATED ALWAYS identity key cannot be written (PostgreSQL refuses it): such a table's rows get
 their key from the database, and the checker has to read it back.
@@ -68,6 +69,9 @@ class RowContext:
     """Per foreign key (by constraint name): the keys of parent rows that exist in the source."""
     keys: KeyPlan | None = None
     """Deterministic primary keys (the seed); None draws them from the seeded RNG."""
+    default_share: float = DEFAULT_SHARE
+    """How often a column with a default is left out (the database fills it). The seed uses 1: seeded rows
+    look like rows the app wrote (a purchase `pending`, timestamps `now()`), as the spec's seed always did."""
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def _draw(plan: _Plan, rng: random.Random, index: int, attempt: int) -> Row:
         chosen = dict(zip(fk.columns, parent, strict=False))
         row.update({name: chosen[name] for name in free})
     for column, gen in plan.values:
-        if column.has_default and rng.random() < DEFAULT_SHARE:
+        if column.has_default and rng.random() < context.default_share:
             continue
         row[column.name] = None if column.nullable and rng.random() < NULL_SHARE else gen.draw(rng)
     return row
@@ -245,7 +249,8 @@ def row_strategy(table: TableSchema, context: RowContext = RowContext()) -> st.S
             row.update({name: chosen[name] for name in free})
         for column, gen in plan.values:
             value = st.none() | gen.strategy() if column.nullable else gen.strategy()
-            if column.has_default and draw(st.booleans()):
+            share = context.default_share
+            if column.has_default and (share >= 1 or (share > 0 and draw(st.booleans()))):
                 continue
             row[column.name] = draw(value)
         return row

@@ -215,6 +215,7 @@ async def _seed_tables(
             users=users if table is not home else users[: counts[table.name]],
             parents=await _parent_keys(conn, table),
             keys=KeyPlan(label=source, block=ordinal),
+            default_share=1.0,
         )
         try:
             rows = generate_rows(table, counts[table.name], seed=f"seed:{source}", context=context)

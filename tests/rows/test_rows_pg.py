@@ -142,6 +142,8 @@ async def test_spec_app_seeds_as_before(make_db: MakeDb) -> None:
         assert {(r["id"], r["user_id"]) for r in challenges} == {
             (seed_id("BOLT", "user_challenges", i), seed_user_id("BOLT", i)) for i in range(25)
         }
+        # Columns with a default take it, as the app's own rows would (a purchase is pending until assigned).
+        assert [r["status"] for r in await conn.fetch("SELECT DISTINCT status FROM user_challenges")] == ["pending"]
         # Without profiles, user 0 owns every challenge (the scenario model's `seeded_users` rule).
         await seed_source(dsn, "BOLT", {"user_challenges": 5}, ordinal=1)
         owners = await conn.fetch("SELECT DISTINCT user_id FROM user_challenges")
