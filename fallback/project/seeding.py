@@ -18,10 +18,12 @@ gets child rows is an error (`seed_problems`), before anything starts: the child
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
+from fallback.project.model import Project
 from fallback.project.schema import ProjectSchema, TableSchema
 
-__all__ = ["seed_order", "seed_problems", "seeded_user_count", "user_table"]
+__all__ = ["project_seed_files", "seed_order", "seed_problems", "seeded_user_count", "user_table"]
 
 AUTH_USERS = ("auth", "users")
 Counts = Mapping[str, Mapping[str, int]]
@@ -125,3 +127,10 @@ def seed_problems(
     except ValueError as exc:
         problems.append(("", str(exc)))
     return problems
+
+
+def project_seed_files(project: Project) -> dict[str, tuple[Path, ...]]:
+    """Per source, the project's own seed files (`supabase/seed.sql`, then the source's `seed`): the seed of
+    a scenario that gives none, for a project other than the built-in example. Sources without any are left out."""
+    found = {s.name: tuple(p for p in (project.seed, s.seed) if p is not None) for s in project.sources}
+    return {name: files for name, files in found.items() if files}

@@ -34,6 +34,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from fallback.project import Project, ProjectSchema, active, seeding
+from fallback.project.seeding import project_seed_files
 from fallback.scenario._types import Record, Source
 from fallback.scenario.limits import MAX_SEED_ROWS
 
@@ -63,11 +64,9 @@ class SeedSpec(Record):
         project = active()
         if project.builtin:
             return cls.model_validate(SPEC_SEED)
-        files: dict[str, list[str]] = {}
-        for source in project.sources:
-            found = [p for p in (project.seed, source.seed) if p is not None]
-            if found:
-                files[source.name] = [_relative(p, project.root) for p in found]
+        files = {
+            name: [_relative(p, project.root) for p in found] for name, found in project_seed_files(project).items()
+        }
         return cls.model_validate({"file": files} if files else {})
 
     @property

@@ -29,9 +29,10 @@ import asyncpg
 from fallback.project.active import active
 from fallback.project.introspect import introspect
 from fallback.project.keys import SEED_NAMESPACE, KeyPlan, seed_id, seed_user_id
+from fallback.project.model import Project
 from fallback.project.rows import Row, RowContext, RowsError, generate_rows
 from fallback.project.schema import ProjectSchema, TableSchema
-from fallback.project.seeding import seed_order, seed_problems, seeded_user_count, user_table
+from fallback.project.seeding import project_seed_files, seed_order, seed_problems, seeded_user_count, user_table
 from fallback.project.values import JsonValue
 from fallback.stack.errors import StackError
 from fallback.stack.postgres import schema_files
@@ -45,6 +46,7 @@ __all__ = [
     "SeedError",
     "SeedPlan",
     "apply_schema",
+    "default_seed",
     "insert_rows",
     "reseed",
     "seed_all",
@@ -76,6 +78,15 @@ class SeedPlan:
 
 Seed = Mapping[str, Mapping[str, int]] | SeedPlan
 """Rows per table per source (`{"user_challenges": {"PRIMARY": 45, ...}, ...}`), or a whole `SeedPlan`."""
+
+
+def default_seed(project: Project | None = None) -> SeedPlan:
+    """What a source holds when nobody asks for rows (`stack up --seed spec`, drills): the spec's figures for
+    the built-in example, the project's own seed files otherwise (`fallback.project.seeding.project_seed_files`)."""
+    project = project if project is not None else active()
+    if project.builtin:
+        return SeedPlan(counts=SPEC_SEED)
+    return SeedPlan(files=project_seed_files(project))
 
 
 def _plan(seed: Seed) -> SeedPlan:

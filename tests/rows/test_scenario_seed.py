@@ -175,3 +175,14 @@ def test_users_per_source() -> None:
         owner_column="owner",
     )
     assert user_table(ProjectSchema(tables=(*spec.tables, accounts))) == accounts  # a unique owner column first
+
+
+def test_the_stacks_default_seed_follows_the_project(tmp_path: Path) -> None:
+    from fallback.stack.seed import SPEC_SEED, default_seed
+
+    assert default_seed(builtin_project()).counts == SPEC_SEED
+    (tmp_path / "seed.sql").write_text("SELECT 1;")
+    project = builtin_project()
+    mine = replace(project, builtin=False, root=tmp_path, seed=tmp_path / "seed.sql", tables=None)
+    plan = default_seed(mine)
+    assert plan.counts == {} and plan.files == {s: (tmp_path / "seed.sql",) for s in project.source_names}
