@@ -28,6 +28,12 @@ from fallback.project.introspect import introspect
 from fallback.project.model import Project
 from fallback.project.schema import ProjectSchema, TableSchema
 
+# The stack's own loading order and scratch cluster. Imported here, not lazily: without them this module
+# cannot work, and callers that can do without it (`fallback.project.tables`) test for ImportError.
+from fallback.stack.migrate import StepKind, load_source, plan_for
+from fallback.stack.postgres import schema_files
+from fallback.stack.scratch import scratch_postgres
+
 __all__ = ["CACHE_DIR", "build_schema", "cache_path", "cached_schema", "schema_digest"]
 
 CACHE_DIR = ".fallback"
@@ -35,8 +41,6 @@ CACHE_DIR = ".fallback"
 
 def _migration_lists(project: Project) -> dict[tuple[Path, ...], str]:
     """Each distinct list of migration files among the sources, with the first source that has it."""
-    from fallback.stack.migrate import StepKind, plan_for  # the stack's own loading order
-
     lists: dict[tuple[Path, ...], str] = {}
     for name in project.source_names:
         paths = tuple(step.path for step in plan_for(project, name) if step.kind is StepKind.migration)
@@ -46,8 +50,6 @@ def _migration_lists(project: Project) -> dict[tuple[Path, ...], str]:
 
 def schema_digest(project: Project) -> str:
     """sha256 over the harness's SQL, each source's migrations (names and contents) and the exposed schemas."""
-    from fallback.stack.postgres import schema_files
-
     hasher = hashlib.sha256(",".join(project.schemas).encode() + b"\0")
     for path in schema_files():
         hasher.update(b"harness:" + path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -81,9 +83,6 @@ async def _database(admin_dsn: str, name: str) -> str:
 
 async def build_schema(project: Project, digest: str = "") -> ProjectSchema:
     """The project's schema, built now in a scratch cluster (see the module docstring)."""
-    from fallback.stack.migrate import StepKind, load_source, plan_for
-    from fallback.stack.scratch import scratch_postgres
-
     found: list[ProjectSchema] = []
     async with scratch_postgres() as admin_dsn:
         for index, source in enumerate(_migration_lists(project).values()):

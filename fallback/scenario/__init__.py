@@ -5,10 +5,19 @@ for scenario in load_scenarios(scenario_files(["scenarios"])):   # directories e
     for window in scenario.fault_windows(): ...
 """
 
-from fallback.scenario._types import SOURCES, TABLES, TARGETS, TOXIC_ATTRIBUTES, TOXICS
+from fallback.scenario._types import TOXIC_ATTRIBUTES, TOXICS, known_sources, known_tables, known_targets
 from fallback.scenario.dump import dump_scenario, scenario_data
 from fallback.scenario.errors import Problem, ScenarioError
-from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
+from fallback.scenario.expect import (
+    AvailabilityExpect,
+    Bound,
+    ErrorExpect,
+    Expect,
+    FailsOverWithin,
+    LatencyExpect,
+    RecoversWithin,
+    WindowExpect,
+)
 from fallback.scenario.faults import Fault, FaultWindow, Flap
 from fallback.scenario.loader import load_scenario, load_scenarios, scenario_files
 from fallback.scenario.model import Scenario
@@ -17,29 +26,32 @@ from fallback.scenario.units import format_duration, format_rate, parse_duration
 from fallback.scenario.workload import Group, Step, Workload
 
 __all__ = [
-    "SOURCES",
     "SPEC_SEED",
-    "TABLES",
-    "TARGETS",
     "TOXICS",
     "TOXIC_ATTRIBUTES",
     "AvailabilityExpect",
     "Bound",
     "ErrorExpect",
     "Expect",
+    "FailsOverWithin",
     "Fault",
     "FaultWindow",
     "Flap",
     "Group",
     "LatencyExpect",
     "Problem",
+    "RecoversWithin",
     "Scenario",
     "ScenarioError",
     "Step",
+    "WindowExpect",
     "Workload",
     "dump_scenario",
     "format_duration",
     "format_rate",
+    "known_sources",
+    "known_tables",
+    "known_targets",
     "load_scenario",
     "load_scenarios",
     "parse_duration",

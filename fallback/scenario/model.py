@@ -15,8 +15,14 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from fallback.project import ProjectSchema, active
 from fallback.project.seeding import seeded_user_count
-from fallback.scenario._types import SOURCES, Duration, Record
+from fallback.scenario._types import (
+    Duration,
+    Record,
+    known_sources,
+    known_tables,
+)
 from fallback.scenario.expect import Expect
+from fallback.scenario.expect_windows import cross_references
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.limits import (
     MAX_ATTRIBUTE,
@@ -27,7 +33,7 @@ from fallback.scenario.limits import (
     MAX_OP_DEADLINE_S,
 )
 from fallback.scenario.seed import SeedSpec, project_schema, seed_problems
-from fallback.scenario.workload import Workload
+from fallback.scenario.workload import Group, Step, Workload
 
 Loc = tuple[str | int, ...]
 BUILTIN_CLIENTS = ("reference", "spec")
@@ -41,8 +47,9 @@ class Scenario(Record):
     seed: SeedSpec = Field(default_factory=SeedSpec.default)
     """Rows per table per source before the workload starts (a source left out gets none), and/or SQL
     files (`file:`); see `fallback.scenario.seed`."""
-    client: str = "both"
-    """`reference`, `spec`, `both`, or an import path `package.module:factory`."""
+    client: str = Field(default_factory=lambda: active().client)
+    """`reference`, `spec`, `both`, or an import path `package.module:factory`; default: the project's
+    `client` (`both` for the built-in example)."""
     faults: tuple[Fault, ...] = Field(default=(), max_length=MAX_FAULTS)
     workload: Workload
     expect: Expect = Field(default_factory=Expect)
@@ -72,7 +79,7 @@ class Scenario(Record):
         if auth in ("service_role", "anon"):
             return auth
         parts = auth.split(":")
-        if len(parts) == 3 and parts[0] == "user" and parts[1] in SOURCES and parts[2].isdigit():
+        if len(parts) == 3 and parts[0] == "user" and parts[1] in known_sources() and parts[2].isdigit():
             return auth
         raise ValueError(f"unknown auth {auth!r} (known: service_role, anon, user:<SOURCE>:<n>, e.g. user:PRIMARY:0)")
 
@@ -166,12 +173,44 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
     return problems, max(1, math.ceil(count)) if count <= MAX_FAULT_WINDOWS else MAX_FAULT_WINDOWS + 1
 
 
+def _step_locs(scenario: Scenario) -> list[tuple[Loc, Step]]:
+    found: list[tuple[Loc, Step]] = []
+    for index, item in enumerate(scenario.workload.steps):
+        if isinstance(item, Group):
+            found += [
+                (("workload", "steps", index, "parallel", inner), step) for inner, step in enumerate(item.parallel)
+            ]
+        else:
+            found.append((("workload", "steps", index), item))
+    return found
+
+
+def _default_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """A step's default table (`user_challenges`, the built-in example's) where the active project has no such
+    table: a table given in the file is checked by its own validator, a default only here. (The seed's default
+    follows the project in `fallback.scenario.seed`.)"""
+    tables = known_tables()
+    problems: list[tuple[Loc, str]] = []
+    for loc, step in _step_locs(scenario):
+        if (
+            "table" not in step.model_fields_set
+            and step.op not in ("pause", "resolve_pending")
+            and step.table not in tables
+        ):
+            message = (
+                f"give `table:`: the default {step.table!r} is not a table of this project (known: {', '.join(tables)})"
+            )
+            problems.append(((*loc, "table"), message))
+    return problems
+
+
 def cross_check(scenario: Scenario, schema: ProjectSchema | None = None) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix. With the project's `schema`
     (`fallback.project.cache.cached_schema`), the seed is checked against it too (foreign keys into tables
     it leaves empty); by default the active project's (none for the built-in example)."""
     schema = schema if schema is not None else project_schema()
-    problems: list[tuple[Loc, str]] = _auth_problems(scenario, schema) + seed_problems(scenario.seed, schema)
+    problems: list[tuple[Loc, str]] = _auth_problems(scenario, schema) + _default_problems(scenario)
+    problems += seed_problems(scenario.seed, schema)
     planned = scenario.workload.planned_duration_s()
     total_windows = 0
     for index, fault in enumerate(scenario.faults):
@@ -194,6 +233,7 @@ def cross_check(scenario: Scenario, schema: ProjectSchema | None = None) -> list
     if total_windows > MAX_FAULT_WINDOWS:
         message = f"expand to {total_windows} windows (flaps included): at most {MAX_FAULT_WINDOWS}"
         problems.append((("faults",), message))
+    problems += cross_references(scenario.faults, (("expect", scenario.expect), ("spec_expect", scenario.spec_expect)))
     if scenario.spec_expect is not None and "spec" not in scenario.clients():
         problems.append((("spec_expect",), f"given, but client {scenario.client!r} does not include `spec`"))
     return problems

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fallback.project import cache
 from fallback.project.model import Project, SourceSpec
 
 pytest.importorskip("fallback.stack.scratch", reason="the stack's scratch cluster (helper S) is not merged yet")
 
-from fallback.stack.errors import MigrationFailed  # after the skip: it comes with the scratch cluster
+from fallback.project import cache  # after the skip: it needs the scratch cluster
+from fallback.stack.errors import MigrationFailed
 
 ORDERS = """
 CREATE TYPE public.state AS ENUM ('new', 'paid');
