@@ -17,6 +17,7 @@ editing any of them builds anew; older cache files of the project are removed. `
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
@@ -84,6 +85,8 @@ async def _database(admin_dsn: str, name: str) -> str:
 async def build_schema(project: Project, digest: str = "") -> ProjectSchema:
     """The project's schema, built now in a scratch cluster (see the module docstring)."""
     found: list[ProjectSchema] = []
+    if not any(_migration_lists(project)):
+        return _merge(found, digest)  # no migration: no table, no cluster to start
     async with scratch_postgres() as admin_dsn:
         for index, source in enumerate(_migration_lists(project).values()):
             dsn = await _database(admin_dsn, f"source_{index}")
@@ -96,7 +99,15 @@ async def build_schema(project: Project, digest: str = "") -> ProjectSchema:
 
 
 def _save(path: Path, schema: ProjectSchema) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the cache file; a project directory that is missing or read-only just goes without a cache."""
+    if not path.parent.parent.is_dir():
+        return
+    with contextlib.suppress(OSError):  # the schema is still returned; the next run builds it again
+        _write(path, schema)
+
+
+def _write(path: Path, schema: ProjectSchema) -> None:
+    path.parent.mkdir(exist_ok=True)
     ignore = path.parent / ".gitignore"
     if not ignore.exists():
         ignore.write_text("# the harness's cache (fallback.project.cache): never committed\n*\n")

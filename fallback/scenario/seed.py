@@ -179,6 +179,8 @@ def seed_problems(seed: SeedSpec, schema: ProjectSchema | None) -> list[tuple[Lo
         return found
     with_files = frozenset(s for s in project.source_names if seed.file_names(s))
     kept = frozenset(() if project.tables is None else set(schema.table_names) - set(project.tables))
-    for table, message in seeding.seed_problems(schema, seed.counts, with_files, kept):
+    known = [name for name in seed.counts if name in schema.table_names]  # other names: the table validator's
+    counts = {name: seed.counts[name] for name in known}
+    for table, message in seeding.seed_problems(schema, counts, with_files, kept):
         found.append((("seed", table) if table else ("seed",), message))
     return found

@@ -78,3 +78,10 @@ def test_a_failing_migration_names_file_and_line(tmp_path: Path) -> None:
     with pytest.raises(MigrationFailed, match=r"20240103000000_broken\.sql:3"):
         cache.cached_schema(_project(tmp_path))
     assert not list(tmp_path.glob(".fallback/schema-*.json"))  # nothing cached from a failed build
+
+
+def test_no_migrations_no_cluster_and_a_missing_directory_is_not_created(tmp_path: Path) -> None:
+    ghost = tmp_path / "not-there"
+    project = Project(root=ghost, name="ghost", sources=(SourceSpec("PRIMARY"),), migrations=())
+    assert cache.cached_schema(project).tables == ()
+    assert not ghost.exists()
