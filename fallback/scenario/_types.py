@@ -44,8 +44,8 @@ __all__ = [
 SourceName = str
 """One of `SOURCES` (a plain name: the sources come from `fallback.names`, not from a Literal)."""
 TableName = Literal["profiles", "user_challenges"]
-ClientOp = Literal["load", "create", "update", "assign_mt5"]
-StepOp = Literal["load", "create", "update", "assign_mt5", "pause", "resolve_pending"]
+ClientOp = Literal["load", "create", "update", "delete", "call", "assign_mt5"]
+StepOp = Literal["load", "create", "update", "delete", "call", "assign_mt5", "pause", "resolve_pending"]
 StreamName = Literal["upstream", "downstream"]
 
 SOURCES: tuple[str, ...] = SOURCE_NAMES
