@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from fallback.client import console
-from fallback.client.breaker import CircuitBreaker
+from fallback.client.breaker import CircuitBreaker, State
 from fallback.client.cache import DEFAULT_CACHE_DIR, SnapshotCache
 from fallback.client.config import Deadline, SourceConfig, sources_from_env, sources_from_stack
 from fallback.client.errors import ConfigError, RoutingError
-from fallback.client.flows import ASSIGN_MT5, AssignMt5, as_call, unsupported
+from fallback.client.flows import ASSIGN_MT5, AssignMt5, as_call
 from fallback.client.keys import LoadQuery, RowKey, TableKeys, key_for
 from fallback.client.merge import SOURCE_TAG, MergePolicy, PriorityDedup, SourceRows
 from fallback.client.metrics import Metrics
@@ -265,8 +265,11 @@ class ReferenceClient:
         return self.source(str(tag)), key_for(self.tables, table).of(row)
 
     async def call(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        """`assign_mt5` (the spec's Test 3); any other flow is the database function of that name
+        (`POST /rpc/<name>`), sent once to the row's own source when `args` carry a `row`, else to the
+        highest-priority source whose breaker lets it through: a flow may write, so it never fails over."""
         if name != ASSIGN_MT5:
-            return unsupported(name)
+            return await self._rpc(name, args)
         flow = AssignMt5.parse(args)
         source, _ = self._route(flow.table, flow.row)
         console.assigning(source.name)
@@ -274,6 +277,31 @@ class ReferenceClient:
         last = result.attempts[-1] if result.attempts else None
         console.assigned(source.name, result.outcome == "ok", last.label if last else "")
         return as_call(name, result)
+
+    async def _rpc(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        row, table = args.get("row"), args.get("table")
+        params = {k: v for k, v in args.items() if k not in ("row", "table")}
+        start = time.perf_counter()
+        if isinstance(row, Mapping):
+            source, key = self._route(str(table or ""), row)
+            row_id: str | None = key.text if table else None
+        else:
+            allowed = [s for s in self.sources if s.breaker is None or s.breaker.state is not State.OPEN]
+            source, row_id = (allowed or list(self.sources))[0], None
+        attempt, rows = await source.rpc(name, params)
+        result = CallResult(
+            name,
+            "ok" if attempt.ok else "indeterminate" if attempt.ambiguous else "fail",
+            (attempt,),
+            (time.perf_counter() - start) * 1000,
+            source=source.name,
+            table=str(table) if table else None,
+            row_id=row_id,
+            row={**rows[0], SOURCE_TAG: source.name} if len(rows) == 1 else None,
+            value=rows,
+        )
+        self._metrics.record_update(result)
+        return result
 
     def metrics(self) -> dict[str, Any]:
         data = self._metrics.snapshot()

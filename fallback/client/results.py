@@ -23,7 +23,7 @@ from fallback.client.errors import (
 
 Row = Mapping[str, Any]
 Outcome = Literal["ok", "fail", "indeterminate"]
-Op = Literal["select", "insert", "upsert", "probe", "update", "delete", "snapshot"]
+Op = Literal["select", "insert", "upsert", "probe", "update", "delete", "rpc", "snapshot"]
 
 
 @dataclass(frozen=True)

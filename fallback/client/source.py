@@ -156,7 +156,7 @@ class Source:
             failure.kind,
             latency_ms,
             row_id,
-            ambiguous=failure.ambiguous and op in ("insert", "upsert", "update", "delete"),
+            ambiguous=failure.ambiguous and op in ("insert", "upsert", "update", "delete", "rpc"),
             status=failure.status,
             code=failure.code,
             message=failure.message,
@@ -203,6 +203,18 @@ class Source:
 
     async def delete(self, table: str, key: RowKey) -> tuple[Attempt, Rows]:
         return await self.call("delete", lambda: _where(self._client.table(table).delete(), key).execute(), key.text)
+
+    async def rpc(self, name: str, params: Mapping[str, Any]) -> tuple[Attempt, Rows]:
+        """`POST /rpc/<name>` with `params` (a database function as the app's flow); one row or several back."""
+        body = dict(params)
+
+        async def make() -> APIResponse:
+            response = await self._client.rpc(name, body).execute()
+            if isinstance(response.data, dict):  # a function returning one row (or a scalar: no rows)
+                response.data = [response.data]
+            return response
+
+        return await self.call("rpc", make)
 
 
 _Filtered = TypeVar("_Filtered", bound=BaseFilterRequestBuilder[Any])

@@ -24,20 +24,15 @@ from fallback.client.keys import TableKey
 from fallback.client.merge import SOURCE_TAG
 from fallback.client.protocol import FallbackClient
 from fallback.client.results import CallResult, DeleteResult, LoadResult, Resolution, UpdateResult, WriteResult
+from fallback.engine.calls import call_args, call_changes
 from fallback.engine.recording import OpError, calls, load_error, routed_error
 from fallback.engine.rows import RowContext, change_for, marker_column, new_row, table_key
 from fallback.engine.spec_schema import SPEC_SCHEMA
-from fallback.history import Event, History, carries_token, op_token
+from fallback.history import Event, History
 from fallback.project import ProjectSchema, TableSchema
 from fallback.scenario import Group, Step, Workload
 
 DEFAULT_OP_DEADLINE_S = 30.0
-ASSIGN_MT5_ARGS: Mapping[str, str] = {"login": "{op}", "password": "harness-secret", "server": "MT5-Live"}
-"""`op: assign_mt5` (the alias of `call: assign_mt5`): the spec's credentials, the login carrying the token."""
-ASSIGN_MT5_WRITES: Mapping[str, str] = {"mt5_login": "login", "mt5_server": "server"}
-"""Column <- argument: what the spec's flow writes into the row, recorded as the call's changes (the
-password is never written into the history)."""
-
 Row = Mapping[str, Any]
 
 
@@ -252,16 +247,6 @@ class WorkloadRunner:
         candidates = [r for r in rows if step.source is None or r.get(SOURCE_TAG) == step.source]
         return self.rng.choice(candidates) if candidates else None
 
-    def _call_args(self, step: Step, op_id: int, row: Row | None) -> dict[str, Any]:
-        given = {**ASSIGN_MT5_ARGS, **step.args} if step.op == "assign_mt5" else dict(step.args)
-        args: dict[str, Any] = {
-            k: v.replace("{op}", op_token(op_id)) if isinstance(v, str) else v for k, v in given.items()
-        }
-        args["table"] = step.table
-        if row is not None:
-            args["row"] = row
-        return args
-
     async def _routed(self, step: Step, process: int) -> None:
         row = await self._pick_row(step, process)
         op_id = self.history.new_op_id()
@@ -273,11 +258,8 @@ class WorkloadRunner:
             if not changes:
                 raise ValueError(f"table {step.table} has no column the harness can change (an update step needs one)")
         elif flow is not None:
-            args = self._call_args(step, op_id, row)
-            if step.op == "assign_mt5":
-                changes = {column: args[arg] for column, arg in ASSIGN_MT5_WRITES.items()}
-            else:  # a project's flow: its arguments that carry the op token, by argument name
-                changes = {k: v for k, v in args.items() if carries_token(v, op_id)}
+            args = call_args(step, op_id, row)
+            changes = call_changes(step, args, op_id)
         key = self._key(step.table)
         invoke = self.history.invoke(
             process=process,

@@ -27,7 +27,10 @@ Operations on any table of the project (rows are named by the table's primary ke
 syntax, for `load` only. `source` picks the row an update, delete or call acts on (any source when
 not given). A call gets `args` plus `row` (the picked row, with `_db_source`) and `table`; a string
 arg `{op}` becomes the operation's token (`op-<id>`): an acknowledged call must leave that value in
-its row in the row's own source and nowhere else (the history checker looks for it). `op: assign_mt5`
+its row in the row's own source and nowhere else (the history checker looks for it); an arg
+`"{row.<column>}"` becomes the picked row's value (`{call: pay_invoice, args: {invoice_id: "{row.id}"}}`).
+The reference client runs a flow it has no code for as the database function of that name
+(`POST /rpc/<name>` with the args but `row` and `table`) on the row's own source. `op: assign_mt5`
 is kept as an alias of `call: assign_mt5` with the spec's arguments (login `{op}`, a password, server
 `MT5-Live`).
 """

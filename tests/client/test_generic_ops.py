@@ -117,10 +117,27 @@ async def test_a_delete_while_its_source_is_down_fails_and_touches_no_other(
         result.raise_for_outcome()
 
 
-async def test_unknown_flows_are_unsupported_and_send_nothing(reference: ReferenceClient, projects: Projects) -> None:
-    result = await reference.call("refund", {"row": {"tenant_id": "acme", "id": 0, "_db_source": "EU"}})
-    assert (result.outcome, result.unsupported, result.attempts) == ("fail", True, ())
-    assert projects.seen == []
+async def test_other_flows_are_the_database_function_on_the_rows_source(
+    reference: ReferenceClient, projects: Projects
+) -> None:
+    row = {"tenant_id": "acme", "id": 2, "_db_source": "LEGACY"}
+    result = await reference.call("pay_invoice", {"row": row, "table": "orders", "invoice_id": 2})
+    assert (result.outcome, result.source, result.row_id) == ("ok", "LEGACY", '["acme","2"]')
+    [(name, method, _, body)] = projects.seen
+    assert (name, method, body) == ("LEGACY", "POST", {"invoice_id": 2})  # the row and table stay client-side
+    projects.down.add("LEGACY")
+    failed = await reference.call("pay_invoice", {"row": row, "table": "orders", "invoice_id": 2})
+    assert failed.outcome == "fail" and [a.source for a in failed.attempts] == ["LEGACY"]  # never elsewhere
+
+
+async def test_the_spec_client_has_only_the_specs_flow(projects: Projects) -> None:
+    spec = SpecFaithfulClient(CONFIGS, tables=KEYS)
+    try:
+        result = await spec.call("refund", {"row": {"tenant_id": "acme", "id": 0, "_db_source": "EU"}})
+        assert (result.outcome, result.unsupported, result.attempts) == ("fail", True, ())
+        assert projects.seen == []
+    finally:
+        await spec.aclose()
 
 
 async def test_the_spec_client_lets_the_database_choose_a_generated_key_only(projects: Projects) -> None:
@@ -137,4 +154,3 @@ async def test_the_spec_client_lets_the_database_choose_a_generated_key_only(pro
         assert routed.source == "ARCHIVE"  # the spec's ternary: an unknown tag goes to the last source
     finally:
         await spec.aclose()
-
