@@ -214,9 +214,16 @@ class CallResult:
         return self.outcome == "indeterminate"
 
     def raise_for_outcome(self) -> CallResult:
+        """`SourceUnavailable` for a flow routed to one row's source, `OperationFailed` otherwise."""
         if self.outcome != "ok":
             last = self.attempts[-1] if self.attempts else None
             why = f"{last.label}: {last.message}" if last else "not attempted"
+            if self.source is not None:
+                raise SourceUnavailable(
+                    f"{self.source} did not take {self.name} of {self.row_id} ({why}); "
+                    "nothing was written to any other source",
+                    self,
+                )
             raise OperationFailed(f"{self.name} did not complete ({why})", self)
         return self
 

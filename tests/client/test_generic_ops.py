@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from fallback.client import Deadline, ReferenceClient, SourceConfig, SpecFaithfulClient, TableKey
+from fallback.client import Deadline, ReferenceClient, SourceConfig, SpecFaithfulClient, TableKey, sources_from_env
 
 NAMES = ("EU", "US_EAST", "REPLICA_2", "LEGACY", "ARCHIVE")
 CONFIGS = [SourceConfig(name, f"http://{name.lower()}.test", f"key-{name}") for name in NAMES]
@@ -154,3 +154,10 @@ async def test_the_spec_client_lets_the_database_choose_a_generated_key_only(pro
         assert routed.source == "ARCHIVE"  # the spec's ternary: an unknown tag goes to the last source
     finally:
         await spec.aclose()
+
+
+def test_env_sources_follow_the_names_given_the_first_from_plain_supabase_url() -> None:
+    env = {"SUPABASE_URL": "http://main", "SUPABASE_ANON_KEY": "k0", "REPLICA_EU_SUPABASE_URL": "http://eu"}
+    env["REPLICA_EU_SUPABASE_ANON_KEY"] = "k1"
+    sources = sources_from_env(env, names=("MAIN", "REPLICA_EU", "LEGACY"))
+    assert [(s.name, s.url) for s in sources] == [("MAIN", "http://main"), ("REPLICA_EU", "http://eu")]
