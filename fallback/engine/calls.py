@@ -18,14 +18,15 @@ from fallback.scenario import Step
 __all__ = ["ASSIGN_MT5_ARGS", "ASSIGN_MT5_WRITES", "call_args", "call_changes"]
 
 ASSIGN_MT5_ARGS: Mapping[str, str] = {"login": "{op}", "password": "harness-secret", "server": "MT5-Live"}
-"""`op: assign_mt5` (the alias of `call: assign_mt5`): the spec's credentials, the login carrying the token."""
+"""`call: assign_mt5` (and its alias `op: assign_mt5`): the spec's credentials, the login carrying the
+token; a step's `args` override them."""
 ASSIGN_MT5_WRITES: Mapping[str, str] = {"mt5_login": "login", "mt5_server": "server"}
 """Column <- argument: what the spec's flow writes into the row, recorded as the call's changes (the
 password is never written into the history)."""
 
 
 def call_args(step: Step, op_id: int, row: Mapping[str, Any] | None) -> dict[str, Any]:
-    given = {**ASSIGN_MT5_ARGS, **step.args} if step.op == "assign_mt5" else dict(step.args)
+    given = {**ASSIGN_MT5_ARGS, **step.args} if step.flow == "assign_mt5" else dict(step.args)
     args: dict[str, Any] = {k: _filled(v, op_id, row) for k, v in given.items()}
     args["table"] = step.table
     if row is not None:
@@ -34,8 +35,8 @@ def call_args(step: Step, op_id: int, row: Mapping[str, Any] | None) -> dict[str
 
 
 def call_changes(step: Step, args: Mapping[str, Any], op_id: int) -> dict[str, Any]:
-    if step.op == "assign_mt5":
-        return {column: args[arg] for column, arg in ASSIGN_MT5_WRITES.items()}
+    if step.flow == "assign_mt5":
+        return {column: args[arg] for column, arg in ASSIGN_MT5_WRITES.items() if arg in args}
     return {k: v for k, v in args.items() if carries_token(v, op_id)}
 
 

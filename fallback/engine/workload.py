@@ -74,12 +74,11 @@ class WorkloadRunner:
         self._first_source: str | None = None
 
     async def run(self, workload: Workload) -> None:
-        items = [self._run_item(item) for item in workload.steps]
         if workload.parallel:
-            await asyncio.gather(*items)
-        else:
-            for item in items:
-                await item
+            await asyncio.gather(*(self._run_item(item) for item in workload.steps))
+        else:  # one coroutine at a time: a step that fails leaves none created and never awaited
+            for item in workload.steps:
+                await self._run_item(item)
 
     async def _run_item(self, item: Step | Group) -> None:
         if isinstance(item, Group):
