@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from fallback.client.errors import ConfigError
-from fallback.names import SOURCE_NAMES
+from fallback.names import source_names
 
 if TYPE_CHECKING:
     from fallback.stack.state import StackState
-
-DEFAULT_ORDER: tuple[str, ...] = SOURCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -90,15 +88,12 @@ def sources_from_env(
 
     `VITE_`-prefixed names (the spec's `.env`) are accepted too; a `*_SERVICE_ROLE_KEY`, when
     set, is preferred over the anon key (the admin flows need it). Sources whose URL is unset
-    are skipped; a URL without a key is an error. The order of `names` is the priority (default:
-    the active project's sources, `fallback.project.active().source_names`; the first is read
-    from `SUPABASE_URL`, any other NAME from `NAME_SUPABASE_URL`).
+    are skipped; a URL without a key is an error. The order of `names` is the priority (default: the
+    active project's sources, `fallback.names.source_names()`); the first is read from `SUPABASE_URL`,
+    any other NAME from `NAME_SUPABASE_URL`.
     """
     env = os.environ if env is None else env
-    if names is None:
-        from fallback.project import active  # lazy: the project layer reads files
-
-        names = active().source_names
+    names = source_names() if names is None else names
     found: list[SourceConfig] = []
     for index, name in enumerate(names):
         url_names, key_names = _env_names(name, index == 0)
