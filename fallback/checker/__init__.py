@@ -2,7 +2,8 @@
 phantom and misrouted deletes, reads from failed sources, and the fate of every indeterminate
 write, on any table: rows are named by the table's primary key (`keys`; `id` when not given).
 
-    result = check(history, final={"PRIMARY": {"user_challenges": rows}, ...}, seed=seed_keys, keys={"orders": ("tenant_id", "id")})
+    final = {"PRIMARY": {"orders": rows}, ...}
+    result = check(history, final, seed=seed_keys, keys={"orders": ("tenant_id", "id")})
     print(result.render())        # each violation as the replayable sequence of its events
 """
 
