@@ -20,8 +20,9 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 TOOLS = HERE / "postgrest_js"
-DEFAULT_CHECKOUT = Path("/work/.mirror/supabase+postgrest-js/repo")
-"""A bare git directory (what the team's `fetch` brings); `POSTGREST_JS_REPO` names another (bare or not)."""
+DEFAULT_CHECKOUT = TOOLS / "upstream"
+"""The suite's files vendored at a pinned commit (see its SOURCE.md), so CI runs it; `POSTGREST_JS_REPO` names
+another copy: a git directory (bare or not: its HEAD is read) or a plain folder."""
 JEST_TIMEOUT_S = 300
 
 
@@ -40,7 +41,13 @@ def checkout() -> Path | None:
     return path if path.exists() else None
 
 
+def _is_git(repo: Path) -> bool:
+    return (repo / "HEAD").exists() or (repo / ".git").exists()
+
+
 def _git_show(repo: Path, path: str) -> str:
+    if not _is_git(repo):
+        return (repo / path).read_text(encoding="utf-8")
     done = subprocess.run(
         ["git", "--git-dir" if (repo / "HEAD").exists() else "-C", str(repo), "show", f"HEAD:{path}"],
         check=True,
@@ -51,6 +58,8 @@ def _git_show(repo: Path, path: str) -> str:
 
 
 def _git_files(repo: Path, under: str) -> list[str]:
+    if not _is_git(repo):
+        return sorted(str(p.relative_to(repo)) for p in (repo / under).rglob("*") if p.is_file())
     flag = "--git-dir" if (repo / "HEAD").exists() else "-C"
     done = subprocess.run(
         ["git", flag, str(repo), "ls-tree", "-r", "--name-only", "HEAD", under],

@@ -1,6 +1,6 @@
 """postgrest-js's own integration suite (jest, inline snapshots of a real PostgREST 12.2) against the gateway.
 
-Skipped, with the reason, when the suite's checkout (`POSTGREST_JS_REPO`, see suite.py) or npm is missing.
+Skipped, with the reason, when npm is missing (or `POSTGREST_JS_REPO` names a copy that does not exist; see suite.py).
 Every test of the suite must pass except those listed in postgrest_js_known.yaml with the reason the gateway
 answers differently; a listed test that starts to pass fails the run too, so the list stays true.
 """
