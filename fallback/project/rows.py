@@ -69,6 +69,9 @@ class RowContext:
     """Per foreign key (by constraint name): the keys of parent rows that exist in the source."""
     keys: KeyPlan | None = None
     """Deterministic primary keys (the seed); None draws them from the seeded RNG."""
+    strict_parents: bool = True
+    """False: a NOT NULL foreign key with no parent row is left out of the row (the database then refuses
+    it, as it would the app's) instead of a `RowsError` (the workload, whose parents come from its loads)."""
     default_share: float = DEFAULT_SHARE
     """How often a column with a default is left out (the database fills it). The seed uses 1: seeded rows
     look like rows the app wrote (a purchase `pending`, timestamps `now()`), as the spec's seed always did."""
@@ -110,6 +113,9 @@ def _plan(table: TableSchema, context: RowContext) -> _Plan:
         if not parents and (fk.ref_schema, fk.ref_table) == AUTH_USERS and len(fk.columns) == 1:
             parents = tuple((user,) for user in context.users)
         if not parents and not all(table.column(name).nullable for name in free):
+            if not context.strict_parents:
+                taken |= set(free)
+                continue
             raise RowsError(
                 f"{table.name}.{','.join(fk.columns)} references {fk.ref_table}, which has no rows in this source: "
                 f"seed {fk.ref_table} in the same source too"

@@ -188,3 +188,8 @@ def test_a_tenant_column_that_is_the_key_keeps_the_harness_key() -> None:
     )
     rows = generate_rows(orgs, 5, seed=1, context=RowContext(tenant="00000000-0000-4000-8000-000000000009"))
     assert len({r["id"] for r in rows}) == 5 and "00000000-0000-4000-8000-000000000009" not in {r["id"] for r in rows}
+
+
+def test_without_strict_parents_a_missing_parent_leaves_the_key_out() -> None:
+    rows = generate_rows(ORDERS, 3, seed=1, context=RowContext(strict_parents=False))
+    assert all("org_id" not in r for r in rows) and all(r["qty"] > 0 for r in rows)  # type: ignore[operator]
