@@ -255,3 +255,22 @@ def test_stack_down_removes_every_edge_fault() -> None:
         assert edge_files(state) == []
     finally:
         stack_lib.down(state_dir, purge=True)
+
+
+async def test_the_reference_client_pins_a_purchase_an_edge_answered_520_after_commit(
+    stack: StackState, controls: Controls, seed: Callable[[stack_lib.Seed], None], tmp_path: Path
+) -> None:
+    """Regression: a 520 comes after PRIMARY committed the row; the reference client took any HTTP error for
+    "nothing committed" and wrote the row to BOLT too (the same id in two sources). Now an edge's 502/504/520/
+    524 without a PostgREST code is ambiguous: the row is pinned to PRIMARY and found there by a probe."""
+    await asyncio.to_thread(seed, {"user_challenges": {"PRIMARY": 1, "BOLT": 1, "OLD": 1}})
+    reference = ReferenceClient.from_stack(stack, cache_dir=tmp_path / "cache")
+    try:
+        await asyncio.to_thread(Fault("PRIMARY.api", "edge_status", {"status": 520, "first": 1}).apply, controls)
+        row = {"user_id": str(uuid.uuid4()), "email": "pinned@x", "account_size": 10000, "challenge_type": "X"}
+        written = await reference.create("user_challenges", row)
+        assert [a.label for a in written.attempts][:1] == ["http_520"] and written.attempts[0].ambiguous
+        assert (written.outcome, written.source) == ("ok", "PRIMARY")
+        assert [a.source for a in written.attempts] == ["PRIMARY"] * len(written.attempts)  # never BOLT
+    finally:
+        await reference.aclose()
