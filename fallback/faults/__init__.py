@@ -53,12 +53,14 @@ that a planned kill is not reported as a death. The auth applier (`_auth.py`, `R
 state dir, and again with the stack's own on clear. The HTTP-edge applier (`_edge.py`, `EdgeRuleFault`:
 `edge_status`, `edge_truncated`, `edge_stalled`, `edge_slow_first_byte`, target `<SOURCE>.api`) puts a rule
 in the control file the gateway's edge layer reads (`fallback.gateway.edge`), bound to the gateway process
-running now. `reset_all(controls)` undoes every fault of every family.
+running now; `tokens_expire` and `pool_exhausted` (`InsideGateway`, target the source) put theirs in the same
+file, played inside our gateway (user tokens refused as expired; its pool held busy).
+`reset_all(controls)` undoes every fault of every family.
 """
 
 from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
-from fallback.faults._edge import EdgeRuleFault
+from fallback.faults._edge import EdgeRuleFault, InsideGateway
 from fallback.faults._fault import Fault
 from fallback.faults._holders import ConnectionsExhausted, Lock
 from fallback.faults._kinds import (
@@ -109,6 +111,7 @@ __all__ = [
     "FaultConflict",
     "FaultError",
     "FaultKind",
+    "InsideGateway",
     "Lock",
     "Outages",
     "ReadOnly",

@@ -1,4 +1,6 @@
-"""The HTTP-edge applier: `edge_status`, `edge_truncated`, `edge_stalled`, `edge_slow_first_byte` on `<SOURCE>.api`.
+"""The control-file appliers: the HTTP-edge kinds (`edge_status`, `edge_truncated`, `edge_stalled`,
+`edge_slow_first_byte`) on `<SOURCE>.api`, and the two kinds played inside the gateway through the same file
+(`tokens_expire`, `pool_exhausted`) on `<SOURCE>`.
 
 Toxiproxy only moves bytes; an edge that answers 520, cuts a JSON body or stalls after the headers is HTTP.
 These kinds are played by the edge layer inside the source's gateway process (`fallback.gateway.edge`),
@@ -9,7 +11,9 @@ rule (the file when it was the last one); `clear_target` and `reset` remove the 
 through `<SOURCE>.api` as before: an edge fault and a Toxiproxy fault on the same link combine.
 
 Only our own processes have the layer: the embedded stack's gateway, or its Kong-like proxy in front of a
-real PostgREST (`FALLBACK_GATEWAY=postgrest`); compose and external stacks have none.
+real PostgREST (`FALLBACK_GATEWAY=postgrest`); compose and external stacks have none. `tokens_expire` and
+`pool_exhausted` (`InsideGateway`, family `gateway`) need our gateway itself (`fallback.gateway.edge_inside`).
+Each family clears only its own kinds from the shared file.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 from fallback.faults._registry import Controls, FaultConflict, FaultError, UnknownTarget
 from fallback.gateway.edge_control import (
     CONTROL_FILE,
+    EDGE_KINDS,
     RULE,
     EdgeControl,
     EdgeRule,
@@ -30,6 +35,7 @@ from fallback.gateway.edge_control import (
     write_control,
 )
 from fallback.names import unknown
+from fallback.stack import gateway_process
 from fallback.stack.errors import StackError
 from fallback.stack.restart import record_of
 from fallback.stack.state import ProcessKind, StackKind, StackState
@@ -53,9 +59,13 @@ class EdgeRuleFault:
     """One `edge_*` kind: its rule put in the source's edge control file, taken out on clear."""
 
     family = "edge"
+    kinds = EDGE_KINDS
 
     def envelope_error(self, kind: str, field: str) -> str | None:
         return f"`{kind}` is played by the HTTP edge in front of the gateway, not on a stream: `{field}` does not apply"
+
+    def target_of(self, source: str) -> str:
+        return f"{source}.api"
 
     def rule(self, fault: Fault) -> EdgeRule:
         """The control file's rule for `fault` (a fresh id: its request counts start at 0)."""
@@ -84,12 +94,16 @@ class EdgeRuleFault:
     def known_targets(self, controls: Controls) -> tuple[str, ...]:
         if controls.stack is None or controls.stack.kind is not StackKind.embedded:
             return ()
-        return tuple(f"{source.name}.api" for source in controls.stack.sources)
+        return tuple(self.target_of(source.name) for source in controls.stack.sources)
 
     def clear_target(self, target: str, controls: Controls) -> None:
+        """Take this family's rules out (the other family's stay); no rule left: no file."""
         path = control_path(_stack(controls), self._known(target, controls))
         with locked(path):
-            write_control(path, None)
+            now = read_control(path)
+            if now is not None:
+                rest = {kind: rule for kind, rule in now.rules.items() if kind not in self.kinds}
+                write_control(path, now.model_copy(update={"rules": rest}))
 
     def reset(self, controls: Controls) -> None:
         for target in self.known_targets(controls):
@@ -120,3 +134,22 @@ class EdgeRuleFault:
         if now is None or (now.pid, now.started) != (pid, started):
             return EdgeControl(pid=pid, started=started)
         return now
+
+
+@dataclass(frozen=True)
+class InsideGateway(EdgeRuleFault):
+    """`tokens_expire` or `pool_exhausted` on a source: a rule the edge layer plays inside our gateway."""
+
+    family = "gateway"
+    kinds = ("tokens_expire", "pool_exhausted")
+
+    def envelope_error(self, kind: str, field: str) -> str | None:
+        return f"`{kind}` is played inside the source's gateway, not on a stream: `{field}` does not apply"
+
+    def target_of(self, source: str) -> str:
+        return source
+
+    def apply(self, fault: Fault, controls: Controls) -> None:
+        if gateway_process.use_real_postgrest():
+            raise FaultError(f"{fault.kind} is played inside our gateway: with FALLBACK_GATEWAY=postgrest it is not")
+        super().apply(fault, controls)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
-from fallback.faults._edge import EdgeRuleFault
+from fallback.faults._edge import EdgeRuleFault, InsideGateway
 from fallback.faults._holders import ConnectionsExhausted, Lock
 from fallback.faults._process import SignalProcess
 from fallback.faults._registry import Applier, Attribute, Controls, FaultKind, TargetKind, targets_of
@@ -213,6 +213,23 @@ _ENTRIES: tuple[FaultKind, ...] = (
         targets=_EDGE,
         exclusive=True,
         explore_rank=18,
+    ),
+    # --- inside the source's gateway, through the edge's control file (`_edge.py`, target: the source); appended
+    FaultKind(
+        "tokens_expire",
+        'refuses every user token as expired (401 PGRST303 "JWT expired"); the anon and service keys still work',
+        InsideGateway(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=19,
+    ),
+    FaultKind(
+        "pool_exhausted",
+        "holds the gateway's pool busy: requests wait its acquisition timeout (10 s), then 504 PGRST003",
+        InsideGateway(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=20,
     ),
 )
 

@@ -39,6 +39,7 @@ from .edge_control import (
     process_started,
     rules_for,
 )
+from .edge_inside import PoolHold, answer_expired, gateway_of, holds_user_token
 
 __all__ = ["CONTROL_FILE", "Edge", "Switch"]
 
@@ -81,6 +82,9 @@ class Switch:
     def on(self, rule_id: str) -> bool:
         return any(rule.id == rule_id for rule in self.rules())
 
+    def rule(self, kind: str) -> EdgeRule | None:
+        return next((rule for rule in self.rules() if rule.kind == kind), None)
+
 
 def picks(share: float, n: int) -> bool:
     """Whether the `n`-th request (from 0) is among a `share` of them spread evenly: the first one always (share
@@ -98,6 +102,9 @@ class Edge:
         self.seen: dict[str, int] = {}
         """Per rule id: the API requests it has judged, and (below) how many it hit."""
         self.hits: dict[str, int] = {}
+        self.gateway = gateway_of(app)
+        """Our gateway's app, for the rules played inside it (`edge_inside.py`); None in front of another app."""
+        self.pool = PoolHold(self.gateway) if self.gateway is not None else None
         logging.getLogger("uvicorn.error").addFilter(_QuietCut())
 
     def chosen(self) -> dict[str, EdgeRule]:
@@ -125,12 +132,28 @@ class Edge:
         if not rules:
             await self.app(scope, receive, send)
             return
+        if any(kind.startswith("edge_") for kind in rules):
+            await self._edge(rules, scope, receive, send)
+        else:
+            await self._inside(rules, scope, receive, send)
+
+    async def _inside(self, rules: dict[str, EdgeRule], scope: Scope, receive: Receive, send: Send) -> None:
+        """The gateway, with the rules played inside it: user tokens expired, the pool held busy."""
+        if self.gateway is not None and "tokens_expire" in rules and holds_user_token(self.gateway, scope):
+            await answer_expired(scope, receive, send)
+            return
+        pool = self.switch.rule("pool_exhausted")
+        if self.pool is not None and pool is not None:
+            await self.pool.ensure(lambda: self.switch.on(pool.id))
+        await self.app(scope, receive, send)
+
+    async def _edge(self, rules: dict[str, EdgeRule], scope: Scope, receive: Receive, send: Send) -> None:
         slow = rules.get("edge_slow_first_byte")
         if slow is not None:
             await asyncio.sleep(getattr(slow, "delay", 0) / 1000)
         status = rules.get("edge_status")
         if isinstance(status, StatusRule):
-            await self._answer(status, scope, receive, send)
+            await self._answer(status, rules, scope, receive, send)
             return
         truncated, stalled = rules.get("edge_truncated"), rules.get("edge_stalled")
         shaped = _Shaped(
@@ -139,13 +162,15 @@ class Edge:
             stalled if isinstance(stalled, StalledRule) else None,
             self.switch,
         )
-        await self.app(scope, receive, shaped.send)
+        await self._inside(rules, scope, receive, shaped.send)
         if await shaped.finish():
             _CUT.set(True)
 
-    async def _answer(self, rule: StatusRule, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _answer(
+        self, rule: StatusRule, rules: dict[str, EdgeRule], scope: Scope, receive: Receive, send: Send
+    ) -> None:
         if edge_pages.forwarded(rule.status, rule.request):
-            await self.app(scope, receive, _discard)
+            await self._inside(rules, scope, receive, _discard)
         else:
             await _drain(receive)
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope["headers"]}

@@ -81,8 +81,27 @@ class SlowFirstByteRule(_Rule):
     delay: int = Field(ge=0)
 
 
-EdgeRule = Annotated[StatusRule | TruncatedRule | StalledRule | SlowFirstByteRule, Field(discriminator="kind")]
-RuleKind = Literal["edge_status", "edge_truncated", "edge_stalled", "edge_slow_first_byte"]
+class TokensExpireRule(_Rule):
+    """Inside the gateway: every valid user token of this source refused as expired (`edge_inside.py`)."""
+
+    kind: Literal["tokens_expire"] = "tokens_expire"
+
+
+class PoolExhaustedRule(_Rule):
+    """Inside the gateway: its pool held busy, so requests wait for a slot and get 504 PGRST003 (`edge_inside.py`)."""
+
+    kind: Literal["pool_exhausted"] = "pool_exhausted"
+
+
+EdgeRule = Annotated[
+    StatusRule | TruncatedRule | StalledRule | SlowFirstByteRule | TokensExpireRule | PoolExhaustedRule,
+    Field(discriminator="kind"),
+]
+RuleKind = Literal[
+    "edge_status", "edge_truncated", "edge_stalled", "edge_slow_first_byte", "tokens_expire", "pool_exhausted"
+]
+EDGE_KINDS: tuple[RuleKind, ...] = ("edge_status", "edge_truncated", "edge_stalled", "edge_slow_first_byte")
+"""Played in front of the gateway, on `<SOURCE>.api`; the others inside it, on `<SOURCE>`."""
 RULE = TypeAdapter[EdgeRule](EdgeRule)
 
 
