@@ -25,11 +25,11 @@ from .planted import planted_runner
 
 
 def _exploration(tmp_path: Path) -> Exploration:
-    options = ExploreOptions(client="reference", examples=60, seed=5, save_dir=tmp_path / "found", database=None)
+    options = ExploreOptions(client="reference", examples=60, seed=4, save_dir=tmp_path / "found", database=None)
     result = Search(
-        planted_runner, explore_scenarios(paced=False), SearchOptions(invariants=BASE, examples=60, budget_s=60, seed=5)
+        planted_runner, explore_scenarios(paced=False), SearchOptions(invariants=BASE, examples=60, budget_s=60, seed=4)
     ).run()
-    done = Exploration(options, 5, ClientProfile("reference", BASE, 2.5), result)
+    done = Exploration(options, 4, ClientProfile("reference", BASE, 2.5), result)
     for found in result.found.values():
         path, scenario = save(found, "reference", Limits(4.0, 2.5), 3, 3, options.save_dir)
         done.saved.append(Saved(found.invariant, path, scenario))
@@ -43,7 +43,7 @@ def test_the_explore_section_is_valid_rendered_and_fails_the_run(tmp_path: Path)
     run = record(done)
     assert run.verdict() == "fail"
     explore = run.explore
-    assert explore is not None and explore.seed == 5 and explore.examples_per_s > 0
+    assert explore is not None and explore.seed == 4 and explore.examples_per_s > 0
     assert [i.name for i in explore.invariants] == list(BASE)
     assert {c.invariant for c in explore.counterexamples} == {"no_lost_writes"}
     assert explore.counterexamples[0].shrunk_faults == 1 and explore.counterexamples[0].shrunk_operations == 1
