@@ -238,8 +238,13 @@ FAULT_KINDS: tuple[str, ...] = tuple(KINDS)
 MAIN_ATTRIBUTE: Mapping[str, str] = {kind.name: kind.main for kind in _ENTRIES if kind.main is not None}
 """The attribute a bare number sets, e.g. `fault PRIMARY.api latency 300`."""
 TARGET_KINDS: frozenset[TargetKind] = frozenset(t for kind in _ENTRIES for t in kind.targets)
-TARGETS: tuple[str, ...] = targets_of(TARGET_KINDS)
-"""Every target some kind accepts, on the local stack's sources (`PRIMARY.api`, `PRIMARY.db`, ...)."""
+
+
+def all_targets() -> tuple[str, ...]:
+    """Every target some kind accepts, on the active project's sources (`PRIMARY.api`, `PRIMARY.db`, ...)."""
+    return targets_of(TARGET_KINDS)
+
+
 EXPLORED: tuple[FaultKind, ...] = tuple(
     sorted((kind for kind in _ENTRIES if kind.explore_rank is not None), key=lambda kind: kind.explore_rank or 0)
 )
@@ -261,7 +266,13 @@ def appliers() -> tuple[Applier, ...]:
     return tuple(families.values())
 
 
+RESET_FIRST = ("process",)
+"""Families undone before the others: a paused or killed PostgreSQL must be back before the database
+family's undo can reach it (else each of its connections waits out its timeout: 10 s per paused source)."""
+
+
 def reset_all(controls: Controls) -> None:
     """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`)."""
-    for applier in appliers():
+    ordered = sorted(appliers(), key=lambda applier: applier.family not in RESET_FIRST)  # stable: else as listed
+    for applier in ordered:
         applier.reset(controls)

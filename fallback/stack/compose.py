@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
+from fallback.names import source_names
 from fallback.stack import keys, wait
 from fallback.stack.errors import StackError, StackNotRunning
 from fallback.stack.ports import COMPOSE_BASE_PORT, HOST, PortLayout
 from fallback.stack.seed import Seed, reseed
 from fallback.stack.state import (
     DEFAULT_STATE_DIR,
-    SOURCE_NAMES,
     ProcessRecord,
     SourceEndpoints,
     StackKind,
@@ -61,8 +61,9 @@ def env_names(source: str) -> tuple[str, ...]:
     return tuple(f"{source}_{suffix}" for suffix in ENV_SUFFIXES)
 
 
-def new_env(sources: tuple[str, ...] = SOURCE_NAMES) -> dict[str, str]:
+def new_env(sources: tuple[str, ...] | None = None) -> dict[str, str]:
     """Fresh secrets: one JWT secret per source (separate projects), keys signed with it."""
+    sources = source_names() if sources is None else sources
     env: dict[str, str] = {}
     for source in sources:
         secret = keys.new_jwt_secret()
@@ -95,8 +96,9 @@ def read_env(path: Path = ENV_FILE) -> dict[str, str]:
     return env
 
 
-def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, ...] = SOURCE_NAMES) -> StackState:
+def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, ...] | None = None) -> StackState:
     """The state of a running compose stack, from its env file (nothing is contacted)."""
+    sources = source_names() if sources is None else sources
     layout = PortLayout(COMPOSE_BASE_PORT, len(sources))
     missing = [n for s in sources for n in env_names(s) if not env.get(n)]
     if missing:

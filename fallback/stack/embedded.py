@@ -13,10 +13,11 @@ import asyncio
 import secrets
 import shutil
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
 
+from fallback.names import source_names
 from fallback.stack import gateway_process, keys, postgres, process, toxiproxy_server, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.binaries import toxiproxy_server as toxiproxy_binary
@@ -25,7 +26,6 @@ from fallback.stack.ports import DEFAULT_BASE_PORT, HOST, PortLayout, ensure_fre
 from fallback.stack.seed import Seed, apply_schema, seed_all
 from fallback.stack.state import (
     DEFAULT_STATE_DIR,
-    SOURCE_NAMES,
     STOP_ORDER,
     ProcessKind,
     ProcessRecord,
@@ -41,7 +41,7 @@ from fallback.stack.state import (
 class StackOptions:
     state_dir: Path = DEFAULT_STATE_DIR
     base_port: int = DEFAULT_BASE_PORT
-    sources: tuple[str, ...] = SOURCE_NAMES
+    sources: tuple[str, ...] = field(default_factory=source_names)
     seed: Seed | None = None
     schemas: tuple[str, ...] | None = None
     """PostgREST's `db-schemas` for every gateway (missing ones are created, usable by the API roles).
