@@ -1,5 +1,6 @@
 """Regression: `connections_exhausted` flapping fast (0-2 s, period 0.5 s, duty 0.5) with loads, then a pause,
-could leave PRIMARY's connection slots taken after the run (examples/triple-fallback/scenarios/primary-connections-flapping.yaml).
+could leave PRIMARY's connection slots taken after the run
+(examples/triple-fallback/scenarios/primary-connections-flapping.yaml).
 
 While a holder keeps every ordinary slot, the superuser has only PostgreSQL's 3 reserved ones. Each apply takes
 seconds, so the flap ran late and the workload ended in the middle of one; that apply (polling by SQL) went on
