@@ -10,8 +10,9 @@ start time), so a gateway restarted for any reason comes back with no edge fault
 rule (the file when it was the last one); `clear_target` and `reset` remove the file. Requests pass
 through `<SOURCE>.api` as before: an edge fault and a Toxiproxy fault on the same link combine.
 
-Only our own processes have the layer: the embedded stack's gateway, or its Kong-like proxy in front of a
-real PostgREST (`FALLBACK_GATEWAY=postgrest`); compose and external stacks have none. `tokens_expire` and
+Only our gateway has the layer (the embedded stack with `FALLBACK_GATEWAY=ours`, the default): with a real
+PostgREST behind the Kong-like proxy, and on compose and external stacks, these kinds are refused, not
+played silently as nothing. `tokens_expire` and
 `pool_exhausted` (`InsideGateway`, family `gateway`) need our gateway itself (`fallback.gateway.edge_inside`).
 Each family clears only its own kinds from the shared file.
 """
@@ -72,6 +73,8 @@ class EdgeRuleFault:
         return RULE.validate_python({"kind": fault.kind, **fault.resolved_attributes})
 
     def apply(self, fault: Fault, controls: Controls) -> None:
+        if gateway_process.use_real_postgrest():
+            raise FaultError(f"{fault.kind} is played by our gateway: with FALLBACK_GATEWAY=postgrest it is not")
         source = self._known(fault.target, controls)
         state = _stack(controls)
         path = control_path(state, source)
@@ -149,7 +152,3 @@ class InsideGateway(EdgeRuleFault):
     def target_of(self, source: str) -> str:
         return source
 
-    def apply(self, fault: Fault, controls: Controls) -> None:
-        if gateway_process.use_real_postgrest():
-            raise FaultError(f"{fault.kind} is played inside our gateway: with FALLBACK_GATEWAY=postgrest it is not")
-        super().apply(fault, controls)

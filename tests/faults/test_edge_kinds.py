@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from fallback.drill.timeline import parse_fail
-from fallback.faults import Fault, fault_kind, fits
+from fallback.faults import Controls, Fault, FaultError, fault_kind, fits
 from fallback.faults_cli import parse_fault
 from fallback.gateway import edge_pages
 from fallback.gateway.edge import Edge, picks
@@ -29,6 +29,7 @@ from fallback.gateway.edge_control import (
     write_control,
 )
 from fallback.gateway.edge_pages import Asked, kong_mime, page
+from fallback.toxics import Toxiproxy
 
 EDGE_KINDS = ("edge_status", "edge_truncated", "edge_stalled", "edge_slow_first_byte")
 
@@ -180,3 +181,12 @@ async def test_the_edge_layer_plays_the_rules_on_api_paths_only(tmp_path: Path) 
             cut.json()
         write_control(control, None)
         assert (await client.get("/rest/v1/t")).json()[0]["id"] == 0
+
+
+def test_a_real_postgrest_has_no_edge_layer_so_the_kinds_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FALLBACK_GATEWAY", "postgrest")
+    with Toxiproxy("http://127.0.0.1:9") as toxiproxy:  # never called
+        controls = Controls(toxiproxy)
+        for fault in (Fault("PRIMARY.api", "edge_status", {"status": 502}), Fault("PRIMARY", "tokens_expire")):
+            with pytest.raises(FaultError, match="with FALLBACK_GATEWAY=postgrest it is not"):
+                fault.apply(controls)
