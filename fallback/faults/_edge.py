@@ -151,4 +151,3 @@ class InsideGateway(EdgeRuleFault):
 
     def target_of(self, source: str) -> str:
         return source
-
