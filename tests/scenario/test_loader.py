@@ -40,7 +40,8 @@ def test_unknown_toxic_names_file_line_field() -> None:
     assert problems("bad_unknown_toxic.yaml") == [
         f"{FIXTURES / 'bad_unknown_toxic.yaml'}:7: faults[1].toxic: unknown toxic 'lag' "
         "(known: down, latency, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data, read_only, lock, "
-        "slow_queries, connections_exhausted, kill, pause, restart, jwt_rotated)"
+        "slow_queries, connections_exhausted, kill, pause, restart, jwt_rotated, edge_status, edge_truncated, "
+        "edge_stalled, edge_slow_first_byte, tokens_expire, pool_exhausted)"
     ]
 
 
@@ -74,7 +75,11 @@ def test_every_problem_is_listed_with_its_line() -> None:
         ("bad_many.yaml", "faults[2].attributes: bandwidth needs rate"),
         ("bad_many.yaml", "until: must be later than `at` (5s), got 2s"),
         ("bad_many.yaml", "invalid duration '1x'"),
-        ("bad_many.yaml", "unknown key 'untill' (known: op, table, count, duration, rate, concurrency, source)"),
+        (
+            "bad_many.yaml",
+            "unknown key 'untill' (known: op, call, args, table, select, filter, order, count, duration, rate, "
+            "concurrency, source)",
+        ),
         ("bad_many.yaml", "did you mean 'availability'?"),
         ("bad_many.yaml", "unknown source 'ELSEWHERE'"),
         ("bad_yaml.yaml", ":7: not valid YAML"),
