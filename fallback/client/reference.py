@@ -54,7 +54,11 @@ if TYPE_CHECKING:
 BreakerFactory = Callable[[str], CircuitBreaker]
 DEFAULT_DEADLINE = Deadline()
 DEFAULT_WRITE_POLICY = WritePolicy()
-DEFAULT_ADAPTIVE = AdaptiveCut()
+DEFAULT_ADAPTIVE: AdaptiveCut | None = None
+"""Opt-in for now (`adaptive=AdaptiveCut()`): with the cut, loads no longer wait for a hung source's
+failures, so its breaker opens only when the late calls end (the hard deadline later) and a create
+right after such loads still tries the hung PRIMARY first (the `primary-hung` scenario: 1 of 3
+creates indeterminate). See the README's "Adaptive deadlines"."""
 
 
 class ReferenceClient:

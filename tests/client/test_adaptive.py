@@ -114,7 +114,7 @@ async def test_a_hung_primary_costs_a_load_its_cut_not_its_deadline(tmp_path: Pa
     projects = FakeProjects()
     projects.mode["PRIMARY"] = "hang"
     async with ReferenceClient(
-        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects)
+        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=AdaptiveCut()
     ) as client:
         start = time.perf_counter()
         result = await client.load("user_challenges")
@@ -137,7 +137,11 @@ async def test_a_slow_primary_is_learnt_and_included_again(tmp_path: Path) -> No
 
     deadline = DEADLINE.__class__(connect=1, read=1, write=1, pool=1, total=1.0)
     async with ReferenceClient(
-        CONFIGS, deadline=deadline, cache_dir=tmp_path, transport=httpx.MockTransport(transport)
+        CONFIGS,
+        deadline=deadline,
+        cache_dir=tmp_path,
+        transport=httpx.MockTransport(transport),
+        adaptive=AdaptiveCut(),
     ) as client:
         kinds = []
         for _ in range(5):

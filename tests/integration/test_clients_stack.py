@@ -22,6 +22,7 @@ from fallback.client import (
     SpecFaithfulClient,
     WritePolicy,
 )
+from fallback.client.adaptive import AdaptiveCut
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, reset_peer, timeout
 
@@ -161,14 +162,18 @@ async def test_hanging_primary_does_not_delay_the_load_past_its_deadline(
 
 
 async def test_hung_primary_costs_the_first_load_its_cut_not_its_deadline(
-    client: ReferenceClient, toxics: Toxiproxy
+    seeded: StackState, toxics: Toxiproxy, tmp_path: Path
 ) -> None:
-    """Issue 16: the adaptive cut (the default) stops waiting for a hung PRIMARY on the very first load."""
+    """Issue 16: the adaptive cut stops waiting for a hung PRIMARY on the very first load."""
     toxics.add("PRIMARY.api", timeout(0))
-    start = time.perf_counter()
-    result = await client.load("user_challenges")
-    elapsed = time.perf_counter() - start
+    async with ReferenceClient.from_stack(
+        seeded, deadline=DEADLINE, write_policy=POLICY, cache_dir=tmp_path, adaptive=AdaptiveCut()
+    ) as client:
+        start = time.perf_counter()
+        result = await client.load("user_challenges")
+        elapsed = time.perf_counter() - start
     assert elapsed < DEADLINE.total / 2, f"{elapsed:.3f} s: waited for the hung PRIMARY"
+    assert result.latency_ms < DEADLINE.total * 1000 / 2, f"{result.latency_ms:.0f} ms: waited for the hung PRIMARY"
     assert result.attempts[0].kind == "cut" and "cut at" in result.attempts[0].message
     assert result.degraded and result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
 
