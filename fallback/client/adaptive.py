@@ -14,6 +14,11 @@ within a few loads and is included again) and `on_late` gets its rows (the clien
 last-known-good snapshot with them). The cut shows as an `Attempt` of kind `cut` whose message
 says when and why, so the load is `degraded`.
 
+While a cut call of a source is still running, that source takes no new create: the create's attempt
+there is a `cut` that sent nothing, so the write goes on to the next source without any ambiguity, as
+through an open breaker (a hung source's breaker learns only when those calls end, the hard deadline
+later; without this a create right after a few cut loads would hang on it and end indeterminate).
+
 Only successful calls feed the window: a hung call that ends at the hard deadline must not teach
 the window to wait that long (its failure goes to the breaker instead, which opens after a few).
 
@@ -76,6 +81,8 @@ class LatencyWindow:
     def __init__(self, settings: AdaptiveCut) -> None:
         self.settings = settings
         self._latencies: deque[float] = deque(maxlen=settings.window)
+        self.overdue = 0
+        """Calls cut and still running: while any is, the source takes no new create (see `Source.call`)."""
 
     def record(self, seconds: float) -> None:
         self._latencies.append(seconds)
@@ -159,7 +166,7 @@ async def _wait(
             cut = cuts[i]
             assert cut is not None
             answers[i] = (Attempt(calls[i][0], op, "cut", now * 1000, message=cut.reason), [])
-            _run_on(tasks[i], on_late, background)
+            _run_on(tasks[i], calls[i][1], on_late, background)
         pending -= expired
         if not pending:
             break
@@ -174,11 +181,17 @@ async def _wait(
                 first_ok = clock() - start
 
 
-def _run_on(task: asyncio.Future[Answer], on_late: Late, background: set[asyncio.Task[Any]]) -> None:
+def _run_on(
+    task: asyncio.Future[Answer], window: LatencyWindow, on_late: Late, background: set[asyncio.Task[Any]]
+) -> None:
     """Let a cut call finish in the background; hand its rows over if it ends ok."""
+    window.overdue += 1
 
     async def finish() -> None:
-        attempt, rows = await task
+        try:
+            attempt, rows = await task
+        finally:
+            window.overdue -= 1
         if attempt.ok:
             on_late(attempt, rows)
 

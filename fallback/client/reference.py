@@ -54,11 +54,7 @@ if TYPE_CHECKING:
 BreakerFactory = Callable[[str], CircuitBreaker]
 DEFAULT_DEADLINE = Deadline()
 DEFAULT_WRITE_POLICY = WritePolicy()
-DEFAULT_ADAPTIVE: AdaptiveCut | None = None
-"""Opt-in for now (`adaptive=AdaptiveCut()`): with the cut, loads no longer wait for a hung source's
-failures, so its breaker opens only when the late calls end (the hard deadline later) and a create
-right after such loads still tries the hung PRIMARY first (the `primary-hung` scenario: 1 of 3
-creates indeterminate). See the README's "Adaptive deadlines"."""
+DEFAULT_ADAPTIVE = AdaptiveCut()
 
 
 class ReferenceClient:
@@ -161,7 +157,9 @@ class ReferenceClient:
         running on in the background and refreshing the last-known-good snapshot when it answers."""
         if self.adaptive is None:
             return list(await asyncio.gather(*(read(s) for s in self.sources)))
-        calls = [(s.name, s.window or LatencyWindow(self.adaptive), read(s)) for s in self.sources]
+        calls = [
+            (s.name, s.window if s.window is not None else LatencyWindow(self.adaptive), read(s)) for s in self.sources
+        ]
         hard = self.write_policy.call_time
         late = lambda attempt, rows: self._save_later(snapshot, SourceRows(attempt.source, rows))  # noqa: E731
         return await gather_with_cut(calls, hard=hard, on_late=late, background=self._late, clock=self._clock)

@@ -124,6 +124,9 @@ class Source:
         """Run one request under the breaker and the deadline; classify whatever happens."""
         if self.breaker is not None and not self.breaker.allow():
             return Attempt(self.name, op, "breaker_open", 0.0, row_id, message="circuit breaker open"), []
+        if self.window is not None and self.window.overdue and op in ("insert", "upsert"):
+            why = f"not sent: {self.window.overdue} call(s) still running past their adaptive cut"
+            return Attempt(self.name, op, "cut", 0.0, row_id, message=why), []
         seen = _Seen()
         token = _seen.set(seen)
         start = time.perf_counter()

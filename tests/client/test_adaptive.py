@@ -149,3 +149,22 @@ async def test_a_slow_primary_is_learnt_and_included_again(tmp_path: Path) -> No
             await asyncio.sleep(0.1)
         assert kinds[0] == "cut" and kinds[-1] == "ok", kinds
         assert client.metrics()["adaptive"]["PRIMARY"]["warm"] is True
+
+
+async def test_a_create_skips_a_source_with_cut_calls_still_running(tmp_path: Path) -> None:
+    """Regression (primary-hung with the cut on): after a cut load the hung PRIMARY's breaker is still
+    closed; the create must not hang on PRIMARY (indeterminate) but go to BOLT, PRIMARY's attempt a `cut`
+    that sent nothing. Once the late call ended, PRIMARY takes creates again."""
+    projects = FakeProjects()
+    projects.mode["PRIMARY"] = "hang"
+    async with ReferenceClient(
+        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=AdaptiveCut()
+    ) as client:
+        await client.load("user_challenges")
+        result = await client.create("user_challenges", {"email": "a@example.com"})
+        assert result.outcome == "ok" and result.source == "BOLT"
+        assert result.attempts[0].kind == "cut" and result.attempts[0].message.startswith("not sent")
+        await asyncio.gather(*client._late)  # the late call ends at the hard deadline
+        projects.mode["PRIMARY"] = "ok"
+        again = await client.create("user_challenges", {"email": "b@example.com"})
+        assert again.source == "PRIMARY"

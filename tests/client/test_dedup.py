@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fallback.client.merge import SOURCE_TAG, PriorityDedup, SourceRows, tag
+from fallback.client.merge import SOURCE_TAG, PriorityDedup, SourceRows, key_value, tag
 from fallback.client.results import Duplicate
 
 
@@ -64,3 +64,34 @@ def test_input_rows_are_not_changed() -> None:
     rows = [{"id": "1"}, {"id": "1"}]
     PriorityDedup("id")([SourceRows("A", rows), SourceRows("B", [{"id": "1"}])])
     assert rows == [{"id": "1"}, {"id": "1"}]
+
+
+def loop_dedup_composite(answers: Sequence[SourceRows], key: tuple[str, ...]) -> tuple[Any, ...]:
+    """The loop again, keyed as `PriorityDedup` keys a composite key (`key_value`)."""
+    chosen: dict[str, dict[str, Any]] = {}
+    dropped: dict[str, list[str]] = {}
+    entries: list[str | dict[str, Any]] = []
+    for answer in answers:
+        for row in answer.rows:
+            k = key_value(row, key)
+            if k is None:
+                entries.append(tag(row, answer.source))
+            elif k in chosen:
+                dropped[k].append(answer.source)
+            else:
+                chosen[k], dropped[k] = tag(row, answer.source), []
+                entries.append(k)
+    rows = tuple(chosen[e] if isinstance(e, str) else e for e in entries)
+    return rows, tuple(Duplicate(k, str(r[SOURCE_TAG]), tuple(dropped[k])) for k, r in chosen.items() if dropped[k])
+
+
+part = st.one_of(st.none(), st.integers(0, 2), st.sampled_from(["0", "x"]))
+composite_row = st.fixed_dictionaries({"tenant": part, "id": part, "n": st.integers(0, 2)})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.lists(composite_row, max_size=8)), max_size=4))
+def test_fast_dedup_equals_the_loop_for_a_composite_key(raw: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    data = [SourceRows(source, rows) for source, rows in raw]
+    merged = PriorityDedup(("tenant", "id"))(data)
+    assert (merged.rows, merged.duplicates) == loop_dedup_composite(data, ("tenant", "id"))
