@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -20,7 +19,6 @@ from typing import ClassVar
 from fallback.stack import gateway_process, keys, postgres, process, toxiproxy_server, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.binaries import toxiproxy_server as toxiproxy_binary
-from fallback.stack.errors import StartFailed
 from fallback.stack.ports import DEFAULT_BASE_PORT, HOST, PortLayout, ensure_free
 from fallback.stack.seed import Seed, apply_schema, seed_all
 from fallback.stack.state import (
@@ -172,20 +170,7 @@ class _Builder:
 
     def _wait_postgres(self, name: str, port: int) -> None:
         record = next(p for p in self.started if p.kind is ProcessKind.postgres and p.source == name)
-        pg_isready = str(postgres_bindir() / "pg_isready")
-
-        def accepting() -> bool:
-            argv = [pg_isready, "-q", "-h", HOST, "-p", str(port)]
-            return subprocess.run(argv, check=False).returncode == 0
-
-        log = postgres.cluster_paths(self.state_dir, name).log
-        try:
-            wait.until(accepting, f"PostgreSQL of {name}", record, log, timeout_s=60)
-        except StartFailed as exc:
-            if "Permission denied" not in str(exc):
-                raise
-            purge = f"fallback-harness stack down --purge --state-dir {self.state_dir}"
-            raise StartFailed(f"{exc}\nthe server's user cannot read its data: rebuild it with `{purge}`") from exc
+        postgres.wait_accepting(record, self.state_dir, name, port)
 
     def _endpoints(self, index: int, name: str) -> SourceEndpoints:
         ports = self.layout.source(index)
