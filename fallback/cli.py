@@ -28,7 +28,7 @@ app = typer.Typer(
     help="Resilience tests and outage drills for multi-database (Supabase) fallback clients.",
 )
 app.add_typer(stack_app, name="stack")
-app.command("fault")(fault)
+app.command("fault", context_settings={"ignore_unknown_options": True})(fault)  # `latency -5`: a value, not a flag
 app.command("bench")(bench)
 app.command("drill")(drill)
 app.command("explore")(explore_command)
@@ -152,9 +152,6 @@ def _show_progress(step: Progress) -> None:
         f"[{step.index}/{step.total}] {step.scenario} [{step.client}] "
         f"[{colour}]{step.result.verdict}[/{colour}] ({step.result.duration_s:.1f} s){detail}"
     )
-
-
-app.command("bench")(bench)
 
 
 def main() -> None:

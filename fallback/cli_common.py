@@ -7,6 +7,8 @@ import importlib.util
 import math
 import os
 import re
+import shlex
+import shutil
 import signal
 import sys
 from collections.abc import Iterable
@@ -95,6 +97,35 @@ _IMPORT_PATH = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-
 KNOWN_CLIENTS = "reference, spec, both, package.module:factory, or --client-cmd / cmd:<command>"
 
 
+_SHELL_WORDS = frozenset({"exec", "env", "cd", ".", "source", "(", "{", "nice", "time", "timeout", "nohup"})
+"""Shell words that run another program: the program they run is not checked."""
+_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=")
+
+
+def command_problem(command: str) -> str | None:
+    """Why the shell command of a `cmd:` client (`--client-cmd`) cannot start, checked before anything
+    starts: its program is neither on PATH nor an executable file (relative to the working directory)."""
+    try:
+        words = shlex.split(command)
+    except ValueError as exc:
+        return f"client command {command!r}: cannot parse it as a shell command: {exc}"
+    program = next((w for w in words if not _ASSIGNMENT.match(w)), None)
+    if program is None or program in _SHELL_WORDS:
+        return None
+    if "/" in program:
+        path = Path(program)
+        if not path.is_file():
+            return f"client command {command!r}: {program} does not exist (relative to {os.getcwd()})"
+        if not os.access(path, os.X_OK):
+            return (
+                f"client command {command!r}: {program} is not executable (chmod +x {program}, or name its interpreter)"
+            )
+        return None
+    if shutil.which(program) is None:
+        return f"client command {command!r}: {program!r} is not on PATH (install it, or give its full path)"
+    return None
+
+
 def client_problem(name: str) -> str | None:
     """Why `--client name` (or a scenario's `client:`) cannot be used, checked before anything starts.
 
@@ -102,8 +133,10 @@ def client_problem(name: str) -> str | None:
     `fallback.adapters.loader` imports it) and hold a callable of that name; the client itself is
     built later, per run.
     """
-    if name in ("reference", "spec", "both", *BUILTIN) or (name.startswith("cmd:") and name[4:].strip()):
+    if name in ("reference", "spec", "both", *BUILTIN):
         return None
+    if name.startswith("cmd:") and name[4:].strip():
+        return command_problem(name[4:].strip())
     module, _, attr = name.partition(":")
     if not attr or not _IMPORT_PATH.match(name):
         return f"unknown client {name!r} (known: {KNOWN_CLIENTS})"

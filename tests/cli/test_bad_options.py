@@ -96,3 +96,33 @@ def test_an_unusable_report_dir_exits_2_before_the_stack_starts(tmp_path: Path, 
     code, output = invoke(tmp_path, *args, "--report-dir", str(blocker / "reports"))
     assert code == 2, output
     assert f"cannot write reports to {blocker}/reports: Not a directory" in " ".join(output.split())
+
+
+@pytest.mark.parametrize("command", ["run", "drill"])
+def test_a_client_command_that_cannot_start_exits_2_before_the_stack_starts(tmp_path: Path, command: str) -> None:
+    # noticed in the adversarial pass: `--client-cmd /nonexistent` started the stack, then failed every operation
+    args = [command, str(SCENARIO)] if command == "run" else [command, "--duration", "1s"]
+    flag = (
+        ["--client-cmd", "/nonexistent/client --flag"] if command == "run" else ["--client", "cmd:/nonexistent/client"]
+    )
+    code, output = invoke(tmp_path, *args, *flag)
+    assert code == 2, output
+    assert "/nonexistent/client does not exist" in " ".join(output.split())
+
+
+@pytest.mark.parametrize(
+    ("command", "message"),
+    [
+        ("no-such-program-xyz arg", "'no-such-program-xyz' is not on PATH"),
+        ("FOO=1 ./plain.txt", "./plain.txt is not executable"),
+        ("node 'unclosed", "cannot parse it as a shell command"),
+    ],
+)
+def test_client_command_problems_are_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "plain.txt").write_text("not a program")
+    problem = client_problem(f"cmd:{command}")
+    assert problem is not None and message in problem
+    assert client_problem("cmd:FOO=1 exec node x.mjs") is None

@@ -32,3 +32,7 @@ def test_fault_rejects_unknown_links_and_kinds(stack: StackState, toxics: Toxipr
     assert code == 2 and "PRIMARY.api" in output
     code, output = _fault(stack, "PRIMARY.api", "lag")
     assert code == 2 and "unknown fault 'lag'" in output
+    # noticed in the adversarial pass: click read `-5` as an unknown option; it is the value, refused as such
+    code, output = _fault(stack, "BOLT.api", "latency", "-5")
+    assert code == 2 and "No such option" not in output, output
+    assert "latency" in output and not toxics.toxics("BOLT.api")
