@@ -200,6 +200,13 @@ def ensure_cluster(state_dir: Path, name: str) -> ClusterPaths:
     return paths
 
 
+def discard_cluster(state_dir: Path, name: str) -> None:
+    """Remove the source's data directory (its server stopped): the next `ensure_cluster` makes a fresh one."""
+    paths = cluster_paths(state_dir, name)
+    shutil.rmtree(paths.data, ignore_errors=True)
+    paths.superuser_password_file.unlink(missing_ok=True)
+
+
 def start(state_dir: Path, name: str, port: int) -> ProcessRecord:
     paths = ensure_cluster(state_dir, name)
     argv = [str(postgres_bindir() / "postgres"), "-D", str(paths.data), "-p", str(port)]

@@ -1,4 +1,4 @@
-"""Schema set-up and seed rows, written with SQL straight to each source's database.
+"""Seed rows, written with SQL straight to each source's database (the schema is loaded by `migrate`).
 
 Seed rows are deterministic: the same (source, table, index) always gives the same uuid,
 so a scenario can name a row, and rows of different sources never share an id (a real
@@ -13,7 +13,6 @@ from collections.abc import Mapping
 
 import asyncpg
 
-from fallback.stack.postgres import schema_files
 from fallback.stack.state import SourceEndpoints, StackState
 
 Seed = Mapping[str, Mapping[str, int]]
@@ -39,23 +38,6 @@ def seed_user_id(source: str, index: int) -> uuid.UUID:
 
 def _email(source: str, user_index: int) -> str:
     return f"user{user_index}@{source.lower()}.example"
-
-
-async def apply_schema(dsn: str, authenticator_password: str, schemas: tuple[str, ...] = ("public",)) -> None:
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        for path in schema_files():
-            await conn.execute(path.read_text())
-        for schema in schemas:  # exposed schemas exist and the API roles may use them (as Supabase's public)
-            ident = '"' + schema.replace('"', '""') + '"'
-            grant = f"GRANT USAGE ON SCHEMA {ident} TO anon, authenticated, service_role"
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident}; {grant}")
-        # token_urlsafe passwords hold only [A-Za-z0-9_-]: no quoting issue; ALTER ROLE takes no parameters.
-        if not authenticator_password.replace("-", "").replace("_", "").isalnum():
-            raise ValueError("authenticator password must be URL-safe")
-        await conn.execute(f"ALTER ROLE authenticator WITH LOGIN PASSWORD '{authenticator_password}'")
-    finally:
-        await conn.close()
 
 
 async def seed_source(dsn: str, source: str, counts: Mapping[str, int]) -> None:
