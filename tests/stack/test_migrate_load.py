@@ -88,7 +88,13 @@ def test_a_syntax_error_names_the_file_and_line(dsn: str, tmp_path: Path) -> Non
 
 
 def test_an_error_without_a_position_is_traced_to_its_statement(dsn: str, tmp_path: Path) -> None:
-    text = "create table public.a (id int primary key);\n\ncreate index on public.a (id);\nalter table public.nope\n  add column x int;\n"
+    text = (
+        "create table public.a (id int primary key);\n"
+        "\n"
+        "create index on public.a (id);\n"
+        "alter table public.nope\n"
+        "  add column x int;\n"
+    )
     project = _project(tmp_path, {"20240101000000_a.sql": text})
     with pytest.raises(MigrationFailed) as caught:
         _load(dsn, project)
