@@ -19,7 +19,10 @@ from fallback.stack.state import DEFAULT_STATE_DIR, StackKind, StackState, load_
 from fallback.stack.toxiproxy_server import ActiveFault, active_faults
 from fallback.toxics import ToxiproxyError
 
-stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the stack: one local Supabase-like source per source of the project.")
+stack_app = typer.Typer(
+    no_args_is_help=True,
+    help="Start, inspect and stop the stack: one local Supabase-like source per source of the project.",
+)
 
 
 @stack_app.command("up")
