@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -118,11 +119,16 @@ class DatabaseFamily:
     def reset(self, controls: Controls) -> None:
         """Undo every database fault on every source that can be reached; a dead PostgreSQL is passed over
         (its process died mid-run: the run reports that, not a failed cleanup)."""
-        for name, _ in controls.databases:
-            try:
+
+        def clear(name: str) -> None:
+            with contextlib.suppress(DatabaseUnreachable):
                 self.clear_target(name, controls)
-            except DatabaseUnreachable:
-                continue
+
+        # The sources are independent: probing them at once makes the end of every run (and of each explored
+        # schedule) as long as one probe, not one per source.
+        names = [name for name, _ in controls.databases]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+            list(pool.map(clear, names))
 
 
 def _leave_read_only(dsn: str) -> None:

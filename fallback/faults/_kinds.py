@@ -184,7 +184,13 @@ def appliers() -> tuple[Applier, ...]:
     return tuple(families.values())
 
 
+RESET_FIRST = ("process",)
+"""Families undone before the others: a paused or killed PostgreSQL must be back before the database
+family's undo can reach it (else each of its connections waits out its timeout: 10 s per paused source)."""
+
+
 def reset_all(controls: Controls) -> None:
     """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`)."""
-    for applier in appliers():
+    ordered = sorted(appliers(), key=lambda applier: applier.family not in RESET_FIRST)  # stable: else as listed
+    for applier in ordered:
         applier.reset(controls)

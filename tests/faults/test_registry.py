@@ -208,3 +208,24 @@ def test_the_scenario_format_documents_every_kind() -> None:
             written = f"**`{attribute.name}`**" if attribute.required else f"`{attribute.name}`"
             assert written in rows[kind.name], (kind.name, attribute.name)
             assert attribute.required or f"**`{attribute.name}`**" not in rows[kind.name]
+
+
+def test_reset_all_resumes_processes_before_the_database_undo(monkeypatch: pytest.MonkeyPatch) -> None:
+    # found profiling explore: a paused PostgreSQL was reset after the database family, whose probe then waited
+    # out its connect timeout (a 10 s schedule instead of 1 s)
+    import fallback.faults._kinds as kinds
+
+    done: list[str] = []
+
+    @dataclass
+    class Recorder:
+        family: str
+
+        def reset(self, controls: object) -> None:
+            done.append(self.family)
+
+    families = ("toxiproxy", "database", "process", "auth")
+    monkeypatch.setattr(kinds, "appliers", lambda: tuple(Recorder(f) for f in families))
+    kinds.reset_all(object())  # type: ignore[arg-type]
+    assert done == ["process", "toxiproxy", "database", "auth"]
+    assert {a.family for a in kinds.appliers()} == set(families)
