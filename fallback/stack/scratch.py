@@ -3,6 +3,7 @@
     async with scratch_postgres() as dsn:       # the superuser's DSN of an empty, running cluster
         conn = await asyncpg.connect(dsn)
     with scratch_postgres_sync() as dsn: ...   # the same from synchronous code
+    schema = await schema_from_scratch(project, "LEGACY")   # what a source's migrations build, no stack
 
 For work that needs a real PostgreSQL but no stack: building a project's schema from its migrations
 to cache it (`fallback.project.cache`), tests. The cluster is made and run by the stack's own
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import shutil
 import socket
 import tempfile
@@ -22,11 +24,16 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 
+from fallback.project.introspect import introspect
+from fallback.project.model import Project
+from fallback.project.schema import ProjectSchema
 from fallback.stack import postgres, process
 from fallback.stack.errors import StartFailed
+from fallback.stack.load import migrations_digest
+from fallback.stack.migrate import load_source, plan_for
 from fallback.stack.ports import HOST
 
-__all__ = ["scratch_postgres", "scratch_postgres_sync"]
+__all__ = ["schema_from_scratch", "scratch_postgres", "scratch_postgres_sync"]
 
 _NAME = "SCRATCH"
 _ATTEMPTS = 3
@@ -103,3 +110,17 @@ async def scratch_postgres(*, port: int | None = None, parent: Path | None = Non
         yield dsn
     finally:
         await asyncio.shield(asyncio.to_thread(stack.close))
+
+
+async def schema_from_scratch(
+    project: Project, source: str | None = None, *, parent: Path | None = None
+) -> ProjectSchema:
+    """The schema `source`'s migrations and seeds build (default: the first source's), read from a scratch cluster
+    loaded as `stack up` loads a source; MigrationFailed (file, line, PostgreSQL's message) when one fails."""
+    name = source if source is not None else project.source_names[0]
+    plan = plan_for(project, name)
+    async with scratch_postgres(parent=parent) as dsn:
+        password = secrets.token_urlsafe(16)
+        await load_source(dsn, plan, source=name, authenticator_password=password, schemas=project.schemas)
+        schema = await introspect(dsn, project.schemas)
+    return schema.model_copy(update={"migrations_digest": migrations_digest(plan)})

@@ -13,9 +13,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from fallback.project import Project, SourceSpec
+from fallback.project.builtin import builtin_project
 from fallback.stack import process
 from fallback.stack.ports import port_is_free
-from fallback.stack.scratch import scratch_postgres, scratch_postgres_sync
+from fallback.stack.scratch import schema_from_scratch, scratch_postgres, scratch_postgres_sync
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -67,4 +71,30 @@ def test_the_async_form_stops_the_server_when_the_block_raises(parent: Path) -> 
     with pytest.raises(RuntimeError, match="boom"):
         asyncio.run(body())
     assert port_is_free(_port(seen[0]))
+    assert list(parent.iterdir()) == []
+
+
+def _saas_billing() -> Project:
+    """The second example (examples/saas-billing) as the lead's fallback.toml describes it."""
+    root = REPO / "examples" / "saas-billing"
+    names = ("PRIMARY", "REPLICA_EU", "REPLICA_US")
+    sources = (*(SourceSpec(name=n) for n in names), SourceSpec("LEGACY", migrations=(root / "legacy" / "migrations",)))
+    return Project(
+        root=root,
+        name="saas-billing",
+        sources=sources,
+        migrations=tuple(sorted((root / "supabase" / "migrations").glob("*.sql"))),
+    )
+
+
+def test_schema_from_scratch_reads_what_each_source_is_built_from(parent: Path) -> None:
+    spec = asyncio.run(schema_from_scratch(builtin_project(), parent=parent))
+    assert spec.table_names == ("profiles", "user_challenges")
+    assert spec.table("profiles").owner_column == "user_id" and spec.migrations_digest
+    saas = _saas_billing()
+    primary = asyncio.run(schema_from_scratch(saas, parent=parent))
+    legacy = asyncio.run(schema_from_scratch(saas, "LEGACY", parent=parent))
+    assert "legacy_ref" in [c.name for c in legacy.table("invoices").columns]
+    assert "legacy_ref" not in [c.name for c in primary.table("invoices").columns]
+    assert primary.migrations_digest != legacy.migrations_digest
     assert list(parent.iterdir()) == []
