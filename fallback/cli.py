@@ -15,6 +15,7 @@ from fallback.drill.cli import drill
 from fallback.engine.suite import Progress, SuiteInterrupted, clients_for, run_suite
 from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
+from fallback.project import ProjectError, activate, active, default_scenario_paths, discover, init_project
 from fallback.report import RunRecord, check_report_dir, write_report
 from fallback.report.console import verdict_table
 from fallback.scenario import Scenario, ScenarioError, load_scenarios, scenario_files
@@ -27,6 +28,33 @@ app = typer.Typer(
     add_completion=False,
     help="Resilience tests and outage drills for multi-database (Supabase) fallback clients.",
 )
+ProjectOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        envvar="FALLBACK_PROJECT",
+        metavar="DIR",
+        help="The project to test: fallback.toml + supabase/ (default: the current directory when it has "
+        "either, else the built-in example examples/triple-fallback). Give it before the command.",
+    ),
+]
+
+
+@app.callback()
+def _project(ctx: typer.Context, project: ProjectOption = None) -> None:
+    """Activate the project before any command runs; a bad one exits 2 before anything starts."""
+    if ctx.invoked_subcommand == "init":  # init makes a project: it reads none (`--project` is where to write)
+        ctx.obj = project
+        return
+    try:
+        chosen = discover(project)
+    except ProjectError as exc:
+        console.print(f"[red]invalid project[/red]\n{exc}")
+        raise typer.Exit(2) from exc
+    switch = activate(chosen)
+    ctx.call_on_close(lambda: switch.__exit__(None, None, None))  # the previous project back (tests, embedding)
+
+
 app.add_typer(stack_app, name="stack")
 app.command("fault", context_settings={"ignore_unknown_options": True})(fault)  # `latency -5`: a value, not a flag
 app.command("bench")(bench)
@@ -35,25 +63,56 @@ app.command("explore")(explore_command)
 
 
 def _load_or_exit(paths: list[Path]) -> list[Scenario]:
-    """Files as given, directories expanded (nothing given means `scenarios/`); exit 2 on any problem."""
+    """Files as given, directories expanded (nothing given: the project's scenario folder); exit 2 on any problem."""
     try:
-        return load_scenarios(scenario_files(paths or [Path("scenarios")]))
+        return load_scenarios(scenario_files(paths or default_scenario_paths(active())))
+    except ProjectError as exc:
+        console.print(f"[red]invalid project[/red]\n{exc}")
+        raise typer.Exit(2) from exc
     except ScenarioError as exc:
         console.print(f"[red]invalid scenario[/red]\n{exc}")
         raise typer.Exit(2) from exc
 
 
 @app.command("validate")
-def validate(paths: Annotated[list[Path], typer.Argument(help="Scenario files or directories.")]) -> None:
-    """Check scenario files without running anything (exit 2 and file:line: field on the first problem)."""
-    scenarios = _load_or_exit(paths)
-    console.print(f"{len(scenarios)} scenario files are valid")
+def validate(
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Scenario files or directories (default: the project's scenarios/).")
+    ] = None,
+) -> None:
+    """Check scenario files without running anything (exit 2 and file:line: field on every problem)."""
+    scenarios = _load_or_exit(paths or [])
+    console.print(f"{len(scenarios)} scenario files are valid (project {active().name})")
+
+
+@app.command("init")
+def init(
+    ctx: typer.Context,
+    directory: Annotated[
+        Path | None,
+        typer.Argument(help="A folder holding supabase/migrations/*.sql (default: --project, else the current one)."),
+    ] = None,
+) -> None:
+    """Write a starter fallback.toml and one example scenario for an existing supabase/ folder (never overwrites)."""
+    given = ctx.parent.obj if ctx.parent is not None else None
+    try:
+        written = init_project(directory or given or Path("."))
+    except ProjectError as exc:
+        console.print(f"[red]cannot init[/red]\n{exc}")
+        raise typer.Exit(2) from exc
+    except ScenarioError as exc:  # the example scenario did not load: a bug of init, said plainly
+        console.print(f"[red]init wrote a scenario that does not load[/red]\n{exc}")
+        raise typer.Exit(1) from exc
+    for path in written:
+        console.print(f"wrote {path}")
+    console.print("next: edit the sources in fallback.toml, then `fallback-harness run`")
 
 
 @app.command("run")
 def run(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Scenario files or directories (default: scenarios/).")
+        list[Path] | None,
+        typer.Argument(help="Scenario files or directories (default: the project's scenarios/)."),
     ] = None,
     client: Annotated[
         list[str] | None,
@@ -154,9 +213,30 @@ def _show_progress(step: Progress) -> None:
     )
 
 
+def hoist_project(argv: list[str]) -> list[str]:
+    """`run --project X a.yaml` as `--project X run a.yaml`: `--project` is the app's option (it is chosen
+    before any command runs), and every command takes it, after the command's name too."""
+    if "--" in argv:
+        head, rest = argv[: argv.index("--")], argv[argv.index("--") :]
+    else:
+        head, rest = argv, []
+    hoisted: list[str] = []
+    kept: list[str] = []
+    index = 0
+    while index < len(head):
+        word = head[index]
+        if word == "--project" and index + 1 < len(head):
+            hoisted += head[index : index + 2]
+            index += 2
+            continue
+        (hoisted if word.startswith("--project=") else kept).append(word)
+        index += 1
+    return [*hoisted, *kept, *rest]
+
+
 def main() -> None:
     try:
-        app()
+        app(args=hoist_project(sys.argv[1:]))
     except KeyboardInterrupt:
         console.print("interrupted")
         sys.exit(130)

@@ -1,8 +1,9 @@
-"""Names shared by every layer: the sources, in priority order, and how an unknown name is reported.
+"""Names shared by every layer: the active project's sources, in priority order, and how an unknown name
+is reported.
 
-`SOURCE_NAMES` is the one spelling of the local stack's sources; the stack, the scenario model, the
-fault registry and the clients' default order all read it (a later issue makes it come from a project
-file, so keep reading this constant rather than writing the names again).
+`source_names()` is the one spelling of the sources; the stack, the scenario model, the fault registry
+and the clients' default order all call it when they need the names (never at import time: the CLI
+activates the project, `--project DIR`, after the modules are imported).
 """
 
 from __future__ import annotations
@@ -10,10 +11,14 @@ from __future__ import annotations
 import difflib
 from collections.abc import Sequence
 
-__all__ = ["SOURCE_NAMES", "unknown"]
+__all__ = ["source_names", "unknown"]
 
-SOURCE_NAMES: tuple[str, ...] = ("PRIMARY", "BOLT", "OLD")
-"""The local stack's sources, in priority order."""
+
+def source_names() -> tuple[str, ...]:
+    """The active project's sources, in priority order (the built-in example's: PRIMARY, BOLT, OLD)."""
+    from fallback.project.active import active  # lazy: the project package's loader imports `unknown` from here
+
+    return active().source_names
 
 
 def unknown(what: str, value: object, known: Sequence[str]) -> str:

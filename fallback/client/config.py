@@ -14,12 +14,10 @@ from typing import TYPE_CHECKING, Literal
 import httpx
 
 from fallback.client.errors import ConfigError
-from fallback.names import SOURCE_NAMES
+from fallback.names import source_names
 
 if TYPE_CHECKING:
     from fallback.stack.state import StackState
-
-DEFAULT_ORDER: tuple[str, ...] = SOURCE_NAMES
 
 
 @dataclass(frozen=True)
@@ -83,15 +81,17 @@ def _first(env: Mapping[str, str], names: Sequence[str]) -> str | None:
 
 
 def sources_from_env(
-    env: Mapping[str, str] | None = None, names: Sequence[str] = DEFAULT_ORDER
+    env: Mapping[str, str] | None = None, names: Sequence[str] | None = None
 ) -> tuple[SourceConfig, ...]:
     """Read sources from `SUPABASE_URL`/`SUPABASE_ANON_KEY`, `BOLT_SUPABASE_URL`/..., `OLD_...`.
 
     `VITE_`-prefixed names (the spec's `.env`) are accepted too; a `*_SERVICE_ROLE_KEY`, when
     set, is preferred over the anon key (the admin flows need it). Sources whose URL is unset
-    are skipped; a URL without a key is an error. The order of `names` is the priority.
+    are skipped; a URL without a key is an error. The order of `names` is the priority (default: the
+    active project's sources, `fallback.names.source_names()`).
     """
     env = os.environ if env is None else env
+    names = source_names() if names is None else names
     found: list[SourceConfig] = []
     for name in names:
         url_names, key_names = _env_names(name)

@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from fallback.cli_common import OP_DEADLINE, BasePort, Seconds
-from fallback.explore.options import DEFAULT_DATABASE, DEFAULT_SAVE_DIR, OP_DEADLINE_S, ExploreOptions
+from fallback.explore.options import DEFAULT_DATABASE, OP_DEADLINE_S, ExploreOptions, default_save_dir
 from fallback.explore.profiles import ProfileError, profile_for
 from fallback.report import ExploreSummary, check_report_dir, write_report
 from fallback.report.explore_view import refusal_line
@@ -63,7 +63,10 @@ def explore_command(
         ),
     ] = 300.0,
     seed: Annotated[int | None, typer.Option(help="Reproduce a search (default: a random seed, printed).")] = None,
-    save_dir: Annotated[Path, typer.Option(help="Where counterexamples are saved as scenarios.")] = DEFAULT_SAVE_DIR,
+    save_dir: Annotated[
+        Path | None,
+        typer.Option(help="Where counterexamples are saved as scenarios (default: the project's scenarios/found/)."),
+    ] = None,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     op_deadline: Annotated[
         float,
@@ -93,7 +96,7 @@ def explore_command(
         examples=examples,
         budget_s=budget,
         seed=seed,
-        save_dir=save_dir,
+        save_dir=save_dir or default_save_dir(),
         database=DEFAULT_DATABASE if database else None,
         op_deadline_s=op_deadline,
     )

@@ -9,7 +9,7 @@ from collections import Counter
 
 from fallback.explore.strategies import EXPLORE_TOXICS
 from fallback.faults import KINDS, targets_of
-from fallback.scenario import TARGETS, Fault, Scenario
+from fallback.scenario import Fault, Scenario, known_targets
 
 ROWS: tuple[str, ...] = (
     *(
@@ -41,7 +41,7 @@ class Coverage:
 
     def table(self) -> dict[str, dict[str, int]]:
         """`{row: {target: examples}}`, every row and target present (zeros included)."""
-        return {row: {target: self.counts[(row, target)] for target in TARGETS} for row in ROWS}
+        return {row: {target: self.counts[(row, target)] for target in known_targets()} for row in ROWS}
 
     def uncovered(self) -> list[tuple[str, str]]:
         """The cells no schedule reached, among those its kind can reach (`read_only`: `PRIMARY`, not `PRIMARY.api`)."""
@@ -50,4 +50,4 @@ class Coverage:
 
 def _reachable(row: str) -> tuple[str, ...]:
     kind = KINDS.get(row.split(" ")[0])
-    return targets_of(kind.targets) if kind is not None else TARGETS
+    return targets_of(kind.targets) if kind is not None else known_targets()

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-DEFAULT_SAVE_DIR = Path("scenarios/found")
 DEFAULT_DATABASE = Path(".hypothesis/explore")
 OP_DEADLINE_S = 4.0
 """The engine's bound per client call in generated scenarios: a hung call costs this much."""
+
+
+def default_save_dir() -> Path:
+    """`found/` in the active project's scenario folder (`examples/triple-fallback/scenarios/found/` by default)."""
+    from fallback.project import active  # lazy: options stay a light import for the CLI
+
+    project = active()
+    return (project.scenario_dir or project.root / "scenarios") / "found"
 
 
 @dataclass(frozen=True)
@@ -20,7 +27,7 @@ class ExploreOptions:
     budget_s: float | None = 300.0
     seed: int | None = None
     """None: a random seed, printed and saved in the report."""
-    save_dir: Path = DEFAULT_SAVE_DIR
+    save_dir: Path = field(default_factory=lambda: default_save_dir())
     database: Path | None = DEFAULT_DATABASE
     """Hypothesis' example database; one subdirectory per client."""
     op_deadline_s: float = OP_DEADLINE_S

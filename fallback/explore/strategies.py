@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
-from fallback.scenario import SOURCES, Fault, Flap, Group, Scenario, Step, Workload
+from fallback.scenario import Fault, Flap, Group, Scenario, Step, Workload, known_sources, known_tables
 from fallback.scenario._types import TableName
 
 Draw = Any
@@ -74,8 +74,10 @@ def _pairs(toxics: tuple[str, ...]) -> tuple[Pair, ...]:
     )
 
 
-PAIRS: tuple[Pair, ...] = _pairs(EXPLORE_TOXICS)
-"""Every (kind, target) pair a schedule can draw, the coverage table's reachable cells."""
+def all_pairs() -> tuple[Pair, ...]:
+    """Every (kind, target) pair a schedule can draw on the active project's sources, the coverage table's
+    reachable cells (computed when asked: `--project` chooses the sources after import)."""
+    return _pairs(EXPLORE_TOXICS)
 
 
 @dataclass(frozen=True)
@@ -92,12 +94,13 @@ class Pins:
 
 
 def stratified_plan() -> tuple[Pins, ...]:
-    """The pins of the first schedules of a search: every pair of `PAIRS` in exactly one of them. The first
+    """The pins of the first schedules of a search: every pair of `all_pairs()` in exactly one of them. The first
     schedules pin one link/database pair and one process pair each, until the process pairs are used up; the
     next ones two link/database pairs each, taken half a list apart (different targets, so that neither
     masks the other). `len(plan)` schedules cover every pair: far fewer than there are pairs."""
-    schedule = [pair for pair in PAIRS if not pair.process]
-    process = [pair for pair in PAIRS if pair.process]
+    pairs = all_pairs()
+    schedule = [pair for pair in pairs if not pair.process]
+    process = [pair for pair in pairs if pair.process]
     if len(process) > len(schedule):  # not the registry's shape today; still cover them all
         schedule += schedule[: len(process) - len(schedule)]
     plan = [Pins((pair,), process[i]) for i, pair in enumerate(schedule[: len(process)])]
@@ -131,10 +134,20 @@ def faults(draw: Draw, kinds: tuple[str, ...] | None = None, pin: Pair | None = 
     return Fault(at=at, until=until, target=target, toxic=toxic, flap=flap, **extra)
 
 
+def explore_tables() -> tuple[str, ...]:
+    """The active project's tables, the built-in example's in the order its schedules were always drawn in
+    (user_challenges, then profiles: a --seed draws the same schedules as before projects)."""
+    known = known_tables()
+    first = tuple(t for t in ("user_challenges", "profiles") if t in known)
+    return (*first, *(t for t in known if t not in first))
+
+
 @st.composite
 def op_steps(draw: Draw) -> Step:
-    op = draw(st.sampled_from(("load", "create", "update", "assign_mt5")))
-    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(("user_challenges", "profiles")))
+    tables = explore_tables()
+    mt5 = ("assign_mt5",) if "user_challenges" in tables else ()  # the example app's flow, on its table
+    op = draw(st.sampled_from(("load", "create", "update", *mt5)))
+    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(tables))
     return Step.model_validate(
         {
             "op": op,
@@ -142,7 +155,7 @@ def op_steps(draw: Draw) -> Step:
             "count": draw(st.integers(1, MAX_COUNT)),
             "concurrency": draw(st.integers(1, 8)),
             "rate": draw(st.none() | st.sampled_from((4.0, 10.0))),
-            "source": draw(st.none() | st.sampled_from(SOURCES)) if op in ("update", "assign_mt5") else None,
+            "source": draw(st.none() | st.sampled_from(known_sources())) if op in ("update", "assign_mt5") else None,
         }
     )
 
@@ -176,7 +189,9 @@ def _unpaced(item: Step | Group) -> Step | Group:
     return item.model_copy(update={"rate": None})
 
 
-seed_counts = st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in SOURCES})
+def seed_counts() -> st.SearchStrategy[dict[str, int]]:
+    """Seed rows per source of the active project (read when drawn: `--project` chooses it after import)."""
+    return st.fixed_dictionaries({source: st.integers(0, MAX_SEED_ROWS) for source in known_sources()})
 
 
 def _one_exclusive_per_target(drawn: list[Fault]) -> bool:
@@ -208,7 +223,7 @@ def explore_scenarios(
 ) -> Scenario:
     """A runnable schedule for `client`; `expect` is left empty (the explorer's invariants judge it).
     `pins`: it carries those pairs (a stratified schedule, `stratified_plan`), the rest drawn as usual."""
-    rows: dict[TableName, dict[str, int]] = {"user_challenges": draw(seed_counts), "profiles": draw(seed_counts)}
+    rows: dict[TableName, dict[str, int]] = {table: draw(seed_counts()) for table in explore_tables()}
     link_faults = draw(_faults(pins))
     workload = draw(workloads(paced) if pins is None else workloads(paced).filter(_writes))
     if pins is not None and pins.process is not None:

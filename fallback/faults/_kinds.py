@@ -161,8 +161,13 @@ FAULT_KINDS: tuple[str, ...] = tuple(KINDS)
 MAIN_ATTRIBUTE: Mapping[str, str] = {kind.name: kind.main for kind in _ENTRIES if kind.main is not None}
 """The attribute a bare number sets, e.g. `fault PRIMARY.api latency 300`."""
 TARGET_KINDS: frozenset[TargetKind] = frozenset(t for kind in _ENTRIES for t in kind.targets)
-TARGETS: tuple[str, ...] = targets_of(TARGET_KINDS)
-"""Every target some kind accepts, on the local stack's sources (`PRIMARY.api`, `PRIMARY.db`, ...)."""
+
+
+def all_targets() -> tuple[str, ...]:
+    """Every target some kind accepts, on the active project's sources (`PRIMARY.api`, `PRIMARY.db`, ...)."""
+    return targets_of(TARGET_KINDS)
+
+
 EXPLORED: tuple[FaultKind, ...] = tuple(
     sorted((kind for kind in _ENTRIES if kind.explore_rank is not None), key=lambda kind: kind.explore_rank or 0)
 )

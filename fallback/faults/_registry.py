@@ -12,7 +12,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from fallback.faults._outages import Outages
-from fallback.names import SOURCE_NAMES, unknown
+from fallback.names import source_names, unknown
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
@@ -61,9 +61,11 @@ def target_kind(target: str) -> TargetKind | None:
     return next((kind for kind, parts in TARGET_PARTS.items() if part in parts), None)
 
 
-def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] = SOURCE_NAMES) -> tuple[str, ...]:
-    """Every target of those kinds, source by source: `PRIMARY.api, PRIMARY.db, BOLT.api, ...`."""
+def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] | None = None) -> tuple[str, ...]:
+    """Every target of those kinds, source by source: `PRIMARY.api, PRIMARY.db, BOLT.api, ...`;
+    by default on the active project's sources (read at each call: `--project` may change them)."""
     wanted = set(kinds)
+    sources = source_names() if sources is None else sources
     found: list[str] = []
     for source in sources:
         for kind, parts in TARGET_PARTS.items():

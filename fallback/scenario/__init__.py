@@ -5,7 +5,7 @@ for scenario in load_scenarios(scenario_files(["scenarios"])):   # directories e
     for window in scenario.fault_windows(): ...
 """
 
-from fallback.scenario._types import SOURCES, TABLES, TARGETS, TOXIC_ATTRIBUTES, TOXICS
+from fallback.scenario._types import TOXIC_ATTRIBUTES, TOXICS, known_sources, known_tables, known_targets
 from fallback.scenario.dump import dump_scenario, scenario_data
 from fallback.scenario.errors import Problem, ScenarioError
 from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
@@ -16,10 +16,7 @@ from fallback.scenario.units import format_duration, format_rate, parse_duration
 from fallback.scenario.workload import Group, Step, Workload
 
 __all__ = [
-    "SOURCES",
     "SPEC_SEED",
-    "TABLES",
-    "TARGETS",
     "TOXICS",
     "TOXIC_ATTRIBUTES",
     "AvailabilityExpect",
@@ -39,6 +36,9 @@ __all__ = [
     "dump_scenario",
     "format_duration",
     "format_rate",
+    "known_sources",
+    "known_tables",
+    "known_targets",
     "load_scenario",
     "load_scenarios",
     "parse_duration",

@@ -18,7 +18,7 @@ from typing import Annotated
 from pydantic import Field, ValidationInfo, field_validator
 
 from fallback.faults import KINDS, Value
-from fallback.scenario._types import STREAMS, TARGETS, TOXICS, Duration, Record, StreamName, one_of
+from fallback.scenario._types import STREAMS, TOXICS, Duration, Record, StreamName, known_targets, one_of
 
 MAX_WINDOWS = 10_000
 """A flap expanding to more windows than this is almost certainly a typo in `period`."""
@@ -33,7 +33,7 @@ class Flap(Record):
 class Fault(Record):
     at: Duration = 0.0
     until: Duration | None = None
-    target: Annotated[str, one_of("target", TARGETS)]
+    target: Annotated[str, one_of("target", known_targets)]
     """`<SOURCE>.<link>`: the Toxiproxy proxy, e.g. `PRIMARY.api` (HTTP) or `PRIMARY.db` (PostgreSQL)."""
     toxic: Annotated[str, one_of("toxic", TOXICS)]
     """A fault kind of the registry: `down`, `latency`, ..."""

@@ -15,7 +15,17 @@ from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fallback.scenario._types import SOURCES, Duration, Record, Source, SourceName, Table, TableName
+from fallback.project.active import active
+from fallback.scenario._types import (
+    Duration,
+    Record,
+    Source,
+    SourceName,
+    Table,
+    TableName,
+    known_sources,
+    known_tables,
+)
 from fallback.scenario.expect import Expect
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.limits import (
@@ -27,7 +37,7 @@ from fallback.scenario.limits import (
     MAX_OP_DEADLINE_S,
     MAX_SEED_ROWS,
 )
-from fallback.scenario.workload import Workload
+from fallback.scenario.workload import Group, Step, Workload
 
 Loc = tuple[str | int, ...]
 BUILTIN_CLIENTS = ("reference", "spec")
@@ -51,8 +61,9 @@ class Scenario(Record):
         default_factory=lambda: _spec_seed()
     )
     """Rows per table per source before the workload starts; a source left out gets none."""
-    client: str = "both"
-    """`reference`, `spec`, `both`, or an import path `package.module:factory`."""
+    client: str = Field(default_factory=lambda: active().client)
+    """`reference`, `spec`, `both`, or an import path `package.module:factory`; default: the project's
+    `client` (`both` for the built-in example)."""
     faults: tuple[Fault, ...] = Field(default=(), max_length=MAX_FAULTS)
     workload: Workload
     expect: Expect = Field(default_factory=Expect)
@@ -82,7 +93,7 @@ class Scenario(Record):
         if auth in ("service_role", "anon"):
             return auth
         parts = auth.split(":")
-        if len(parts) == 3 and parts[0] == "user" and parts[1] in SOURCES and parts[2].isdigit():
+        if len(parts) == 3 and parts[0] == "user" and parts[1] in known_sources() and parts[2].isdigit():
             return auth
         raise ValueError(f"unknown auth {auth!r} (known: service_role, anon, user:<SOURCE>:<n>, e.g. user:PRIMARY:0)")
 
@@ -168,9 +179,40 @@ def _fault_limits(index: int, fault: Fault, planned: float | None) -> tuple[list
     return problems, max(1, math.ceil(count)) if count <= MAX_FAULT_WINDOWS else MAX_FAULT_WINDOWS + 1
 
 
+def _step_locs(scenario: Scenario) -> list[tuple[Loc, Step]]:
+    found: list[tuple[Loc, Step]] = []
+    for index, item in enumerate(scenario.workload.steps):
+        if isinstance(item, Group):
+            found += [
+                (("workload", "steps", index, "parallel", inner), step) for inner, step in enumerate(item.parallel)
+            ]
+        else:
+            found.append((("workload", "steps", index), item))
+    return found
+
+
+def _default_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+    """A step's default table (`user_challenges`, the built-in example's) where the active project has no such
+    table: a table given in the file is checked by its own validator, a default only here. (The seed's default
+    follows the project in `fallback.scenario.seed`.)"""
+    tables = known_tables()
+    problems: list[tuple[Loc, str]] = []
+    for loc, step in _step_locs(scenario):
+        if (
+            "table" not in step.model_fields_set
+            and step.op not in ("pause", "resolve_pending")
+            and step.table not in tables
+        ):
+            message = (
+                f"give `table:`: the default {step.table!r} is not a table of this project (known: {', '.join(tables)})"
+            )
+            problems.append(((*loc, "table"), message))
+    return problems
+
+
 def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
     """Rules spanning several fields; each problem located at the field to fix."""
-    problems: list[tuple[Loc, str]] = _auth_problems(scenario)
+    problems: list[tuple[Loc, str]] = _auth_problems(scenario) + _default_problems(scenario)
     planned = scenario.workload.planned_duration_s()
     total_windows = 0
     for index, fault in enumerate(scenario.faults):

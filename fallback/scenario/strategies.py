@@ -15,11 +15,11 @@ from pydantic import ValidationError
 from fallback.faults import KINDS, targets_of
 from fallback.scenario._types import (
     CLIENT_OPS,
-    SOURCES,
     STREAMS,
-    TABLES,
     TOXIC_ATTRIBUTES,
     TOXICS,
+    known_sources,
+    known_tables,
 )
 from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
 from fallback.scenario.faults import Fault, Flap
@@ -79,7 +79,7 @@ def steps(draw: Draw) -> Step:
         return Step(op=op, duration=draw(positive_durations))
     if op == "resolve_pending":
         return Step(op=op)
-    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(TABLES))
+    table = "user_challenges" if op == "assign_mt5" else draw(st.sampled_from(known_tables()))
     amount = draw(st.sampled_from(("count", "duration")))
     try:
         return _step(draw, op, table, amount)
@@ -97,7 +97,7 @@ def _step(draw: Draw, op: str, table: str, amount: str) -> Step:
             "duration": draw(positive_durations) if amount == "duration" else None,
             "rate": draw(st.none() | rates),
             "concurrency": draw(st.integers(1, 16)),
-            "source": draw(st.none() | st.sampled_from(SOURCES)) if op in ("update", "assign_mt5") else None,
+            "source": draw(st.none() | st.sampled_from(known_sources())) if op in ("update", "assign_mt5") else None,
         }
     )
 
@@ -112,7 +112,9 @@ def workloads(draw: Draw) -> Workload:
         raise
 
 
-source_names = st.sampled_from(SOURCES)
+source_names = st.just(()).flatmap(lambda _: st.sampled_from(known_sources()))
+"""The active project's sources, read at each draw (not at import: `--project` chooses the project later)."""
+table_names = st.just(()).flatmap(lambda _: st.sampled_from(known_tables()))
 ops = st.sampled_from(CLIENT_OPS)
 bounds = st.none() | st.builds(Bound, max=st.floats(0.1, 1e6))
 
@@ -143,7 +145,7 @@ def scenarios(draw: Draw) -> Scenario:
     data = {
         "name": draw(st.from_regex(r"[a-z0-9][a-z0-9_.-]{0,20}", fullmatch=True)),
         "description": draw(texts),
-        "seed": draw(st.dictionaries(st.sampled_from(TABLES), st.dictionaries(source_names, st.integers(0, 500)))),
+        "seed": draw(st.dictionaries(table_names, st.dictionaries(source_names, st.integers(0, 500)))),
         "client": client,
         "faults": draw(st.lists(faults(), max_size=4)),
         "workload": draw(workloads()),

@@ -62,7 +62,6 @@ from fallback.stack.stack import (
 )
 from fallback.stack.state import (
     DEFAULT_STATE_DIR,
-    SOURCE_NAMES,
     ProcessKind,
     ProcessRecord,
     SourceEndpoints,
@@ -74,7 +73,6 @@ from fallback.stack.toxiproxy_server import ActiveFault, active_faults
 
 __all__ = [
     "DEFAULT_STATE_DIR",
-    "SOURCE_NAMES",
     "SPEC_SEED",
     "ActiveFault",
     "ComposeOptions",

@@ -14,7 +14,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
-from fallback.names import SOURCE_NAMES as SOURCE_NAMES  # re-exported: the one spelling is fallback.names
 from fallback.project.schema import ProjectSchema
 from fallback.stack.errors import StackNotRunning
 

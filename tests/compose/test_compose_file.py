@@ -17,14 +17,15 @@ import jwt
 import pytest
 import yaml
 
+from fallback.names import source_names
 from fallback.project.builtin import builtin_project
 from fallback.stack import compose, compose_file
 from fallback.stack.errors import StackNotRunning
 from fallback.stack.ports import DEFAULT_BASE_PORT, PortLayout, port_is_free
 from fallback.stack.postgres import schema_files
-from fallback.stack.state import SOURCE_NAMES
 
 REPO = Path(__file__).resolve().parents[2]
+SOURCE_NAMES = source_names()  # the built-in example's: these tests run on it
 LAYOUT = PortLayout(compose.COMPOSE_BASE_PORT, len(SOURCE_NAMES))
 
 

@@ -25,7 +25,9 @@ SHIPPED = ["spec-test-1-primary-down", "reply-lost-after-commit", "update-while-
 
 def test_shipped_scenarios_pass_and_write_valid_reports(stack: StackState, toxics: Toxiproxy, tmp_path: Path) -> None:
     jsonschema = pytest.importorskip("jsonschema")
-    scenarios = load_scenarios([ROOT / "scenarios" / f"{name}.yaml" for name in SHIPPED])
+    scenarios = load_scenarios(
+        [ROOT / "examples" / "triple-fallback" / "scenarios" / f"{name}.yaml" for name in SHIPPED]
+    )
     record = asyncio.run(run_scenarios(scenarios, stack))
     verdicts = {(s.name, c.client): c.verdict for s in record.scenarios for c in s.clients}
     assert verdicts == {(name, client): "pass" for name in SHIPPED for client in ("reference", "spec")}, [

@@ -20,7 +20,7 @@ from fallback.engine.workload import WorkloadRunner
 from fallback.explore.invariants import BASE, Limits, judge
 from fallback.explore.outcomes import Judged
 from fallback.history import History
-from fallback.scenario import SOURCES, Scenario
+from fallback.scenario import Scenario, known_sources
 
 CUTTING = ("down", "timeout", "reset_peer", "limit_data")
 
@@ -34,9 +34,9 @@ class PlantedClient(MemoryClient):
 
 
 def _seeded(scenario: Scenario) -> Rows:
-    db: Rows = {source: {"user_challenges": [], "profiles": []} for source in SOURCES}
+    db: Rows = {source: {"user_challenges": [], "profiles": []} for source in known_sources()}
     for table in ("user_challenges", "profiles"):
-        for source in SOURCES:
+        for source in known_sources():
             for n in range(scenario.seed_count(table, source)):
                 db[source][table].append({"id": str(uuid.uuid4()), "email": f"seed-{source}-{n}@example.com"})
     return db
@@ -59,7 +59,7 @@ async def run_planted(scenario: Scenario) -> Judged:
     history = History()
     runner = WorkloadRunner(PlantedClient(db, cut), history, op_deadline_s=scenario.op_deadline, clock=clock)
     await runner.run(scenario.workload)
-    seen = Observation(history, db, (), SOURCES)
+    seen = Observation(history, db, (), known_sources())
     checked = check(history, db, initial)
     return Judged(judge(BASE, seen, checked, Limits(scenario.op_deadline)))
 

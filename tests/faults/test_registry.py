@@ -9,27 +9,28 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from fallback.client.config import DEFAULT_ORDER
+from fallback.client.config import sources_from_env
 from fallback.explore.strategies import EXPLORE_TOXICS
 from fallback.faults import (
     FAULT_KINDS,
     KINDS,
     MAIN_ATTRIBUTE,
-    TARGETS,
     AddToxic,
     Attribute,
     Controls,
     Fault,
     FaultKind,
+    all_targets,
     fault_kind,
     target_kind,
     targets_of,
 )
 from fallback.faults_cli import parse_fault
-from fallback.names import SOURCE_NAMES
-from fallback.scenario import SOURCES, TOXIC_ATTRIBUTES, TOXICS
+from fallback.names import source_names
+from fallback.project import Project, SourceSpec, activate
+from fallback.scenario import TOXIC_ATTRIBUTES, TOXICS, known_sources, known_targets
 from fallback.scenario import Fault as ScenarioFault
-from fallback.stack.state import SOURCE_NAMES as STACK_SOURCE_NAMES
+from fallback.stack.embedded import StackOptions
 from fallback.toxics import TOXIC_TYPES, Toxiproxy
 
 
@@ -48,11 +49,25 @@ def test_every_reader_derives_from_the_one_table() -> None:
 
 
 def test_source_names_are_spelled_once() -> None:
-    assert SOURCES is SOURCE_NAMES and STACK_SOURCE_NAMES is SOURCE_NAMES and DEFAULT_ORDER is SOURCE_NAMES
-    assert targets_of(["link"]) == tuple(f"{s}.{link}" for s in SOURCE_NAMES for link in ("api", "db"))
-    assert targets_of(["link", "source", "process"]) == TARGETS  # database kinds act on the source itself
+    names = source_names()
+    assert names == known_sources() == StackOptions().sources == ("PRIMARY", "BOLT", "OLD")  # the built-in example
+    assert targets_of(["link"]) == tuple(f"{s}.{link}" for s in names for link in ("api", "db"))
+    targets = all_targets()
+    assert targets_of(["link", "source", "process"]) == targets == known_targets()  # database kinds: the source
     parts = ("api", "db", "postgres", "gateway", "")
-    assert tuple(f"{s}.{part}" if part else s for s in SOURCE_NAMES for part in parts) == TARGETS
+    assert tuple(f"{s}.{part}" if part else s for s in names for part in parts) == targets
+
+
+def test_every_reader_follows_the_active_project(tmp_path: Path) -> None:
+    # read when used, not at import: `--project` activates the project after every module is imported
+    sources = tuple(SourceSpec(name) for name in ("MAIN", "REPLICA_EU", "LEGACY"))
+    with activate(Project(root=tmp_path, name="other", sources=sources, migrations=())):
+        assert source_names() == known_sources() == StackOptions().sources == ("MAIN", "REPLICA_EU", "LEGACY")
+        assert "REPLICA_EU.api" in known_targets() and not any(t.startswith("BOLT") for t in known_targets())
+        prefixes = ("", "MAIN_", "LEGACY_", "BOLT_")  # the first source may read the plain SUPABASE_URL
+        env = {f"{prefix}SUPABASE_{var}": "http://h" for prefix in prefixes for var in ("URL", "ANON_KEY")}
+        assert tuple(s.name for s in sources_from_env(env)) == ("MAIN", "LEGACY")  # BOLT: not a source of it
+    assert source_names() == ("PRIMARY", "BOLT", "OLD")
 
 
 def test_toxics_use_toxiproxys_own_names() -> None:

@@ -15,13 +15,16 @@ import pytest
 from postgrest.exceptions import APIError
 from supabase import AsyncClient, AsyncClientOptions, acreate_client
 
+from fallback.names import source_names
 from fallback.stack.seed import seed_id, seed_user_id
-from fallback.stack.state import SOURCE_NAMES, SourceEndpoints, StackState
+from fallback.stack.state import SourceEndpoints, StackState
 from fallback.toxics import Toxiproxy, latency
 
 pytestmark = pytest.mark.stack
 SEED = {"profiles": {"PRIMARY": 5, "BOLT": 4, "OLD": 3}, "user_challenges": {"PRIMARY": 9, "BOLT": 6, "OLD": 4}}
 Sql = Callable[..., Awaitable[list]]
+
+SOURCE_NAMES = source_names()  # the built-in example's: these tests run on it
 
 
 async def client_for(source: SourceEndpoints, key: str, token: str | None = None) -> AsyncClient:
