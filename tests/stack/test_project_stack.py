@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import shutil
@@ -152,15 +151,13 @@ def test_a_five_source_project(state_dir: Path, tmp_path: Path) -> None:
 
 
 def test_a_failing_migration_stops_stack_up_with_exit_2(state_dir: Path, tmp_path: Path) -> None:
-    project = _project(tmp_path / "broken", ("PRIMARY", "BOLT"))
-    bad = project.root / "supabase" / "migrations" / "20240102000000_bad.sql"
+    root = _project(tmp_path / "broken", ("PRIMARY", "BOLT")).root
+    (root / "fallback.toml").write_text('[[sources]]\nname = "PRIMARY"\n\n[[sources]]\nname = "BOLT"\n')
+    bad = root / "supabase" / "migrations" / "20240102000000_bad.sql"
     bad.write_text("alter table public.orders\n  add column note text;\nalter table public.orders add colum x int;\n")
-    project = dataclasses.replace(project, migrations=(*project.migrations, bad))
     base = _free_base(2)
-    with activate(project):
-        result = CliRunner().invoke(
-            app, ["stack", "up", "--state-dir", str(state_dir), "--base-port", str(base)], terminal_width=400
-        )
+    args = ["--project", str(root), "stack", "up", "--state-dir", str(state_dir), "--base-port", str(base)]
+    result = CliRunner().invoke(app, args, terminal_width=400)
     assert result.exit_code == 2, result.output
     assert "20240102000000_bad.sql:3: syntax error at or near" in " ".join(result.output.split()), result.output
     assert _our_processes(state_dir) == []

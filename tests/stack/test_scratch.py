@@ -75,7 +75,8 @@ def test_the_async_form_stops_the_server_when_the_block_raises(parent: Path) -> 
 
 
 def _saas_billing() -> Project:
-    """The second example (examples/saas-billing) as the lead's fallback.toml describes it."""
+    """examples/saas-billing's sources and migrations, as its fallback.toml gives them (built here: its
+    `scenarios` folder may not exist yet, which `load_project` refuses)."""
     root = REPO / "examples" / "saas-billing"
     names = ("PRIMARY", "REPLICA_EU", "REPLICA_US")
     sources = (*(SourceSpec(name=n) for n in names), SourceSpec("LEGACY", migrations=(root / "legacy" / "migrations",)))
