@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -161,6 +162,7 @@ class _Builder:
                 )
             ],
         )
+        self._prepare_clusters(names)
         for i, name in enumerate(names):
             self._record(postgres.start(self.state_dir, name, self.layout.source(i).postgres))
         for i, name in enumerate(names):
@@ -191,6 +193,15 @@ class _Builder:
         state = self._state(sources)
         save_state(state)
         return state
+
+    def _prepare_clusters(self, names: tuple[str, ...]) -> None:
+        """Every source's data directory, copied from the template at once (the first one makes the template).
+
+        Each copy appears whole or not at all (`postgres.ensure_cluster`): an interrupt leaves none half made."""
+        postgres.ensure_cluster(self.state_dir, names[0])
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for _ in pool.map(lambda name: postgres.ensure_cluster(self.state_dir, name), names[1:]):
+                pass
 
     def _load_databases(self) -> None:
         """The harness's SQL and each source's plan; a source whose records do not fit is rebuilt, then loaded."""
