@@ -17,6 +17,7 @@ from fallback.explore.cli import explore_command
 from fallback.faults_cli import fault
 from fallback.project import ProjectError, activate, active, default_scenario_paths, discover, init_project
 from fallback.report import RunRecord, check_report_dir, write_report
+from fallback.report.cli import report_app
 from fallback.report.console import verdict_table
 from fallback.scenario import Scenario, ScenarioError, load_scenarios, scenario_files
 from fallback.stack import stack as stack_lib
@@ -56,6 +57,7 @@ def _project(ctx: typer.Context, project: ProjectOption = None) -> None:
 
 
 app.add_typer(stack_app, name="stack")
+app.add_typer(report_app, name="report")
 app.command("fault", context_settings={"ignore_unknown_options": True})(fault)  # `latency -5`: a value, not a flag
 app.command("bench")(bench)
 app.command("drill")(drill)

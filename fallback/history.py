@@ -7,11 +7,17 @@ indeterminate write was settled later.
 
 Conventions the engine follows so the checker can map database rows back to operations:
 
-* every create puts `op_marker(op_id)` (`op-<id>@harness.test`) in the row's `email`: a
-  spec-faithful create gets its id from the database, and a failed-over write that committed
-  twice shows up as two rows with the same marker;
-* every update / assign_mt5 puts `op_token(op_id)` (`op-<id>`) in at least one changed text
-  field (assign_mt5: `mt5_login`), so its values can be recognised in any source.
+* rows are named by their table's primary key, as text (`fallback.client.keys.RowKey.text`: the
+  value, or a JSON array of the values for a composite key): `row_id` everywhere below;
+* every create of a table with a free text column puts `op_marker(op_id)` (`op-<id>@harness.test`)
+  in it (the spec's tables: `email`): a spec-faithful create gets its id from the database, and a
+  failed-over write that committed twice shows up as two rows with the same marker;
+* every update of a table with a free text column puts `op_token(op_id)` (`op-<id>`) in a changed
+  text field, and a call's `{op}` arguments carry it (assign_mt5: the login), so its values can be
+  recognised in any source.
+
+A call (`op="call"`) records the flow's name in `call`; `Event.name` is the op as reports and
+expectations name it (`assign_mt5` for that call, the op otherwise).
 
 Times are monotonic seconds since the workload started. A call's `kind` is the client's
 (`fallback.client.errors.CallKind`, with `status` and `code` for an HTTP error); an operation's
@@ -28,12 +34,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from fallback.client.errors import CallKind, ErrorKind, label
 
 EventType = Literal["invoke", "ok", "fail", "indeterminate", "resolve"]
-HistoryOp = Literal["load", "create", "update", "assign_mt5"]
+HistoryOp = Literal["load", "create", "update", "delete", "call"]
 Scalar = str | int | float | bool | None
 COMPLETIONS = ("ok", "fail", "indeterminate")
 _MARKER = re.compile(r"^op-(\d+)@harness\.test$")
@@ -51,13 +57,13 @@ def carries_token(value: object, op_id: int) -> bool:
 
 
 def op_marker(op_id: int) -> str:
-    """What the engine writes in a created row's `email`."""
+    """What the engine writes in a created row's marker column (the spec's tables: `email`)."""
     return f"{op_token(op_id)}@harness.test"
 
 
-def marker_op_id(email: object) -> int | None:
-    """The op id in a row's `email`, or None for rows no create of this run wrote (the seed)."""
-    match = _MARKER.match(email) if isinstance(email, str) else None
+def marker_op_id(value: object) -> int | None:
+    """The op id of a marker value, or None for a value no create of this run wrote (the seed)."""
+    match = _MARKER.match(value) if isinstance(value, str) else None
     return int(match.group(1)) if match else None
 
 
@@ -96,6 +102,8 @@ class Event(_Record):
     """The worker that ran the operation."""
     client: str
     op: HistoryOp
+    call: str | None = None
+    """Call events: the flow's name (`assign_mt5`)."""
     table: str
     time_s: float
     latency_ms: float | None = None
@@ -104,13 +112,13 @@ class Event(_Record):
     """Create: where the row landed (ok) or may have landed (indeterminate). Update: where the
     client sent it. Resolve: where the row lives now."""
     row_id: str | None = None
-    """Create: the row's id, when known. Update: the row updated."""
+    """Create: the row's key, when known. Update, delete, call: the row acted on (its key)."""
     row_source: str | None = None
-    """Update invoke: the row's own source (`_db_source`) as the client saw it."""
+    """Update, delete and call invokes: the row's own source (`_db_source`) as the client saw it."""
     marker: str | None = None
-    """Create invoke: `op_marker(op_id)`, written in the row's `email`."""
+    """Create invoke: `op_marker(op_id)`, written in the table's marker column (None: it has none)."""
     changes: dict[str, Scalar] = Field(default_factory=dict)
-    """Update invoke: the values set."""
+    """Update invoke: the values set (by column). Call invoke: the arguments carrying the op token (by name)."""
     calls: tuple[SourceCall, ...] = ()
     rows_by_source: dict[str, tuple[str, ...]] = Field(default_factory=dict)
     """Load completion: ids of the merged rows per `_db_source` tag."""
@@ -129,6 +137,19 @@ class Event(_Record):
     found_in: tuple[str, ...] = ()
     deleted_from: tuple[str, ...] = ()
 
+    @model_validator(mode="before")
+    @classmethod
+    def _assign_mt5_is_a_call(cls, data: Any) -> Any:
+        """`op: assign_mt5` (histories written before calls existed) is `op: call, call: assign_mt5`."""
+        if isinstance(data, dict) and data.get("op") == "assign_mt5":
+            return {**data, "op": "call", "call": "assign_mt5"}
+        return data
+
+    @property
+    def name(self) -> str:
+        """The operation as reports and expectations name it: a call's flow (`assign_mt5`), else the op."""
+        return self.call if self.op == "call" and self.call else self.op
+
     @property
     def error_label(self) -> str | None:
         """`error` as reports show it: `all_failed`, `hung`, `http_503:PGRST001`."""
@@ -139,7 +160,14 @@ class Event(_Record):
 
     def describe(self) -> str:
         """One line of a replayable failure: `#15 t=1.260s p3 ok create user_challenges -> PRIMARY ...`."""
-        parts = [f"#{self.index}", f"t={self.time_s:.3f}s", f"p{self.process}", f"{self.type:<13}", self.op, self.table]
+        parts = [
+            f"#{self.index}",
+            f"t={self.time_s:.3f}s",
+            f"p{self.process}",
+            f"{self.type:<13}",
+            self.name,
+            self.table,
+        ]
         parts.append(f"op={self.op_id}")
         if self.type == "invoke":
             if self.marker:
@@ -177,6 +205,12 @@ class Operation:
 
     @property
     def op(self) -> str:
+        """The operation as reports name it (`Event.name`): a call's flow (`assign_mt5`), else the op."""
+        return self.invoke.name
+
+    @property
+    def kind(self) -> HistoryOp:
+        """The generic operation: `load`, `create`, `update`, `delete` or `call`."""
         return self.invoke.op
 
     @property
@@ -243,7 +277,9 @@ class History:
         """Record the completion (or a later `resolve`) of the operation `invoke` started."""
         fields.setdefault("latency_ms", (time_s - invoke.time_s) * 1000 if type != "resolve" else None)
         same: dict[str, Any] = {"op_id": invoke.op_id, "process": invoke.process, "client": invoke.client}
-        return self.append(Event(type=type, op=invoke.op, table=invoke.table, time_s=time_s, **same, **fields))
+        return self.append(
+            Event(type=type, op=invoke.op, call=invoke.call, table=invoke.table, time_s=time_s, **same, **fields)
+        )
 
     @property
     def events(self) -> tuple[Event, ...]:
@@ -298,5 +334,5 @@ class History:
         return [
             e
             for e in self.events
-            if e.type in COMPLETIONS and (op is None or e.op == op) and (client is None or e.client == client)
+            if e.type in COMPLETIONS and (op is None or op in (e.op, e.name)) and (client is None or e.client == client)
         ]

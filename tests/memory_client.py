@@ -12,10 +12,19 @@ for the subprocess adapter's own tests. `tests/client/fakes.py` fakes one source
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from fallback.client.results import Attempt, LoadResult, Resolution, Row, UpdateResult, WriteResult
+from fallback.client.results import (
+    Attempt,
+    CallResult,
+    DeleteResult,
+    LoadResult,
+    Resolution,
+    Row,
+    UpdateResult,
+    WriteResult,
+)
 
 Rows = dict[str, dict[str, list[dict[str, Any]]]]
 
@@ -40,7 +49,10 @@ class MemoryClient:
         """Store a created row (override to drop it)."""
         self.rows(source, table).append(row)
 
-    async def load(self, table: str) -> LoadResult:
+    async def load(
+        self, table: str, *, select: str | None = None, filters: Sequence[str] = (), order: str | None = None
+    ) -> LoadResult:
+        """Queries are not evaluated here: every row of the table, whatever `select`/`filters`/`order` say."""
         rows: list[Row] = []
         attempts = []
         for source in self.sources:
@@ -59,7 +71,7 @@ class MemoryClient:
         attempt = Attempt(source, "insert", "ok", 1.0, saved["id"])
         return WriteResult(table, saved["id"], source, "ok", (attempt,), 1.0, {**saved, "_db_source": source})
 
-    async def update(self, row: Row, changes: Mapping[str, Any], table: str = "user_challenges") -> UpdateResult:
+    async def update(self, table: str, row: Row, changes: Mapping[str, Any]) -> UpdateResult:
         source, row_id = str(row["_db_source"]), str(row["id"])
         self.updates.append((source, changes))
         for stored in self.rows(source, table):
@@ -68,8 +80,21 @@ class MemoryClient:
                 return UpdateResult(table, row_id, source, "ok", (Attempt(source, "update", "ok", 1.0, row_id),), 1.0)
         return UpdateResult(table, row_id, source, "fail", (Attempt(source, "update", "not_found", 1.0, row_id),), 1.0)
 
-    async def assign_mt5(self, row: Row, login: str, password: str, server: str) -> UpdateResult:
-        return await self.update(row, {"mt5_login": login, "mt5_password": password, "mt5_server": server})
+    async def delete(self, table: str, row: Row) -> DeleteResult:
+        source, row_id = str(row["_db_source"]), str(row["id"])
+        kept = [r for r in self.rows(source, table) if str(r["id"]) != row_id]
+        found = len(kept) < len(self.rows(source, table))
+        self.db[source][table] = kept
+        attempt = Attempt(source, "delete", "ok" if found else "not_found", 1.0, row_id)
+        return DeleteResult(table, row_id, source, "ok" if found else "fail", (attempt,), 1.0)
+
+    async def call(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        """Only the spec's `assign_mt5`; any other flow is unsupported."""
+        if name != "assign_mt5":
+            return CallResult(name, "fail", (), 0.0, unsupported=True)
+        changes = {"mt5_login": args["login"], "mt5_password": args["password"], "mt5_server": args["server"]}
+        done = await self.update(str(args.get("table") or "user_challenges"), args["row"], changes)
+        return CallResult(name, done.outcome, done.attempts, 1.0, done.source, done.table, done.row_id)
 
     async def resolve_pending(self) -> tuple[Resolution, ...]:
         return ()

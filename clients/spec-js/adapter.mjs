@@ -1,5 +1,5 @@
 // The spec's triple-database fallback code ("How It Works", "Data Flow Example") on the real
-// supabase-js, driven by fallback-harness over JSON lines (fallback/adapters/protocol_messages.py):
+// supabase-js, driven by fallback-harness over JSON lines, protocol 2 (fallback/adapters/protocol_messages.py):
 // one request per line on stdin, one reply per line on stdout; stderr is the app's console.
 //
 //   node clients/spec-js/adapter.mjs          (after `npm ci --prefix clients/spec-js`)
@@ -29,6 +29,13 @@
 //  D8  Node 20 only: createClient builds a realtime client that needs a native WebSocket, which
 //      Node 20 has behind `--experimental-websocket` (Node 22 has it on). Without it createClient
 //      throws, so on Node 20 this file re-runs itself with that flag. No client option changes.
+//  D9  Protocol 2 (any table): `loadData` takes the harness's `select`, `filters` and `order`
+//      (PostgREST syntax, appended to the query as they are; without them it reads `select('*')`
+//      exactly as the document does); rows are named by their table's primary key (from
+//      `configure`) where D5 filters on `id`; the purchase leaves out key columns the database
+//      fills, as the document's insert never sends an id.
+//  D10 Delete is not in the document: `routedDelete` is written like its routed update (the same
+//      ternary, `.delete()` instead of `.update(...)`), sent once.
 //
 // supabase-js 2.119.1 / postgrest-js 2.119.1 (pinned in package.json; they declare node >= 22 and run
 // on Node 20 with D8; 2.109.0, the newest 2.x declaring node >= 20, has the same retry code inline).
@@ -55,7 +62,8 @@ import { Writable } from 'node:stream';
 let createClient; // imported in main(): the relaunching parent never loads supabase-js
 const require = createRequire(import.meta.url);
 const LIBRARY = `@supabase/supabase-js ${require('@supabase/supabase-js/package.json').version}`;
-const OPERATIONS = ['load', 'create', 'update', 'assign_mt5', 'metrics', 'shutdown'];
+const OPERATIONS = ['load', 'create', 'update', 'delete', 'call', 'metrics', 'shutdown'];
+const PROTOCOL = 2;
 const NAMES = ['PRIMARY', 'BOLT', 'OLD'];
 const NOUNS = { user_challenges: 'challenges', profiles: 'profiles' };
 
@@ -83,7 +91,27 @@ globalThis.fetch = (input, init) => {
 };
 
 let supabase, boltSupabase, oldSupabase; // src/lib/db.ts
-const stats = { loads: 0, creates: 0, updates: 0 };
+let tables = {}; // D9: table -> { primary_key: [...], generated: bool }, from `configure`
+const stats = { loads: 0, creates: 0, updates: 0, deletes: 0 };
+
+// --- D9: rows named by their table's key, queries in PostgREST's syntax ----------------------
+const keyOf = (table) => tables[table]?.primary_key ?? ['id'];
+const keyText = (table, row) => {
+  const values = keyOf(table).map(c => String(row[c]));
+  return values.length === 1 ? values[0] : JSON.stringify(values); // as fallback/client/keys.py writes it
+};
+function byKey(builder, table, row) {
+  for (const column of keyOf(table)) builder = builder.eq(column, row[column]);
+  return builder;
+}
+function withQuery(builder, { filters = [], order = null } = {}) {
+  for (const filter of filters) {
+    const at = filter.indexOf('=');
+    builder.url.searchParams.append(filter.slice(0, at), filter.slice(at + 1));
+  }
+  if (order) builder.url.searchParams.append('order', order);
+  return builder;
+}
 const current = new AsyncLocalStorage(); // the attempts of the operation being run (ops may overlap)
 
 // --- recording: what each await did, in the harness's Attempt shape -----------------------
@@ -112,7 +140,7 @@ async function record(source, op, builder, rowId = null) {
   current.getStore().push({
     source, op, kind, latency_ms: performance.now() - start, row_id: rowId,
     count: kind === 'ok' ? rows.length : null,
-    ambiguous: ['insert', 'update'].includes(op) && ['reset', 'timeout', 'error'].includes(kind),
+    ambiguous: ['insert', 'update', 'delete'].includes(op) && ['reset', 'timeout', 'error'].includes(kind),
     status: response.status || null, code: response.error?.code || null, message: messageOf(response.error),
   });
   return response;
@@ -125,12 +153,13 @@ function why(source, error) {
 }
 
 // --- the spec's code ------------------------------------------------------------------------
-async function loadData(table = 'user_challenges') { // D4
+async function loadData(table = 'user_challenges', query = {}) { // D4, D9
+  const columns = query.select ?? '*';
   console.log(' Loading data from ALL databases (PRIMARY + BOLT + OLD)...'); // D3
   // Step 1: Try PRIMARY database
   let primaryData = null;
   try {
-    const { data, error } = await record('PRIMARY', 'select', supabase.from(table).select('*')); // D1
+    const { data, error } = await record('PRIMARY', 'select', withQuery(supabase.from(table).select(columns), query)); // D1
     if (error) throw error; // D2
     primaryData = data;
     console.log(`✅ PRIMARY Database: Found ${primaryData.length} ${NOUNS[table] ?? table}`); // D3
@@ -141,7 +170,7 @@ async function loadData(table = 'user_challenges') { // D4
   // Step 2: Try BOLT database (fallback)
   let boltData = null;
   try {
-    const { data, error } = await record('BOLT', 'select', boltSupabase.from(table).select('*')); // D1
+    const { data, error } = await record('BOLT', 'select', withQuery(boltSupabase.from(table).select(columns), query)); // D1
     if (error) throw error; // D2
     boltData = data;
     console.log(`✅ BOLT Database: Found ${boltData.length} ${NOUNS[table] ?? table}`); // D3
@@ -152,7 +181,7 @@ async function loadData(table = 'user_challenges') { // D4
   // Step 3: Try OLD database (legacy)
   let oldData = null;
   try {
-    const { data, error } = await record('OLD', 'select', oldSupabase.from(table).select('*')); // D1
+    const { data, error } = await record('OLD', 'select', withQuery(oldSupabase.from(table).select(columns), query)); // D1
     if (error) throw error; // D2
     oldData = data;
     console.log(`✅ OLD Database: Found ${oldData.length} ${NOUNS[table] ?? table}`); // D3
@@ -196,13 +225,26 @@ async function routedUpdate(challenge, changes, table = 'user_challenges') {
                  : oldSupabase;
   const source = dbClient === supabase ? 'PRIMARY' : dbClient === boltSupabase ? 'BOLT' : 'OLD';
   const { data, error } = await record(source, 'update',
-    dbClient.from(table).update(changes).eq('id', challenge.id).select(), String(challenge.id));
+    byKey(dbClient.from(table).update(changes), table, challenge).select(), keyText(table, challenge)); // D9
+  if (!error && data.length === 0) Object.assign(lastAttempt(), { kind: 'not_found', count: 0 });
+  return { source, row: !error && data.length ? { ...data[0], _db_source: source } : null };
+}
+
+// D10: not in the document; the routed update's shape with `.delete()`
+async function routedDelete(row, table) {
+  const dbClient = row._db_source === 'PRIMARY' ? supabase
+                 : row._db_source === 'BOLT' ? boltSupabase
+                 : oldSupabase;
+  const source = dbClient === supabase ? 'PRIMARY' : dbClient === boltSupabase ? 'BOLT' : 'OLD';
+  const { data, error } = await record(source, 'delete',
+    byKey(dbClient.from(table).delete(), table, row).select(), keyText(table, row));
   if (!error && data.length === 0) Object.assign(lastAttempt(), { kind: 'not_found', count: 0 });
   return { source, row: !error && data.length ? { ...data[0], _db_source: source } : null };
 }
 
 // --- protocol handlers ----------------------------------------------------------------------
-function configure({ sources }) {
+function configure({ sources, tables: keys }) {
+  tables = keys ?? {};
   const names = (sources ?? []).map(s => s.name);
   if (names.join() !== NAMES.join()) throw new Error(`the spec's code knows exactly PRIMARY, BOLT, OLD in that order; got ${names}`);
   // D7: default options; a signed-in user's token goes in the Authorization header, as supabase-js sends it
@@ -220,10 +262,10 @@ async function timedOp(body) {
   return { ...out, attempts, latency_ms: performance.now() - start };
 }
 
-async function load({ table }) {
+async function load({ table, select, filters, order }) {
   stats.loads++;
   return timedOp(async () => {
-    const rows = await loadData(table);
+    const rows = await loadData(table, { select, filters, order });
     const error = current.getStore().some(a => a.kind === 'ok') ? null : `no source answered for ${table} (the spec's code has no cache)`;
     return { rows, error };
   });
@@ -232,12 +274,13 @@ async function load({ table }) {
 async function create({ table, row }) {
   stats.creates++;
   const { _db_source, ...body } = row;
+  if (tables[table]?.generated ?? true) for (const column of keyOf(table)) delete body[column]; // D9
   return timedOp(async () => {
     const saved = await purchase(table, body);
-    if (saved) console.log(`✅ Record saved to ${saved._db_source} (${NOUNS[table] ?? table} ${saved.id})`);
+    if (saved) console.log(`✅ Record saved to ${saved._db_source} (${NOUNS[table] ?? table} ${keyText(table, saved)})`);
     else console.error(' Could not save record to any database');
     return saved
-      ? { row_id: String(saved.id), source: saved._db_source, outcome: 'ok', row: saved }
+      ? { row_id: keyText(table, saved), source: saved._db_source, outcome: 'ok', row: saved }
       : { row_id: null, source: null, outcome: 'fail', row: null };
   });
 }
@@ -246,30 +289,48 @@ async function update({ table, row, changes }) {
   stats.updates++;
   return timedOp(async () => {
     const { source, row: written } = await routedUpdate(row, changes, table);
-    return { row_id: String(row.id), source, outcome: written ? 'ok' : 'fail', row: written };
+    return { row_id: keyText(table, row), source, outcome: written ? 'ok' : 'fail', row: written };
   });
 }
 
-async function assignMt5({ row, login, password, server }) {
+async function remove({ table, row }) { // D10
+  stats.deletes++;
+  return timedOp(async () => {
+    const { source, row: removed } = await routedDelete(row, table);
+    return { row_id: keyText(table, row), source, outcome: removed ? 'ok' : 'fail', row: removed };
+  });
+}
+
+async function assignMt5({ row, login, password, server, table = 'user_challenges' }) {
   stats.updates++;
   return timedOp(async () => {
     const target = row._db_source === 'PRIMARY' || row._db_source === 'BOLT' ? row._db_source : 'OLD';
     console.log(` Assigning credentials to ${target} DB...`);
     const changes = { mt5_login: login, mt5_password: password, mt5_server: server };
-    const { source, row: written } = await routedUpdate(row, changes);
+    const { source, row: written } = await routedUpdate(row, changes, table);
     if (written) console.log(`✅ Credentials assigned successfully in ${source} DB`);
     else console.error(` Failed to assign credentials in ${source} DB: ${lastAttempt().kind}`);
-    return { row_id: String(row.id), source, outcome: written ? 'ok' : 'fail', row: written };
+    return { row_id: keyText(table, row), table, source, outcome: written ? 'ok' : 'fail', row: written };
   });
 }
 
+// `call`: the app's flows by name (protocol 2); the document has one, Test 3's credential assignment.
+const FLOWS = { assign_mt5: assignMt5 };
+class Unsupported extends Error {}
+async function call({ name, args }) {
+  const flow = FLOWS[name];
+  if (!flow) throw new Unsupported(`unknown flow ${name} (known: ${Object.keys(FLOWS).join(', ')})`);
+  return flow(args ?? {});
+}
+
 const HANDLERS = {
-  hello: () => ({ name: 'spec-js', version: `0.1.0 (${LIBRARY}, node ${process.version})`, operations: OPERATIONS, protocol: 1 }),
+  hello: () => ({ name: 'spec-js', version: `0.2.0 (${LIBRARY}, node ${process.version})`, operations: OPERATIONS, protocol: PROTOCOL }),
   configure,
   load,
   create,
   update,
-  assign_mt5: assignMt5,
+  delete: remove,
+  call,
   metrics: () => ({ requests: { ...requests }, ...stats }),
   shutdown: () => { setImmediate(() => process.exit(0)); return {}; },
 };
@@ -298,6 +359,10 @@ async function handle(line) {
   try {
     send({ id: request.id, ok: true, result: await handler(request) });
   } catch (error) {
+    if (error instanceof Unsupported) {
+      send({ id: request.id, ok: false, error: { kind: 'unsupported', message: error.message } });
+      return;
+    }
     send({ id: request.id, ok: false, error: { kind: 'client_error', message: String(error?.stack ?? error).replace(JWT, '***') } });
   }
 }

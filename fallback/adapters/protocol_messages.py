@@ -1,4 +1,4 @@
-"""The wire format between the harness and a fallback client in another process.
+"""The wire format between the harness and a fallback client in another process (protocol 2).
 
 JSON lines over the client's stdin and stdout, UTF-8, one JSON object per line, no other output
 on stdout (anything else printed there is kept as a console line, never parsed). The client's
@@ -6,20 +6,29 @@ stderr is its console: free text, captured line by line.
 
 Requests (harness -> client), each with an integer `id` unique within the process's life::
 
-    {"id": 1, "op": "hello", "protocol": 1}
-    {"id": 2, "op": "configure", "sources": [{"name": "PRIMARY", "url": "http://...", "key": "..."}, ...]}
+    {"id": 1, "op": "hello", "protocol": 2}
+    {"id": 2, "op": "configure", "sources": [{"name": "PRIMARY", "url": "http://...", "key": "..."}, ...],
+              "tables": {"user_challenges": {"primary_key": ["id"], "generated": true}, ...}}
         (a source may also carry "access_token": a signed-in user's token, to send as
-         `Authorization: Bearer` instead of the key, as a signed-in supabase client does)
+         `Authorization: Bearer` instead of the key, as a signed-in supabase client does;
+         `tables` gives each table's primary key, and whether the database fills it when a create
+         leaves it out; a table not listed is keyed by `id`)
     {"id": 3, "op": "load", "table": "user_challenges"}
+    {"id": 3, "op": "load", "table": "orders", "select": "*,customer:customers(name)",
+              "filters": ["status=eq.open", "amount=gte.10"], "order": "created_at.desc"}
+        (PostgREST's syntax, to pass through as query parameters; each key only when given)
     {"id": 4, "op": "create", "table": "user_challenges", "row": {...}}
     {"id": 5, "op": "update", "table": "user_challenges", "row": {..., "_db_source": "BOLT"}, "changes": {...}}
-    {"id": 6, "op": "assign_mt5", "row": {...}, "login": "...", "password": "...", "server": "..."}
-    {"id": 7, "op": "resolve_pending"}
-    {"id": 8, "op": "metrics"}
-    {"id": 9, "op": "shutdown"}
+    {"id": 6, "op": "delete", "table": "user_challenges", "row": {..., "_db_source": "BOLT"}}
+    {"id": 7, "op": "call", "name": "assign_mt5",
+              "args": {"row": {...}, "login": "...", "password": "...", "server": "..."}}
+    {"id": 8, "op": "resolve_pending"}
+    {"id": 9, "op": "metrics"}
+    {"id": 10, "op": "shutdown"}
 
-`sources` are in priority order. Replies (client -> harness), one per request, in any order
-(a client may run requests concurrently; `id` pairs them)::
+`sources` are in priority order (1 to 8 of them, any names). A row is named by its table's
+primary key and routed by its `_db_source`. Replies (client -> harness), one per request, in any
+order (a client may run requests concurrently; `id` pairs them)::
 
     {"id": 3, "ok": true, "result": {...}, "console_lines": 12}
     {"id": 3, "ok": false, "error": {"kind": "unsupported" | "bad_request" | "client_error", "message": "..."}}
@@ -29,14 +38,16 @@ waits (up to 1 s) until it has read that many before returning the result, so th
 an operation printed are captured by the time the operation returns (stdout and stderr are two
 pipes, and a reply can overtake the lines printed before it).
 
-`hello` comes first and its result names the client::
+`hello` comes first and its result names the client and the protocol it speaks, which must be 2
+(a client that says 1, or nothing, is refused before anything else is sent, with `CHANGES_FROM_1`)::
 
-    {"name": "spec-js", "version": "0.1.0 (...)", "operations": ["load", "create", ...], "protocol": 1}
+    {"name": "spec-js", "version": "0.1.0 (...)", "operations": ["load", "create", ...], "protocol": 2}
 
-`operations` lists what the client implements among `load`, `create`, `update`,
-`assign_mt5`, `resolve_pending`, `metrics`, `shutdown` (`hello` and `configure` are always
-required). An operation not listed is never sent: the harness answers it itself with the
-failure kind `unsupported`. `configure` replies `{}`; after it the client must be ready.
+`operations` lists what the client implements among `load`, `create`, `update`, `delete`, `call`,
+`resolve_pending`, `metrics`, `shutdown` (`hello` and `configure` are always required). An
+operation not listed is never sent: the harness answers it itself with the failure kind
+`unsupported`. A `call` of a flow the client does not know is answered `ok: false` with kind
+`unsupported`. `configure` replies `{}`; after it the client must be ready.
 
 Results (fields marked ? may be omitted; defaults in brackets)::
 
@@ -45,8 +56,10 @@ Results (fields marked ? may be omitted; defaults in brackets)::
                  "duplicates"?: [{"key": str, "kept": str, "dropped": [str]}] [[]]}
     create:     {"row_id": str|null, "source": str|null, "outcome": "ok"|"fail"|"indeterminate",
                  "attempts": [...], "latency_ms": n, "row"?: {...}|null, "pending_source"?: str|null}
-    update, assign_mt5:
+    update, delete:
                 {"row_id": str, "source": str, "outcome": ..., "attempts": [...], "latency_ms": n, "row"?: ...}
+    call:       {"outcome": ..., "attempts": [...], "latency_ms": n, "source"?: str|null, "table"?: str|null,
+                 "row_id"?: str|null, "row"?: {...}|null, "value"?: any}
     resolve_pending:
                 {"resolutions": [{"table", "row_id", "pending_source", "outcome", "source"?,
                                   "found_in"?: [str], "deleted_from"?: [str], "attempts"?: [...]}]}
@@ -56,12 +69,13 @@ Results (fields marked ? may be omitted; defaults in brackets)::
                  "kind": "ok" | failure kind, "latency_ms": n, "row_id"?: str|null, "count"?: int|null,
                  "ambiguous"?: bool [false], "status"?: int|null, "code"?: str|null, "message"?: str [""]}
 
-Rows in `rows`, `row` carry `_db_source`. An attempt's `kind` is `ok` or a failure kind of
-`fallback.client.errors` (`refused`, `connect_error`, `timeout`, `hung`, `reset`, `not_found`,
-`error`, ...); an error status is `http` with `status`, or written `http_<NNN>` (`status` then
-defaults to NNN; `http_503:PGRST001` also sets `code`). A kind the harness does not know is
-recorded as `error`, the client's word kept at the head of `message`: protocol 1 never
-rejected one. Keys sent in `configure` are secrets: a client must not print them.
+`row_id` is the row's key as text: the value for a one-column key, a JSON array of the values as
+strings for a composite one (`["acme","42"]`). Rows in `rows`, `row` carry `_db_source`. An
+attempt's `kind` is `ok` or a failure kind of `fallback.client.errors` (`refused`,
+`connect_error`, `timeout`, `hung`, `reset`, `not_found`, `error`, ...); an error status is
+`http` with `status`, or written `http_<NNN>` (`status` then defaults to NNN; `http_503:PGRST001`
+also sets `code`). A kind the harness does not know is recorded as `error`, the client's word
+kept at the head of `message`. Keys sent in `configure` are secrets: a client must not print them.
 """
 
 from __future__ import annotations
@@ -73,8 +87,11 @@ from typing import Any, cast, get_args
 
 from fallback.client.config import SourceConfig
 from fallback.client.errors import CallKind, ClientError, call_kind
+from fallback.client.keys import TableKeys
 from fallback.client.results import (
     Attempt,
+    CallResult,
+    DeleteResult,
     Duplicate,
     LoadResult,
     Op,
@@ -85,8 +102,24 @@ from fallback.client.results import (
     WriteResult,
 )
 
-PROTOCOL_VERSION = 1
-OPERATIONS: tuple[str, ...] = ("load", "create", "update", "assign_mt5", "resolve_pending", "metrics", "shutdown")
+PROTOCOL_VERSION = 2
+OPERATIONS: tuple[str, ...] = (
+    "load",
+    "create",
+    "update",
+    "delete",
+    "call",
+    "resolve_pending",
+    "metrics",
+    "shutdown",
+)
+CHANGES_FROM_1 = (
+    "protocol 2 changed: `configure` carries `tables` (each table's primary key: name rows by it, not by "
+    "`id` alone); `load` may carry `select`, `filters` and `order` (PostgREST's syntax); `update` names its "
+    "`table` first as before; new `delete` {table, row}; `assign_mt5` {row, login, password, server} is now "
+    "`call` {name: 'assign_mt5', args: {row, login, password, server}}; `hello` must answer `protocol: 2`. "
+    "The format is in fallback/adapters/protocol_messages.py"
+)
 _OPS: frozenset[str] = frozenset(get_args(Op))
 _OUTCOMES: frozenset[str] = frozenset(get_args(Outcome))
 
@@ -100,13 +133,29 @@ def encode(request_id: int, op: str, **params: Any) -> bytes:
     return (json.dumps({"id": request_id, "op": op, **params}, default=str) + "\n").encode()
 
 
-def configure_params(sources: Sequence[SourceConfig]) -> dict[str, Any]:
+def configure_params(sources: Sequence[SourceConfig], tables: TableKeys | None = None) -> dict[str, Any]:
     return {
         "sources": [
             {"name": s.name, "url": s.url, "key": s.key, **({"access_token": s.access_token} if s.access_token else {})}
             for s in sources
-        ]
+        ],
+        "tables": {
+            name: {"primary_key": list(key.columns), "generated": key.generated} for name, key in (tables or {}).items()
+        },
     }
+
+
+def check_hello(hello: Mapping[str, Any]) -> None:
+    """Refuse a client that speaks another protocol, saying what changed since the one it speaks."""
+    said = hello.get("protocol")
+    if said == PROTOCOL_VERSION:
+        return
+    if said in (None, 1):
+        speaks = "protocol 1" if said == 1 else "no protocol version (protocol 1 clients said none or 1)"
+        raise ProtocolError(
+            f"the client speaks {speaks}; the harness speaks protocol {PROTOCOL_VERSION}. {CHANGES_FROM_1}"
+        )
+    raise ProtocolError(f"the client speaks protocol {said!r}; the harness speaks protocol {PROTOCOL_VERSION}")
 
 
 def decode_reply(line: bytes) -> dict[str, Any] | None:
@@ -228,6 +277,26 @@ def update_result(table: str, row_id: str, source: str, data: Mapping[str, Any])
         _attempts(data),
         float(_get(data, "latency_ms", (int, float))),
         _row(data),
+    )
+
+
+def delete_result(table: str, row_id: str, source: str, data: Mapping[str, Any]) -> DeleteResult:
+    done = update_result(table, row_id, source, data)
+    return DeleteResult(done.table, done.row_id, done.source, done.outcome, done.attempts, done.latency_ms, done.row)
+
+
+def call_result(name: str, data: Mapping[str, Any]) -> CallResult:
+    row_id = data.get("row_id")
+    return CallResult(
+        name,
+        _outcome(data),
+        _attempts(data),
+        float(_get(data, "latency_ms", (int, float))),
+        source=_get(data, "source", str, None),
+        table=_get(data, "table", str, None),
+        row_id=None if row_id is None else str(row_id),
+        row=_row(data),
+        value=data.get("value"),
     )
 
 

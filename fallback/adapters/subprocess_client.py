@@ -16,8 +16,10 @@ The wire format is in `fallback.adapters.protocol_messages`. What this adapter a
   client last reported (`await refresh_metrics()`; also done by `aclose()`).
 
 Which sources a client reached when it hung is unknown: a hung load carries one `hung`
-attempt per configured source, a hung create one on the first source, a hung update one on
-the row's own source.
+attempt per configured source, a hung create one on the first source, a hung update, delete
+or call one on the row's own source (a call without `args["row"]`: the first source).
+A client speaking another protocol version than `PROTOCOL_VERSION` is refused at `hello`
+(`unavailable`, the message saying what changed), before `configure` sends it any key.
 """
 
 from __future__ import annotations
@@ -33,9 +35,21 @@ from fallback.adapters import protocol_messages as wire
 from fallback.adapters.process import ClientProcess, ConsoleLine, ProcessGone
 from fallback.client.config import SourceConfig
 from fallback.client.errors import ConfigError, FailureKind
+from fallback.client.keys import LoadQuery, TableKeys, key_for
 from fallback.client.merge import SOURCE_TAG
 from fallback.client.metrics import Metrics
-from fallback.client.results import Attempt, LoadResult, Op, Resolution, Row, UpdateResult, WriteResult
+from fallback.client.results import (
+    Attempt,
+    CallResult,
+    DeleteResult,
+    LoadResult,
+    Op,
+    Outcome,
+    Resolution,
+    Row,
+    UpdateResult,
+    WriteResult,
+)
 
 log = logging.getLogger("fallback.adapters")
 DEFINITE: frozenset[FailureKind] = frozenset({"unsupported", "unavailable"})
@@ -64,6 +78,7 @@ class SubprocessClient:
         console_max_lines: int = 10_000,
         cwd: str | None = None,
         env: Mapping[str, str] | None = None,
+        tables: TableKeys | None = None,
     ) -> None:
         if not sources:
             raise ConfigError("a client needs at least one source")
@@ -71,6 +86,7 @@ class SubprocessClient:
             raise ConfigError("timeouts must be > 0")
         self.command = command
         self.sources = tuple(sources)
+        self.tables: TableKeys = dict(tables or {})
         self.name = name or "subprocess"
         self.version = ""
         self.operations: frozenset[str] = frozenset()
@@ -116,7 +132,12 @@ class SubprocessClient:
                     hello = self._check(await process.request("hello", protocol=wire.PROTOCOL_VERSION), "hello")
                     if not isinstance(hello.get("operations", []), list):
                         raise CallFailed("protocol_error", "hello: `operations` must be a list of names")
-                    self._check(await process.request("configure", **wire.configure_params(self.sources)), "configure")
+                    try:
+                        wire.check_hello(hello)
+                    except wire.ProtocolError as exc:
+                        raise CallFailed("protocol_error", str(exc)) from exc
+                    configure = wire.configure_params(self.sources, self.tables)
+                    self._check(await process.request("configure", **configure), "configure")
             except (TimeoutError, ProcessGone, OSError, CallFailed) as exc:
                 await process.kill("failed to start")
                 self._counts["unavailable"] += 1
@@ -170,10 +191,13 @@ class SubprocessClient:
         ambiguous = op != "select" and failure.kind not in DEFINITE
         return Attempt(source, op, failure.kind, _ms(since), row_id, ambiguous=ambiguous, message=failure.message)
 
-    async def load(self, table: str) -> LoadResult:
+    async def load(
+        self, table: str, *, select: str | None = None, filters: Sequence[str] = (), order: str | None = None
+    ) -> LoadResult:
         start = time.perf_counter()
+        query = LoadQuery.of(select, filters, order)
         try:
-            result = wire.load_result(table, await self._call("load", table=table))
+            result = wire.load_result(table, await self._call("load", table=table, **query.wire()))
         except (CallFailed, wire.ProtocolError) as exc:
             failure = _as_failure(exc)
             attempts = tuple(self._failed(s.name, "select", failure, start) for s in self.sources)
@@ -187,31 +211,58 @@ class SubprocessClient:
             result = wire.write_result(table, row, await self._call("create", table=table, row=dict(row)))
         except (CallFailed, wire.ProtocolError) as exc:
             failure = _as_failure(exc)
-            row_id = str(row["id"]) if row.get("id") else None
+            row_id = key_for(self.tables, table).text_of(row)
             attempt = self._failed(self.sources[0].name, "insert", failure, start, row_id)
             outcome: Literal["fail", "indeterminate"] = "indeterminate" if attempt.ambiguous else "fail"
             result = WriteResult(table, row_id, None, outcome, (attempt,), _ms(start))
         self._metrics.record_write(result)
         return result
 
-    async def _routed(self, op: str, row: Row, table: str, params: dict[str, Any]) -> UpdateResult:
+    async def update(self, table: str, row: Row, changes: Mapping[str, Any]) -> UpdateResult:
         start = time.perf_counter()
-        row_id, source = str(row.get("id")), str(row.get(SOURCE_TAG))
+        row_id, source = key_for(self.tables, table).text_of(row) or "?", str(row.get(SOURCE_TAG))
         try:
-            result = wire.update_result(table, row_id, source, await self._call(op, row=dict(row), **params))
+            reply = await self._call("update", table=table, row=dict(row), changes=dict(changes))
+            result = wire.update_result(table, row_id, source, reply)
         except (CallFailed, wire.ProtocolError) as exc:
             attempt = self._failed(source, "update", _as_failure(exc), start, row_id)
-            outcome: Literal["fail", "indeterminate"] = "indeterminate" if attempt.ambiguous else "fail"
-            result = UpdateResult(table, row_id, source, outcome, (attempt,), _ms(start))
+            result = UpdateResult(table, row_id, source, _undecided(attempt), (attempt,), _ms(start))
         self._metrics.record_update(result)
         return result
 
-    async def update(self, row: Row, changes: Mapping[str, Any], table: str = "user_challenges") -> UpdateResult:
-        return await self._routed("update", row, table, {"table": table, "changes": dict(changes)})
+    async def delete(self, table: str, row: Row) -> DeleteResult:
+        start = time.perf_counter()
+        row_id, source = key_for(self.tables, table).text_of(row) or "?", str(row.get(SOURCE_TAG))
+        try:
+            result = wire.delete_result(table, row_id, source, await self._call("delete", table=table, row=dict(row)))
+        except (CallFailed, wire.ProtocolError) as exc:
+            attempt = self._failed(source, "delete", _as_failure(exc), start, row_id)
+            result = DeleteResult(table, row_id, source, _undecided(attempt), (attempt,), _ms(start))
+        self._metrics.record_update(result)
+        return result
 
-    async def assign_mt5(self, row: Row, login: str, password: str, server: str) -> UpdateResult:
-        credentials = {"login": login, "password": password, "server": server}
-        return await self._routed("assign_mt5", row, "user_challenges", credentials)
+    async def call(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        """A flow acting on `args["row"]` is blamed on that row's source when it gets no usable reply."""
+        start = time.perf_counter()
+        try:
+            result = wire.call_result(name, await self._call("call", name=name, args=dict(args)))
+        except (CallFailed, wire.ProtocolError) as exc:
+            failure = _as_failure(exc)
+            row = args.get("row")
+            source = str(row.get(SOURCE_TAG)) if isinstance(row, Mapping) and row.get(SOURCE_TAG) else None
+            attempt = self._failed(source or self.sources[0].name, "update", failure, start)
+            unsupported = failure.kind == "unsupported"
+            result = CallResult(
+                name,
+                _undecided(attempt),
+                (attempt,),
+                _ms(start),
+                source,
+                value=failure.message,
+                unsupported=unsupported,
+            )
+        self._metrics.record_update(result)
+        return result
 
     async def resolve_pending(self) -> tuple[Resolution, ...]:
         """`()` when the client has no such operation (as a client without pending writes)."""
@@ -263,6 +314,11 @@ class SubprocessClient:
 
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
+
+
+def _undecided(attempt: Attempt) -> Outcome:
+    """A write with no usable reply: `indeterminate` when the client may have sent it, else `fail`."""
+    return "indeterminate" if attempt.ambiguous else "fail"
 
 
 def _as_failure(exc: Exception) -> CallFailed:

@@ -1,6 +1,6 @@
-"""Rows that exist more than once: the same id in two sources (or twice in one), and one create
-that became several rows (same op marker, different ids: a failed-over write that had in fact
-committed before the client moved on)."""
+"""Rows that exist more than once: the same primary key in two sources (or twice in one), and one
+create that became several rows (same op marker, different keys: a failed-over write that had in
+fact committed before the client moved on)."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def check_duplicates(creates: list[Operation], state: FinalState) -> list[Violat
             )
         )
     for (table, op_id), found in state.markers().items():
-        ids = {str(row.get("id")) for _, row in found}
+        ids = {state.key_of(table, row) for _, row in found}
         if len(ids) < 2:  # one id in several places is a duplicate_row, reported above
             continue
         ops = [by_op[op_id]] if op_id in by_op else []
@@ -53,7 +53,7 @@ def check_duplicates(creates: list[Operation], state: FinalState) -> list[Violat
                 op_ids=(op_id,),
                 sources=where,
                 events=_events(ops),
-                final=tuple(f"{s}.{table} has row {row.get('id')} email={row.get('email')}" for s, row in found),
+                final=tuple(f"{s}.{table} has row {state.key_of(table, row)} (marker op-{op_id})" for s, row in found),
             )
         )
     return violations

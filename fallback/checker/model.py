@@ -1,16 +1,24 @@
 """What the checker reports: violations (each replayable as the history events involved) and
 how every indeterminate write turned out.
 
-Violation kinds, and the scenario expectation each one fails:
+Violation kinds, and the scenario expectation each one fails (rows are named by their table's
+primary key, composite keys included):
 
     lost_write               no_lost_writes        a create acked ok is not in the source it named
-    lost_update              no_lost_writes        an update acked ok is not in its row (and nothing later overwrote it)
+    lost_update              no_lost_writes        an acked update or call is not in its row, nothing later overwrote it
+    lost_delete              no_lost_writes        a delete acked ok, yet its row is still in its source
     phantom_write            no_lost_writes        a create acked as failed exists anyway
+    phantom_delete           no_lost_writes        a delete acked as failed (not not_found), yet its row is gone
     resolution_mismatch      no_lost_writes        the client said a pending write settled in S; it is not (only) there
-    duplicate_row            no_duplicates         one row id twice: in two sources, or twice in one
+    duplicate_row            no_duplicates         one row key twice: in two sources, or twice in one
     duplicate_write          no_duplicates         one create (one op marker) became several rows
-    misrouted_update         no_misrouted_updates  an update's values, or its row, appear outside the row's source
+    misrouted_update         no_misrouted_updates  an update's or call's values, or its row, appear elsewhere
+    misrouted_delete         no_misrouted_updates  a delete went to, or removed a seeded copy in, another source
     read_from_failed_source  (always checked)      a load returned rows tagged with a source it reported failed
+
+Deletes have kinds of their own rather than reusing lost_update / phantom_write: the replay then says
+what the client did wrong (a row that should be gone is there, or the other way round), and a report
+can count them apart; they fail the same expectations as the writes they mirror.
 """
 
 from __future__ import annotations
@@ -25,18 +33,28 @@ from fallback.history import Event, Operation
 ViolationKind = Literal[
     "lost_write",
     "lost_update",
+    "lost_delete",
     "phantom_write",
+    "phantom_delete",
     "resolution_mismatch",
     "duplicate_row",
     "duplicate_write",
     "misrouted_update",
+    "misrouted_delete",
     "read_from_failed_source",
 ]
 Verdict = Literal["landed", "absent", "duplicated"]
 EXPECTATION_KINDS: dict[str, tuple[str, ...]] = {
-    "no_lost_writes": ("lost_write", "lost_update", "phantom_write", "resolution_mismatch"),
+    "no_lost_writes": (
+        "lost_write",
+        "lost_update",
+        "lost_delete",
+        "phantom_write",
+        "phantom_delete",
+        "resolution_mismatch",
+    ),
     "no_duplicates": ("duplicate_row", "duplicate_write"),
-    "no_misrouted_updates": ("misrouted_update",),
+    "no_misrouted_updates": ("misrouted_update", "misrouted_delete"),
 }
 
 

@@ -1,15 +1,16 @@
 """Creates: acknowledged writes that are missing (lost), failed writes that exist (phantom),
 and how each indeterminate write turned out.
 
-A create's rows are found by its op marker (`email = op-<id>@harness.test`) and, when the
-client knew it, by its id: a spec-faithful create has a database-generated id, so the
-marker is what ties a row to the op that wrote it.
+A create's rows are found by its op marker (`op-<id>@harness.test` in the table's marker column)
+and, when the client knew it, by its key: a spec-faithful create has a database-generated id, so
+the marker is what ties a row to the op that wrote it (a table without a free text column has no
+marker: its creates are found by key only).
 """
 
 from __future__ import annotations
 
 from fallback.checker.model import IndeterminateWrite, Verdict, Violation, about
-from fallback.checker.state import FinalState, Found, places, short
+from fallback.checker.state import FinalState, Found, Row, marker_of, places, short
 from fallback.history import Operation, marker_op_id
 
 
@@ -34,6 +35,11 @@ def created_id(op: Operation) -> str | None:
     return op.invoke.row_id
 
 
+def _marked(row: Row) -> str:
+    op_id = marker_of(row)
+    return f" (marker op-{op_id})" if op_id is not None else ""
+
+
 def _where(found: list[Found]) -> str:
     return ", ".join(places(found)) or "no source"
 
@@ -53,7 +59,7 @@ def check_create(op: Operation, state: FinalState) -> tuple[list[Violation], Ind
         if not found:
             return [], None
         message = f"create op {op.op_id} acknowledged as failed, yet its row exists in {_where(found)}"
-        facts = tuple(f"{s}.{table} has row {short(str(r.get('id')))} email={r.get('email')}" for s, r in found)
+        facts = tuple(f"{s}.{table} has row {short(state.key_of(table, r))}{_marked(r)}" for s, r in found)
         return [about(op, "phantom_write", message, where, facts, row_id)], None
     return _indeterminate(op, found, state)
 

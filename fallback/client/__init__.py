@@ -1,7 +1,8 @@
 """Clients for multi-database Supabase fallback: the reference one and the spec's own.
 
 Both implement `FallbackClient` (see `protocol`); results are frozen records (`results`); how a
-call or an operation failed is a `FailureKind` / `ErrorKind` (`errors`, with the one classifier).
+call or an operation failed is a `FailureKind` / `ErrorKind` (`errors`, with the one classifier);
+rows are named by their table's primary key (`keys`).
 """
 
 from fallback.client.breaker import CircuitBreaker, State, Transition
@@ -18,15 +19,19 @@ from fallback.client.errors import (
     SourceUnavailable,
     WriteIndeterminate,
 )
+from fallback.client.keys import LoadQuery, RowKey, TableKey, TableKeys
 from fallback.client.merge import Concat, MergePolicy, PreferNewest, PriorityDedup, concat, dedup_by_id
 from fallback.client.protocol import FallbackClient
 from fallback.client.reference import ReferenceClient
 from fallback.client.results import (
     Attempt,
+    CallResult,
+    DeleteResult,
     Duplicate,
     LoadResult,
     PendingWrite,
     Resolution,
+    RoutedResult,
     UpdateResult,
     WriteResult,
 )
@@ -37,15 +42,18 @@ __all__ = [
     "AllSourcesFailed",
     "Attempt",
     "CallKind",
+    "CallResult",
     "CircuitBreaker",
     "ClientError",
     "Concat",
     "ConfigError",
     "Deadline",
+    "DeleteResult",
     "Duplicate",
     "ErrorKind",
     "FailureKind",
     "FallbackClient",
+    "LoadQuery",
     "LoadResult",
     "MergePolicy",
     "OperationFailed",
@@ -54,11 +62,15 @@ __all__ = [
     "PriorityDedup",
     "ReferenceClient",
     "Resolution",
+    "RoutedResult",
     "RoutingError",
+    "RowKey",
     "SourceConfig",
     "SourceUnavailable",
     "SpecFaithfulClient",
     "State",
+    "TableKey",
+    "TableKeys",
     "Transition",
     "UpdateResult",
     "WriteIndeterminate",

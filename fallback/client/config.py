@@ -64,9 +64,10 @@ class Deadline:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
 
 
-def _env_names(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Accepted variable names for a source's URL and key, first match wins."""
-    stem = "SUPABASE" if name == "PRIMARY" else f"{name}_SUPABASE"
+def _env_names(name: str, first: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Accepted variable names for a source's URL and key, first match wins (the highest-priority
+    source is the app's own project: plain `SUPABASE_URL`)."""
+    stem = "SUPABASE" if first else f"{name}_SUPABASE"
     urls = (f"{stem}_URL", f"VITE_{stem}_URL")
     keys = (f"{stem}_SERVICE_ROLE_KEY", f"{stem}_ANON_KEY", f"VITE_{stem}_ANON_KEY")
     return urls, keys
@@ -88,13 +89,14 @@ def sources_from_env(
     `VITE_`-prefixed names (the spec's `.env`) are accepted too; a `*_SERVICE_ROLE_KEY`, when
     set, is preferred over the anon key (the admin flows need it). Sources whose URL is unset
     are skipped; a URL without a key is an error. The order of `names` is the priority (default: the
-    active project's sources, `fallback.names.source_names()`).
+    active project's sources, `fallback.names.source_names()`); the first is read from `SUPABASE_URL`,
+    any other NAME from `NAME_SUPABASE_URL`.
     """
     env = os.environ if env is None else env
     names = source_names() if names is None else names
     found: list[SourceConfig] = []
-    for name in names:
-        url_names, key_names = _env_names(name)
+    for index, name in enumerate(names):
+        url_names, key_names = _env_names(name, index == 0)
         url = _first(env, url_names)
         if url is None:
             continue
@@ -103,7 +105,7 @@ def sources_from_env(
             raise ConfigError(f"{url_names[0]} is set but none of {', '.join(key_names)} is")
         found.append(SourceConfig(name, url, key))
     if not found:
-        raise ConfigError(f"no source configured: set {_env_names(names[0])[0][0]} (and the others)")
+        raise ConfigError(f"no source configured: set {_env_names(names[0], True)[0][0]} (and the others)")
     return tuple(found)
 
 

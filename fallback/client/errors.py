@@ -62,7 +62,7 @@ import httpx
 from postgrest.exceptions import APIError
 
 if TYPE_CHECKING:
-    from fallback.client.results import Result
+    from fallback.client.results import Result, RoutedResult
 
 
 class ClientError(Exception):
@@ -80,7 +80,7 @@ class RoutingError(ClientError):
 class OperationFailed(ClientError):
     """An operation did not do what it was asked; `result` says what was tried."""
 
-    def __init__(self, message: str, result: Result) -> None:
+    def __init__(self, message: str, result: Result | RoutedResult) -> None:
         super().__init__(message)
         self.result = result
 

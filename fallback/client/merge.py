@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from fallback.client.keys import key_text
 from fallback.client.results import Duplicate, Row
 
 SOURCE_TAG = "_db_source"
@@ -45,6 +46,13 @@ def tag(row: Row, source: str) -> dict[str, Any]:
     return {**row, SOURCE_TAG: source}
 
 
+def key_value(row: Row, key: str | tuple[str, ...]) -> str | None:
+    """The row's key as text (`fallback.client.keys.key_text`), None when a key column is missing."""
+    columns = (key,) if isinstance(key, str) else key
+    values = [row.get(c) for c in columns]
+    return None if any(v is None for v in values) else key_text(values)
+
+
 @dataclass(frozen=True)
 class Concat:
     """Plain concatenation in priority order, as the spec's `loadData()` does."""
@@ -57,10 +65,11 @@ class Concat:
 class PriorityDedup:
     """One row per `key`, taken from the highest-priority source that has it.
 
-    Rows without the key (or with a null key) cannot be matched and are all kept.
+    `key` is a column or the columns of a composite key (`("tenant_id", "id")`). Rows without the
+    key (or with a null in it: a `select` that left it out) cannot be matched and are all kept.
     """
 
-    key: str = "id"
+    key: str | tuple[str, ...] = "id"
 
     def __call__(self, answers: Sequence[SourceRows]) -> Merged:
         chosen: dict[str, dict[str, Any]] = {}
@@ -68,11 +77,11 @@ class PriorityDedup:
         entries: list[str | dict[str, Any]] = []  # a key, or an unkeyed row, in output order
         for answer in answers:
             for row in answer.rows:
-                value = row.get(self.key)
+                value = key_value(row, self.key)
                 if value is None:
                     entries.append(tag(row, answer.source))
                     continue
-                key = str(value)
+                key = value
                 if key in chosen:
                     dropped[key].append(answer.source)
                     continue
@@ -90,7 +99,7 @@ class PriorityDedup:
 class PreferNewest:
     """One row per `key`: the copy whose `field` is greatest; priority order breaks ties."""
 
-    key: str = "id"
+    key: str | tuple[str, ...] = "id"
     field: str = "updated_at"
 
     def __call__(self, answers: Sequence[SourceRows]) -> Merged:
@@ -100,14 +109,14 @@ class PreferNewest:
         copies: dict[str, list[dict[str, Any]]] = {}
         for answer in answers:
             for row in answer.rows:
-                value = row.get(self.key)
+                value = key_value(row, self.key)
                 if value is not None:
-                    copies.setdefault(str(value), []).append(tag(row, answer.source))
+                    copies.setdefault(value, []).append(tag(row, answer.source))
         rows: list[Row] = []
         duplicates: list[Duplicate] = []
         for row in first.rows:
-            value = row.get(self.key)
-            group = copies.get(str(value), [row]) if value is not None else [row]
+            value = key_value(row, self.key)
+            group = copies.get(value, [row]) if value is not None else [row]
             best = max(group, key=lambda r: str(r.get(self.field) or ""))  # max keeps the first of ties
             rows.append(best)
             if len(group) > 1:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from fallback.client.results import LoadResult, UpdateResult, WriteResult
+from fallback.client.results import CallResult, LoadResult, RoutedResult, WriteResult
 
 
 class Metrics:
@@ -30,7 +30,7 @@ class Metrics:
         self.distribution: dict[str, dict[str, int]] = {}
         """Rows per source in the last load of each table."""
 
-    def _attempts(self, result: LoadResult | WriteResult | UpdateResult) -> None:
+    def _attempts(self, result: LoadResult | WriteResult | RoutedResult | CallResult) -> None:
         for attempt in result.attempts:
             if attempt.ok:
                 self.calls_ok[attempt.source] += 1
@@ -61,7 +61,8 @@ class Metrics:
         else:
             self.writes_failed += 1
 
-    def record_update(self, result: UpdateResult) -> None:
+    def record_update(self, result: RoutedResult | CallResult) -> None:
+        """Updates, deletes and calls: their calls count per source."""
         self._attempts(result)
 
     def success_rate(self, source: str) -> float | None:

@@ -1,11 +1,14 @@
 """The reference client: what the spec promises, built so that it holds during outages.
 
+- Sources: as many as given (1 to 8, any names), in priority order; nothing here names them.
 - `load`: every source queried in parallel, each under its own `Deadline` and breaker; rows
-  merged by an explicit policy (default: one copy per id, highest priority wins, duplicates
-  reported); all sources down -> the last-known-good snapshot (saved per source, at most every
-  `snapshot_every` s), flagged `stale` with its age.
-- `create`: idempotent failover PRIMARY -> BOLT -> OLD (see `fallback.client.writes`).
-- `update` / `assign_mt5`: only the row's own source (`_db_source`); nothing elsewhere.
+  merged by an explicit policy (default: one copy per primary key, highest priority wins,
+  duplicates reported); all sources down -> the last-known-good snapshot (saved per source and
+  query, at most every `snapshot_every` s), flagged `stale` with its age.
+- `create`: idempotent failover in priority order (see `fallback.client.writes`).
+- `update` / `delete` / `call("assign_mt5", ...)`: only the row's own source (`_db_source`);
+  nothing elsewhere. Rows are named by their table's key (`tables`, from the project's schema;
+  `id` for a table not named).
 - supabase-py is configured not to defeat this: no postgrest retries, `httpx.Timeout` phases.
 """
 
@@ -21,13 +24,26 @@ from typing import TYPE_CHECKING, Any, Literal
 import httpx
 
 from fallback.client import console
-from fallback.client.breaker import CircuitBreaker
+from fallback.client.breaker import CircuitBreaker, State
 from fallback.client.cache import DEFAULT_CACHE_DIR, SnapshotCache
 from fallback.client.config import Deadline, SourceConfig, sources_from_env, sources_from_stack
 from fallback.client.errors import ConfigError, RoutingError
-from fallback.client.merge import SOURCE_TAG, MergePolicy, SourceRows, dedup_by_id
+from fallback.client.flows import ASSIGN_MT5, AssignMt5, as_call
+from fallback.client.keys import LoadQuery, RowKey, TableKeys, key_for
+from fallback.client.merge import SOURCE_TAG, MergePolicy, PriorityDedup, SourceRows
 from fallback.client.metrics import Metrics
-from fallback.client.results import Attempt, LoadResult, PendingWrite, Resolution, Row, UpdateResult, WriteResult
+from fallback.client.results import (
+    Attempt,
+    CallResult,
+    DeleteResult,
+    LoadResult,
+    Outcome,
+    PendingWrite,
+    Resolution,
+    Row,
+    UpdateResult,
+    WriteResult,
+)
 from fallback.client.source import Source
 from fallback.client.writes import WritePolicy, create, resolve
 
@@ -47,7 +63,8 @@ class ReferenceClient:
         sources: Sequence[SourceConfig],
         *,
         deadline: Deadline = DEFAULT_DEADLINE,
-        merge: MergePolicy = dedup_by_id,
+        merge: MergePolicy | None = None,
+        tables: TableKeys | None = None,
         breaker: BreakerFactory | None = CircuitBreaker,
         cache_dir: Path | str = DEFAULT_CACHE_DIR,
         write_policy: WritePolicy = DEFAULT_WRITE_POLICY,
@@ -64,6 +81,7 @@ class ReferenceClient:
             Source.tuned(s, deadline, breaker(s.name) if breaker is not None else None, transport) for s in sources
         )
         self.merge = merge
+        self.tables: TableKeys = dict(tables or {})
         self.write_policy = dataclasses.replace(write_policy, call_time=deadline.total)
         self.update_retries = update_retries
         self.snapshot_every = snapshot_every
@@ -97,25 +115,34 @@ class ReferenceClient:
                 return source
         raise RoutingError(f"no source named {name!r} (known: {', '.join(s.name for s in self.sources)})")
 
-    async def load(self, table: str) -> LoadResult:
+    async def load(
+        self, table: str, *, select: str | None = None, filters: Sequence[str] = (), order: str | None = None
+    ) -> LoadResult:
+        query = LoadQuery.of(select, filters, order)
+        snapshot = _snapshot_name(table, query)
         console.loading([s.name for s in self.sources])
         start = time.perf_counter()
-        answers = await asyncio.gather(*(s.select_all(table) for s in self.sources))
+        answers = await asyncio.gather(*(s.select(table, query) for s in self.sources))
         attempts = tuple(a for a, _ in answers)
         for attempt in attempts:
             console.source_answer(table, attempt)
         answered = [SourceRows(a.source, rows) for a, rows in answers if a.ok]
         for answer in answered:
-            self._save_later(table, answer)
+            self._save_later(snapshot, answer)
             self._settle_from_load(table, answer)
+        merge = self._merge_for(table)
         if answered:
-            merged = self.merge(answered)
+            merged = merge(answered)
             result = LoadResult(table, merged.rows, attempts, (time.perf_counter() - start) * 1000, merged.duplicates)
         else:
-            result = await self._stale(table, attempts, start)
+            result = await self._stale(table, snapshot, merge, attempts, start)
         console.merged(result)
         self._metrics.record_load(result)
         return result
+
+    def _merge_for(self, table: str) -> MergePolicy:
+        """The merge policy given, else one copy per primary key (highest priority wins)."""
+        return self.merge if self.merge is not None else PriorityDedup(key_for(self.tables, table).columns)
 
     def _save_later(self, table: str, answer: SourceRows) -> None:
         """Snapshot a source's answer in the background, at most once per `snapshot_every` seconds
@@ -130,20 +157,23 @@ class ReferenceClient:
 
     def _settle_from_load(self, table: str, answer: SourceRows) -> None:
         """A pending write whose source just listed the row has landed there: no probe needed."""
-        ids = {str(r.get("id")) for r in answer.rows}
+        table_key = key_for(self.tables, table)
+        ids = {table_key.text_of(r) for r in answer.rows}
         for key, pending in list(self._pending.items()):
             if pending.table == table and pending.source == answer.source and pending.row_id in ids:
                 self._forget(key)
 
-    async def _stale(self, table: str, attempts: tuple[Attempt, ...], start: float) -> LoadResult:
+    async def _stale(
+        self, table: str, snapshot: str, merge: MergePolicy, attempts: tuple[Attempt, ...], start: float
+    ) -> LoadResult:
         if self._saving:
             await asyncio.gather(*self._saving, return_exceptions=True)
-        snapshots = await asyncio.to_thread(self.cache.load, table)
+        snapshots = await asyncio.to_thread(self.cache.load, snapshot)
         latency = (time.perf_counter() - start) * 1000
         if not snapshots:
             return LoadResult(table, (), attempts, latency, error=f"no source answered and no snapshot of {table}")
         ordered = [snapshots[s.name] for s in self.sources if s.name in snapshots]
-        merged = self.merge([SourceRows(s.source, s.rows) for s in ordered])
+        merged = merge([SourceRows(s.source, s.rows) for s in ordered])
         age = max(self.cache.age(s) for s in ordered)
         return LoadResult(
             table,
@@ -157,7 +187,7 @@ class ReferenceClient:
         )
 
     async def create(self, table: str, row: Row) -> WriteResult:
-        result = await create(self.sources, table, row, self.write_policy)
+        result = await create(self.sources, table, row, self.write_policy, key_for(self.tables, table))
         if result.pending is not None:
             self._pending[(table, result.pending.row_id)] = result.pending
             await asyncio.to_thread(self.cache.add_pending, result.pending)
@@ -168,7 +198,9 @@ class ReferenceClient:
     async def resolve_pending(self) -> tuple[Resolution, ...]:
         # Asked for explicitly, so the probes go out even through an open breaker.
         sources = [s.unguarded() for s in self.sources]
-        resolutions = await asyncio.gather(*(resolve(sources, p) for p in self._pending.values()))
+        resolutions = await asyncio.gather(
+            *(resolve(sources, p, key_for(self.tables, p.table)) for p in self._pending.values())
+        )
         for resolution in resolutions:
             if resolution.outcome == "ok":
                 self._forget((resolution.pending.table, resolution.pending.row_id))
@@ -179,52 +211,96 @@ class ReferenceClient:
         if pending is not None:
             self.cache.remove_pending(pending)
 
-    async def update(self, row: Row, changes: Mapping[str, Any], table: str = "user_challenges") -> UpdateResult:
-        source, row_id = self._route(row)
+    async def update(self, table: str, row: Row, changes: Mapping[str, Any]) -> UpdateResult:
+        source, key = self._route(table, row)
+        outcome, attempts, written, latency = await self._routed(source, key, table, "update", changes)
+        result = UpdateResult(table, key.text, source.name, outcome, attempts, latency, written)
+        self._metrics.record_update(result)
+        return result
+
+    async def delete(self, table: str, row: Row) -> DeleteResult:
+        source, key = self._route(table, row)
+        outcome, attempts, removed, latency = await self._routed(source, key, table, "delete", None)
+        result = DeleteResult(table, key.text, source.name, outcome, attempts, latency, removed)
+        self._metrics.record_update(result)
+        return result
+
+    async def _routed(
+        self,
+        source: Source,
+        key: RowKey,
+        table: str,
+        op: Literal["update", "delete"],
+        changes: Mapping[str, Any] | None,
+    ) -> tuple[Outcome, tuple[Attempt, ...], Row | None, float]:
+        """One PATCH or DELETE by key to the row's own source, re-sent after an ambiguous failure
+        (both are idempotent). A DELETE that finds no row after an ambiguous one: the row is gone, ok."""
         start = time.perf_counter()
         attempts: list[Attempt] = []
-        outcome: Literal["ok", "fail", "indeterminate"] = "fail"
+        outcome: Outcome = "fail"
         written: Row | None = None
-        for _ in range(1 + self.update_retries):  # PATCH by id is idempotent: safe to re-send
-            attempt, rows = await source.update(table, row_id, changes)
-            if attempt.ok and not rows:
-                attempt = Attempt(
-                    source.name,
-                    "update",
-                    "not_found",
-                    attempt.latency_ms,
-                    row_id,
-                    count=0,
-                    status=attempt.status,
-                    message=f"no row {row_id} in {table}",
+        for _ in range(1 + self.update_retries):
+            attempt, rows = await (
+                source.update(table, key, changes or {}) if op == "update" else source.delete(table, key)
+            )
+            gone_already = op == "delete" and any(a.ambiguous for a in attempts)
+            if attempt.ok and not rows and not gone_already:
+                attempt = dataclasses.replace(
+                    attempt, kind="not_found", count=0, message=f"no row {key.text} in {table}"
                 )
             attempts.append(attempt)
             if attempt.ok:
-                outcome, written = "ok", {**rows[0], SOURCE_TAG: source.name}
+                outcome, written = "ok", ({**rows[0], SOURCE_TAG: source.name} if rows else None)
                 break
             if not attempt.ambiguous:
                 outcome = "indeterminate" if any(a.ambiguous for a in attempts) else "fail"
                 break
             outcome = "indeterminate"
-        result = UpdateResult(
-            table, row_id, source.name, outcome, tuple(attempts), (time.perf_counter() - start) * 1000, written
-        )
-        self._metrics.record_update(result)
-        return result
+        return outcome, tuple(attempts), written, (time.perf_counter() - start) * 1000
 
-    def _route(self, row: Row) -> tuple[Source, str]:
-        tag, row_id = row.get(SOURCE_TAG), row.get("id")
-        if not tag or not row_id:
-            raise RoutingError(f"a row needs `{SOURCE_TAG}` and `id` to be routed (got keys {sorted(row)})")
-        return self.source(str(tag)), str(row_id)
+    def _route(self, table: str, row: Row) -> tuple[Source, RowKey]:
+        tag = row.get(SOURCE_TAG)
+        if not tag:
+            raise RoutingError(f"a row needs `{SOURCE_TAG}` to be routed (got keys {sorted(row)})")
+        return self.source(str(tag)), key_for(self.tables, table).of(row)
 
-    async def assign_mt5(self, row: Row, login: str, password: str, server: str) -> UpdateResult:
-        source, _ = self._route(row)
+    async def call(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        """`assign_mt5` (the spec's Test 3); any other flow is the database function of that name
+        (`POST /rpc/<name>`), sent once to the row's own source when `args` carry a `row`, else to the
+        highest-priority source whose breaker lets it through: a flow may write, so it never fails over."""
+        if name != ASSIGN_MT5:
+            return await self._rpc(name, args)
+        flow = AssignMt5.parse(args)
+        source, _ = self._route(flow.table, flow.row)
         console.assigning(source.name)
-        changes = {"mt5_login": login, "mt5_password": password, "mt5_server": server}
-        result = await self.update(row, changes)
+        result = await self.update(flow.table, flow.row, flow.changes())
         last = result.attempts[-1] if result.attempts else None
         console.assigned(source.name, result.outcome == "ok", last.label if last else "")
+        return as_call(name, result)
+
+    async def _rpc(self, name: str, args: Mapping[str, Any]) -> CallResult:
+        row, table = args.get("row"), args.get("table")
+        params = {k: v for k, v in args.items() if k not in ("row", "table")}
+        start = time.perf_counter()
+        if isinstance(row, Mapping):
+            source, key = self._route(str(table or ""), row)
+            row_id: str | None = key.text if table else None
+        else:
+            allowed = [s for s in self.sources if s.breaker is None or s.breaker.state is not State.OPEN]
+            source, row_id = (allowed or list(self.sources))[0], None
+        attempt, rows = await source.rpc(name, params)
+        result = CallResult(
+            name,
+            "ok" if attempt.ok else "indeterminate" if attempt.ambiguous else "fail",
+            (attempt,),
+            (time.perf_counter() - start) * 1000,
+            source=source.name,
+            table=str(table) if table else None,
+            row_id=row_id,
+            row={**rows[0], SOURCE_TAG: source.name} if len(rows) == 1 else None,
+            value=rows,
+        )
+        self._metrics.record_update(result)
         return result
 
     def metrics(self) -> dict[str, Any]:
@@ -243,3 +319,10 @@ class ReferenceClient:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
+
+
+def _snapshot_name(table: str, query: LoadQuery) -> str:
+    """Snapshots are kept per table and query: a filtered load must not be served the whole table."""
+    if query.plain:
+        return table
+    return f"{table}?select={query.columns}&" + "&".join(f"{k}={v}" for k, v in query.params())

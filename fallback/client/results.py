@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from fallback.client.errors import (
     AllSourcesFailed,
@@ -23,7 +23,7 @@ from fallback.client.errors import (
 
 Row = Mapping[str, Any]
 Outcome = Literal["ok", "fail", "indeterminate"]
-Op = Literal["select", "insert", "upsert", "probe", "update", "delete", "snapshot"]
+Op = Literal["select", "insert", "upsert", "probe", "update", "delete", "rpc", "snapshot"]
 
 
 @dataclass(frozen=True)
@@ -146,29 +146,85 @@ class WriteResult:
 
 
 @dataclass(frozen=True)
-class UpdateResult:
+class RoutedResult:
+    """An operation on one existing row, sent only to the row's own source (`_db_source`)."""
+
     table: str
     row_id: str
+    """The row's key (`fallback.client.keys.RowKey.text`)."""
     source: str
-    """The row's own source (`_db_source`): the only one an update ever goes to."""
+    """The row's own source: the only one the operation ever goes to."""
     outcome: Outcome
     attempts: tuple[Attempt, ...]
     latency_ms: float
     row: Row | None = None
+    """Update: the row as written. Delete: the row as it was removed (when the source returned it)."""
+
+    verb: ClassVar[str] = "operation"
 
     @property
     def indeterminate(self) -> bool:
         return self.outcome == "indeterminate"
 
-    def raise_for_outcome(self) -> UpdateResult:
+    def raise_for_outcome(self) -> RoutedResult:
         if self.outcome != "ok":
             last = self.attempts[-1] if self.attempts else None
             why = f"{last.label}: {last.message}" if last else "not attempted"
             raise SourceUnavailable(
-                f"{self.source} did not take the update of {self.row_id} ({why}); "
+                f"{self.source} did not take the {self.verb} of {self.row_id} ({why}); "
                 "nothing was written to any other source",
                 self,
             )
+        return self
+
+
+@dataclass(frozen=True)
+class UpdateResult(RoutedResult):
+    verb: ClassVar[str] = "update"
+
+
+@dataclass(frozen=True)
+class DeleteResult(RoutedResult):
+    """Its own type rather than an `UpdateResult`: the history and the checker judge a delete
+    differently (an acked delete must leave no row), and `row` is the row removed."""
+
+    verb: ClassVar[str] = "delete"
+
+
+@dataclass(frozen=True)
+class CallResult:
+    """An app-specific flow (`call(name, args)`), e.g. the spec's `assign_mt5`."""
+
+    name: str
+    outcome: Outcome
+    attempts: tuple[Attempt, ...]
+    latency_ms: float
+    source: str | None = None
+    """The source the flow wrote to, when it acted on one row (the row's own source)."""
+    table: str | None = None
+    row_id: str | None = None
+    row: Row | None = None
+    value: Any = None
+    """Whatever else the flow returns (JSON-like)."""
+    unsupported: bool = False
+    """The client has no flow of this name: nothing was sent."""
+
+    @property
+    def indeterminate(self) -> bool:
+        return self.outcome == "indeterminate"
+
+    def raise_for_outcome(self) -> CallResult:
+        """`SourceUnavailable` for a flow routed to one row's source, `OperationFailed` otherwise."""
+        if self.outcome != "ok":
+            last = self.attempts[-1] if self.attempts else None
+            why = f"{last.label}: {last.message}" if last else "not attempted"
+            if self.source is not None:
+                raise SourceUnavailable(
+                    f"{self.source} did not take {self.name} of {self.row_id} ({why}); "
+                    "nothing was written to any other source",
+                    self,
+                )
+            raise OperationFailed(f"{self.name} did not complete ({why})", self)
         return self
 
 
@@ -185,4 +241,4 @@ class Resolution:
     attempts: tuple[Attempt, ...] = ()
 
 
-Result = LoadResult | WriteResult | UpdateResult
+Result = LoadResult | WriteResult | UpdateResult | DeleteResult | CallResult

@@ -20,18 +20,21 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 from postgrest import APIResponse
+from postgrest.base_request_builder import BaseFilterRequestBuilder
 from supabase import AsyncClient, AsyncClientOptions
 
 from fallback.client.breaker import CircuitBreaker
 from fallback.client.config import Deadline, SourceConfig
 from fallback.client.errors import Failure, classify
+from fallback.client.keys import DEFAULT_KEY, LoadQuery, RowKey, TableKey
 from fallback.client.results import Attempt, Op, Row
 
 Rows = list[dict[str, Any]]
+PLAIN = LoadQuery()
 
 
 @dataclass
@@ -153,7 +156,7 @@ class Source:
             failure.kind,
             latency_ms,
             row_id,
-            ambiguous=failure.ambiguous and op in ("insert", "upsert", "update", "delete"),
+            ambiguous=failure.ambiguous and op in ("insert", "upsert", "update", "delete", "rpc"),
             status=failure.status,
             code=failure.code,
             message=failure.message,
@@ -161,32 +164,64 @@ class Source:
 
     # The operations the clients need, each one request.
 
+    async def select(self, table: str, query: LoadQuery = PLAIN) -> tuple[Attempt, Rows]:
+        """`select=*` (or the query's columns, filters and order, passed through as PostgREST's syntax)."""
+
+        def make() -> Awaitable[APIResponse]:
+            builder = self._client.table(table).select(query.columns)
+            for name, value in query.params():
+                builder.request.params = builder.request.params.add(name, value)
+            return builder.execute()
+
+        return await self.call("select", make)
+
     async def select_all(self, table: str) -> tuple[Attempt, Rows]:
-        return await self.call("select", lambda: self._client.table(table).select("*").execute())
+        return await self.select(table)
 
-    async def probe(self, table: str, row_id: str) -> tuple[Attempt, Rows]:
-        return await self.call(
-            "probe", lambda: self._client.table(table).select("*").eq("id", row_id).execute(), row_id
-        )
+    async def probe(self, table: str, key: RowKey) -> tuple[Attempt, Rows]:
+        return await self.call("probe", lambda: _where(self._client.table(table).select("*"), key).execute(), key.text)
 
-    async def upsert(self, table: str, row: Row) -> tuple[Attempt, Rows]:
-        """Insert, or do nothing if a row with this id exists (`ON CONFLICT (id) DO NOTHING`)."""
+    async def upsert(self, table: str, row: Row, key: TableKey = DEFAULT_KEY) -> tuple[Attempt, Rows]:
+        """Insert, or do nothing if a row with this key exists (`ON CONFLICT (key) DO NOTHING`)."""
         body = dict(row)
+        target = key.conflict_target
         return await self.call(
             "upsert",
-            lambda: self._client.table(table).upsert(body, ignore_duplicates=True, on_conflict="id").execute(),
-            str(row.get("id")),
+            lambda: self._client.table(table).upsert(body, ignore_duplicates=True, on_conflict=target).execute(),
+            key.text_of(row),
         )
 
     async def insert(self, table: str, row: Row) -> tuple[Attempt, Rows]:
         body = dict(row)
         return await self.call("insert", lambda: self._client.table(table).insert(body).execute())
 
-    async def update(self, table: str, row_id: str, changes: Mapping[str, Any]) -> tuple[Attempt, Rows]:
+    async def update(self, table: str, key: RowKey, changes: Mapping[str, Any]) -> tuple[Attempt, Rows]:
         body = dict(changes)
         return await self.call(
-            "update", lambda: self._client.table(table).update(body).eq("id", row_id).execute(), row_id
+            "update", lambda: _where(self._client.table(table).update(body), key).execute(), key.text
         )
 
-    async def delete(self, table: str, row_id: str) -> tuple[Attempt, Rows]:
-        return await self.call("delete", lambda: self._client.table(table).delete().eq("id", row_id).execute(), row_id)
+    async def delete(self, table: str, key: RowKey) -> tuple[Attempt, Rows]:
+        return await self.call("delete", lambda: _where(self._client.table(table).delete(), key).execute(), key.text)
+
+    async def rpc(self, name: str, params: Mapping[str, Any]) -> tuple[Attempt, Rows]:
+        """`POST /rpc/<name>` with `params` (a database function as the app's flow); one row or several back."""
+        body = dict(params)
+
+        async def make() -> APIResponse:
+            response = await self._client.rpc(name, body).execute()
+            if isinstance(response.data, dict):  # a function returning one row (or a scalar: no rows)
+                response.data = [response.data]
+            return response
+
+        return await self.call("rpc", make)
+
+
+_Filtered = TypeVar("_Filtered", bound=BaseFilterRequestBuilder[Any])
+
+
+def _where(builder: _Filtered, key: RowKey) -> _Filtered:
+    """`col=eq.value` for every key column: exactly this row."""
+    for column, value in key.parts:
+        builder = builder.eq(column, value)
+    return builder

@@ -2,9 +2,10 @@
 
 Policy ("pin after ambiguity"), chosen so that a row never has two live copies:
 
-1. The client gives the row its id (uuid4) before the first attempt, and every attempt is
-   `upsert(row, on_conflict="id", ignore_duplicates=True)`: `INSERT ... ON CONFLICT (id) DO
-   NOTHING`. Sending the same row to the same source twice leaves one row.
+1. The row carries its whole primary key before the first attempt (a one-column key the caller
+   left out gets a uuid4), and every attempt is `upsert(row, on_conflict=<key columns>,
+   ignore_duplicates=True)`: `INSERT ... ON CONFLICT (key) DO NOTHING`. Sending the same row to
+   the same source twice leaves one row.
 2. Sources are tried in priority order. A *definite* failure (refused, connect timeout,
    breaker open, an HTTP error answer: nothing committed) moves on to the next source.
 3. An *ambiguous* failure on source S (read timeout, reset, our deadline after the request
@@ -34,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from fallback.client.keys import DEFAULT_KEY, RowKey, TableKey
 from fallback.client.merge import SOURCE_TAG
 from fallback.client.results import Attempt, PendingWrite, Resolution, Row, WriteResult
 
@@ -43,9 +45,9 @@ class WritableSource(Protocol):
 
     name: str
 
-    async def upsert(self, table: str, row: Row) -> tuple[Attempt, list[dict[str, Any]]]: ...
-    async def probe(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]: ...
-    async def delete(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]: ...
+    async def upsert(self, table: str, row: Row, key: TableKey = ...) -> tuple[Attempt, list[dict[str, Any]]]: ...
+    async def probe(self, table: str, key: RowKey) -> tuple[Attempt, list[dict[str, Any]]]: ...
+    async def delete(self, table: str, key: RowKey) -> tuple[Attempt, list[dict[str, Any]]]: ...
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,15 @@ class WritePolicy:
     wall_clock: Callable[[], float] = field(default=time.time, repr=False)
 
 
-def prepare(row: Row) -> dict[str, Any]:
-    """The row as it will be written: with a client-generated id, without our source tag."""
+def prepare(row: Row, key: TableKey = DEFAULT_KEY) -> dict[str, Any]:
+    """The row as it will be written: with its whole key, without our source tag.
+
+    A one-column key the caller left out is generated here (a uuid4: the spec's `id`); a composite
+    key must come with the row (the harness generates every key column), else `RoutingError`."""
     body = {k: v for k, v in row.items() if k != SOURCE_TAG}
-    body["id"] = str(body.get("id") or uuid.uuid4())
+    if len(key.columns) == 1 and body.get(key.columns[0]) is None:
+        body[key.columns[0]] = str(uuid.uuid4())
+    key.of(body)  # every key column present
     return body
 
 
@@ -76,11 +83,16 @@ def _tagged(row: Row | None, source: str) -> Row | None:
 
 
 async def create(
-    sources: Sequence[WritableSource], table: str, row: Row, policy: WritePolicy | None = None
+    sources: Sequence[WritableSource],
+    table: str,
+    row: Row,
+    policy: WritePolicy | None = None,
+    key: TableKey = DEFAULT_KEY,
 ) -> WriteResult:
     policy = policy or WritePolicy()
-    body = prepare(row)
-    row_id = body["id"]
+    body = prepare(row, key)
+    row_key = key.of(body)
+    row_id = row_key.text
     start = policy.clock()
     attempts: list[Attempt] = []
 
@@ -100,13 +112,13 @@ async def create(
         )
 
     for source in sources:
-        attempt, rows = await source.upsert(table, body)
+        attempt, rows = await source.upsert(table, body, key)
         attempts.append(attempt)
         if attempt.ok:
             return result("ok", source, rows[0] if rows else body)
         if not attempt.ambiguous:
             continue
-        settled, written = await _settle(source, table, body, policy, start, attempts)
+        settled, written = await _settle(source, table, body, key, policy, start, attempts)
         return result("ok" if settled else "indeterminate", source, written)
     return result("fail", None)
 
@@ -115,19 +127,20 @@ async def _settle(
     source: WritableSource,
     table: str,
     body: Row,
+    key: TableKey,
     policy: WritePolicy,
     start: float,
     attempts: list[Attempt],
 ) -> tuple[bool, Row | None]:
     """After an ambiguous write on `source`: find the row there, or put it there. Never elsewhere."""
-    row_id = str(body["id"])
+    row_key = key.of(body)
     delay = policy.backoff
     for _ in range(policy.probes):
         if policy.clock() - start + delay + policy.call_time > policy.budget:
             break
         await policy.sleep(delay)
         delay *= 2
-        probe, found = await source.probe(table, row_id)
+        probe, found = await source.probe(table, row_key)
         attempts.append(probe)
         if probe.ok and found:
             return True, found[0]
@@ -135,26 +148,27 @@ async def _settle(
             continue
         if policy.clock() - start + policy.call_time > policy.budget:
             break
-        again, rows = await source.upsert(table, body)
+        again, rows = await source.upsert(table, body, key)
         attempts.append(again)
         if again.ok:
             return True, rows[0] if rows else body
     return False, None
 
 
-async def resolve(sources: Sequence[WritableSource], pending: PendingWrite) -> Resolution:
+async def resolve(sources: Sequence[WritableSource], pending: PendingWrite, key: TableKey = DEFAULT_KEY) -> Resolution:
     """Find where a pending row is; leave exactly one copy, or say it is still unknown."""
     owner = next((s for s in sources if s.name == pending.source), None)
     if owner is None:
         return Resolution(pending, "indeterminate", None)
-    probes = await asyncio.gather(*(s.probe(pending.table, pending.row_id) for s in sources))
+    row_key = key.of(pending.row)
+    probes = await asyncio.gather(*(s.probe(pending.table, row_key) for s in sources))
     attempts = [a for a, _ in probes]
     found_in = tuple(s.name for s, (a, rows) in zip(sources, probes, strict=True) if a.ok and rows)
     owner_probe = probes[sources.index(owner)][0]
     if not found_in:
         if not owner_probe.ok:
             return Resolution(pending, "indeterminate", None, attempts=tuple(attempts))
-        again, _ = await owner.upsert(pending.table, pending.row)
+        again, _ = await owner.upsert(pending.table, pending.row, key)
         attempts.append(again)
         return Resolution(
             pending, "ok" if again.ok else "indeterminate", owner.name if again.ok else None, attempts=tuple(attempts)
@@ -163,7 +177,7 @@ async def resolve(sources: Sequence[WritableSource], pending: PendingWrite) -> R
     deleted: list[str] = []
     for source in sources:
         if source.name in extra:
-            attempt, _ = await source.delete(pending.table, pending.row_id)
+            attempt, _ = await source.delete(pending.table, row_key)
             attempts.append(attempt)
             if attempt.ok:
                 deleted.append(source.name)

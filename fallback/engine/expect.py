@@ -1,5 +1,6 @@
 """Evaluating a scenario's `expect` against an observation: one result per check, each with
-what was expected and what was observed, so a report can show both."""
+what was expected and what was observed, so a report can show both. Checks over time (`windows`,
+`recovers_within`, `fails_over_within`) need the scenario's named faults: `fallback.engine.expect_windows`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fallback.checker import EXPECTATION_KINDS, CheckResult
+from fallback.engine.expect_windows import Timeline, fails_over_outcomes, recovers_outcomes, window_outcomes
 from fallback.engine.observe import Observation, counts_of
 from fallback.scenario import Expect
 from fallback.stats import percentile
@@ -21,11 +23,23 @@ class CheckOutcome:
     passed: bool
 
 
-def evaluate(expect: Expect, seen: Observation, checked: CheckResult) -> list[CheckOutcome]:
+NO_FAULTS = Timeline({})
+
+
+def evaluate(
+    expect: Expect, seen: Observation, checked: CheckResult, timeline: Timeline = NO_FAULTS
+) -> list[CheckOutcome]:
+    """Every check `expect` gives; `timeline`: where the scenario's named faults were (`Timeline.of`)."""
     results: list[CheckOutcome] = []
     for name, value in expect.checks().items():
-        evaluator = _EVALUATORS[name]
-        results.extend(evaluator(value, seen, checked))
+        if name == "windows":
+            results += [CheckOutcome(*o) for o in window_outcomes(value, seen, checked, timeline, _EVALUATORS)]
+        elif name == "recovers_within":
+            results += [CheckOutcome(*o) for o in recovers_outcomes(value, seen, timeline)]
+        elif name == "fails_over_within":
+            results += [CheckOutcome(*o) for o in fails_over_outcomes(value, seen, timeline)]
+        else:
+            results.extend(_EVALUATORS[name](value, seen, checked))
     return results
 
 

@@ -14,31 +14,35 @@ from typing import Any
 
 import asyncpg
 
+from fallback.client.keys import key_text
+from fallback.engine.spec_schema import SPEC_SCHEMA
 from fallback.history import Event, History
+from fallback.project import TableSchema
 from fallback.report import ClientRun, FaultSpan, LatencyPoint
-from fallback.stack.seed import TABLES
 from fallback.stack.state import StackState
 
 Rows = dict[str, dict[str, list[dict[str, Any]]]]
 """`{source: {table: [row, ...]}}`."""
 
 
-async def read_tables(state: StackState, tables: Sequence[str] = TABLES) -> Rows:
-    """Every row of every table of every source, read straight from PostgreSQL (no client, no proxy)."""
+async def read_tables(state: StackState, tables: Sequence[TableSchema] = SPEC_SCHEMA.tables) -> Rows:
+    """Every row of every table of every source, read straight from PostgreSQL (no client, no proxy),
+    in primary-key order. `tables`: the project's (default: the spec's two)."""
 
     async def one(dsn: str) -> dict[str, list[dict[str, Any]]]:
         conn = await asyncpg.connect(dsn, timeout=10)
         try:
             result: dict[str, list[dict[str, Any]]] = {}
             for table in tables:
-                records = await conn.fetch(f'SELECT * FROM public."{table}" ORDER BY created_at, id')
-                result[table] = [_plain(dict(r)) for r in records]
+                order = " ORDER BY " + ", ".join(_ident(c) for c in table.primary_key) if table.primary_key else ""
+                records = await conn.fetch(f"SELECT * FROM {_ident(table.schema_name)}.{_ident(table.name)}{order}")
+                result[table.name] = [_plain(dict(r)) for r in records]
             return result
         finally:
             await conn.close()
 
     async def none() -> dict[str, list[dict[str, Any]]]:
-        return {table: [] for table in tables}
+        return {table.name: [] for table in tables}
 
     # An external project given without a database DSN cannot be read: the checker then sees it empty.
     answers = await asyncio.gather(*(one(s.db_dsn) if s.db_dsn else none() for s in state.sources))
@@ -58,9 +62,18 @@ def _plain(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def ids(rows: Rows) -> dict[str, dict[str, list[str]]]:
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def ids(rows: Rows, keys: Mapping[str, Sequence[str]] | None = None) -> dict[str, dict[str, list[str]]]:
+    """Each row's primary key as text (`keys`: table -> key columns; `id` for a table not named)."""
+
+    def key(table: str, row: Mapping[str, Any]) -> str:
+        return key_text(row.get(c) for c in (keys or {}).get(table, ("id",)))
+
     return {
-        source: {table: [str(r["id"]) for r in table_rows] for table, table_rows in tables.items()}
+        source: {table: [key(table, r) for r in table_rows] for table, table_rows in tables.items()}
         for source, tables in rows.items()
     }
 
@@ -88,14 +101,15 @@ class Observation:
         object.__setattr__(self, "completions", done)
 
     def of_op(self, op: str) -> tuple[Event, ...]:
-        return tuple(e for e in self.completions if e.op == op)
+        """Completions of `op` (`load`, `call`, ...) or of a call's flow (`assign_mt5`)."""
+        return tuple(e for e in self.completions if op in (e.op, e.name))
 
     def last_load(self) -> Event | None:
         loads = self.of_op("load")
         return loads[-1] if loads else None
 
     def samples(self) -> tuple[LatencySample, ...]:
-        return tuple(LatencySample(e.time_s, e.op, e.latency_ms or 0.0, e.type) for e in self.completions)
+        return tuple(LatencySample(e.time_s, e.name, e.latency_ms or 0.0, e.type) for e in self.completions)
 
     def source_success_rate(self) -> dict[str, float | None]:
         """Per source: calls that answered ok / calls made (breaker short-circuits count as not made)."""

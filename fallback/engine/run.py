@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass
 
 from fallback.engine.expect import evaluate
+from fallback.engine.expect_windows import Timeline
 from fallback.engine.observe import Observation
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
 from fallback.report import ClientRun, Expectation, Verdict
@@ -90,8 +91,9 @@ async def _run_client(
     if checked is None:  # the stack broke under the run and its tables could not be read
         return ObservedRun(session.client_run(session.applied_faults(), verdict="error"), None)
     judged_by = scenario.expect_for(client_name)
-    outcomes = evaluate(judged_by, seen, checked)
-    claims = evaluate(scenario.expect, seen, checked) if judged_by is not scenario.expect else []
+    timeline = Timeline.of(scenario.faults, plan.windows)
+    outcomes = evaluate(judged_by, seen, checked, timeline)
+    claims = evaluate(scenario.expect, seen, checked, timeline) if judged_by is not scenario.expect else []
     verdict: Verdict = "error" if session.error else ("pass" if all(o.passed for o in outcomes) else "fail")
     run = session.client_run(
         session.applied_faults(),

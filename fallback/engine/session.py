@@ -33,10 +33,12 @@ from types import TracebackType
 from typing import Any
 
 from fallback.checker import CheckResult, check
-from fallback.engine.clients import make_client
+from fallback.engine.clients import make_client, signed_in_user
 from fallback.engine.faults import FaultTimeline
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
+from fallback.engine.rows import table_keys
+from fallback.engine.schema import run_schema, written_tables
 from fallback.engine.workload import WorkloadRunner
 from fallback.faults import Controls, reset_all
 from fallback.history import History
@@ -53,7 +55,7 @@ STOP_GRACE_S = 3.0
 DEAD_GRACE_S = 1.0
 """After a process died, in-flight operations get this long (a dead gateway refuses at once)."""
 HEALTH_POLL_S = 0.1
-WRITE_OPS = ("create", "update", "assign_mt5")
+WRITE_OPS = ("create", "update", "delete", "call", "assign_mt5")
 """The operations that write: refused on external projects whose config does not allow writes."""
 
 
@@ -115,15 +117,27 @@ class RunSession:
             refuse_writes(self.state, plan.writes, plan.label)
             ensure_alive(self.state)
             await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, plan.seed_rows)
+            self.schema = written_tables(await run_schema(self.state))
+            self.keys = table_keys(self.schema)
             if plan.read_tables:
-                self.initial = await read_tables(self.state)
+                self.initial = await read_tables(self.state, self.schema.tables)
             cache = self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=plan.cache_prefix))
             self._lines = self._cleanup.enter_context(captured_client_logs())
-            self.client = make_client(plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth)
+            self.client = make_client(
+                plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
+            )
             self._cleanup.push_async_callback(self.client.aclose)
             self.clock = Clock()
+            first = self.initial.get(self.sources[0], {}) if self.initial and self.sources else {}
             self.runner = WorkloadRunner(
-                self.client, self.history, seed=plan.workload_seed, op_deadline_s=plan.op_deadline_s, clock=self.clock
+                self.client,
+                self.history,
+                seed=plan.workload_seed,
+                op_deadline_s=plan.op_deadline_s,
+                clock=self.clock,
+                schema=self.schema,
+                user_id=signed_in_user(plan.auth),
+                first_source_rows=first,
             )
             outages = self.controls.outages if self.controls is not None else None
             self.watch = ProcessWatch(self.state, self.clock, outages=outages)
@@ -217,7 +231,8 @@ class RunSession:
         """The history checker's findings; None when the tables were not (or could not be) read."""
         if self.final is None or self.initial is None:
             return None
-        return check(self.history, self.final, ids(self.initial))
+        columns = {table: key.columns for table, key in self.keys.items()}
+        return check(self.history, self.final, ids(self.initial, columns), columns)
 
     def client_run(self, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
         """The report record of this run: `client_run` with the session's observation, error and duration."""
@@ -266,9 +281,9 @@ class RunSession:
 
     async def _read_final(self) -> Rows | None:
         if self.dead is None:
-            return await read_tables(self.state)
+            return await read_tables(self.state, self.schema.tables)
         try:  # a dead postmaster's tables cannot be read: keep the history, skip the checker
-            return await read_tables(self.state)
+            return await read_tables(self.state, self.schema.tables)
         except Exception:
             return None
 

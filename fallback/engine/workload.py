@@ -5,36 +5,46 @@ Each operation is an `invoke` event, then exactly one completion: `ok`, `fail`, 
 within the engine's own deadline: `hung`). The engine never trusts a client to return: every
 call is bounded by `op_deadline_s`.
 
-Conventions the checker relies on (see `fallback.history`): a create writes
-`op_marker(op_id)` in the row's `email`; an update writes `op_token(op_id)` in a text field.
+Operations work on any table of the project's schema (`fallback.project.ProjectSchema`; the spec's
+two tables when none is given): rows are named by the table's primary key, new rows and changes
+come from `fallback.engine.rows`. Conventions the checker relies on (see `fallback.history`): a
+create writes `op_marker(op_id)` in the table's marker column; an update writes `op_token(op_id)`
+in a text column when the table has one; a call's `{op}` arguments carry it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import random
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
-from fallback.client.errors import ErrorKind
+from fallback.client.keys import TableKey
+from fallback.client.merge import SOURCE_TAG
 from fallback.client.protocol import FallbackClient
-from fallback.client.results import Attempt, LoadResult, Resolution, UpdateResult, WriteResult
-from fallback.history import Event, History, SourceCall, op_marker, op_token
+from fallback.client.results import CallResult, DeleteResult, LoadResult, Resolution, UpdateResult, WriteResult
+from fallback.engine.calls import call_args, call_changes
+from fallback.engine.recording import OpError, calls, load_error, routed_error
+from fallback.engine.rows import RowContext, change_for, marker_column, new_row, table_key
+from fallback.engine.spec_schema import SPEC_SCHEMA
+from fallback.history import Event, History
+from fallback.project import ProjectSchema, TableSchema
 from fallback.scenario import Group, Step, Workload
 
 DEFAULT_OP_DEADLINE_S = 30.0
-ACCOUNT_SIZES = (5000, 10000, 25000, 50000, 100000)
+Row = Mapping[str, Any]
 
 
 @dataclass
 class RunState:
-    """What the workload has learnt while running: rows it may update, the last load per table."""
+    """What the workload has learnt while running: rows it may act on, the last load per table."""
 
-    rows: dict[str, list[Mapping[str, Any]]] = field(default_factory=dict)
+    rows: dict[str, list[Row]] = field(default_factory=dict)
     last_load: dict[str, LoadResult] = field(default_factory=dict)
     creates_by_row: dict[str, Event] = field(default_factory=dict)
+    parents: dict[str, list[Row]] = field(default_factory=dict)
+    """Rows of the first source (seeded or created), for the foreign keys of new rows."""
 
 
 class WorkloadRunner:
@@ -46,22 +56,29 @@ class WorkloadRunner:
         seed: int = 0,
         op_deadline_s: float = DEFAULT_OP_DEADLINE_S,
         clock: Callable[[], float],
+        schema: ProjectSchema | None = None,
+        user_id: str | None = None,
+        first_source_rows: Mapping[str, Sequence[Row]] | None = None,
     ) -> None:
+        """`schema`: the project's (default: the spec's tables). `user_id`: the signed-in user, owner of
+        new rows. `first_source_rows`: the first source's rows per table at the start (parents for FKs)."""
         self.client = client
         self.history = history
         self.rng = random.Random(seed)
         self.op_deadline_s = op_deadline_s
         self.clock = clock
-        self.state = RunState()
+        self.schema = schema or SPEC_SCHEMA
+        self.user_id = user_id
+        self.state = RunState(parents={t: list(rows) for t, rows in (first_source_rows or {}).items()})
         self._next_process = 0
+        self._first_source: str | None = None
 
     async def run(self, workload: Workload) -> None:
-        items = [self._run_item(item) for item in workload.steps]
         if workload.parallel:
-            await asyncio.gather(*items)
-        else:
-            for item in items:
-                await item
+            await asyncio.gather(*(self._run_item(item) for item in workload.steps))
+        else:  # one coroutine at a time: a step that fails leaves none created and never awaited
+            for item in workload.steps:
+                await self._run_item(item)
 
     async def _run_item(self, item: Step | Group) -> None:
         if isinstance(item, Group):
@@ -107,8 +124,10 @@ class WorkloadRunner:
         operations: dict[str, Callable[[Step, int], Awaitable[None]]] = {
             "load": self._load,
             "create": self._create,
-            "update": self._update,
-            "assign_mt5": self._update,
+            "update": self._routed,
+            "delete": self._routed,
+            "call": self._routed,
+            "assign_mt5": self._routed,
         }
         await operations[step.op](step, process)
 
@@ -119,25 +138,35 @@ class WorkloadRunner:
         except TimeoutError:
             return None
 
+    def _table(self, name: str) -> TableSchema:
+        return self.schema.table(name)
+
+    def _key(self, name: str) -> TableKey:
+        table = self._table(name)
+        return table_key(table) if table.primary_key else TableKey()
+
     # --- load -------------------------------------------------------------------------------------
     async def _load(self, step: Step, process: int) -> None:
         invoke = self.history.invoke(
             process=process, client=self.client.name, op="load", table=step.table, time_s=self.clock()
         )
-        result: LoadResult | None = await self._bounded(self.client.load(step.table))
+        query: dict[str, Any] = {"select": step.select, "filters": step.filter, "order": step.order}
+        call = self.client.load(step.table, **{k: v for k, v in query.items() if v})  # only what the step asks
+        result: LoadResult | None = await self._bounded(call)
         if result is None:
             self.history.complete(invoke, "fail", time_s=self.clock(), error="hung")
             return
+        key = self._key(step.table)
         by_source: dict[str, list[str]] = {}
         for row in result.rows:
-            by_source.setdefault(str(row.get("_db_source")), []).append(str(row.get("id")))
+            by_source.setdefault(str(row.get(SOURCE_TAG)), []).append(key.text_of(row) or "?")
         ok = result.outcome == "ok"
-        error = OpError(None) if ok else _load_error(result.attempts)
+        error = OpError(None) if ok else load_error(result.attempts)
         self.history.complete(
             invoke,
             "ok" if ok else "fail",
             time_s=self.clock(),
-            calls=_calls(result.attempts, ambiguous=False),
+            calls=calls(result.attempts, ambiguous=False),
             rows_by_source={s: tuple(ids) for s, ids in by_source.items()},
             degraded=result.degraded,
             stale=result.stale,
@@ -147,24 +176,28 @@ class WorkloadRunner:
             error_code=error.code,
         )
         self.state.last_load[step.table] = result
-        if result.rows:
-            self.state.rows[step.table] = list(result.rows)
+        self._first_source = self._first_source or (result.attempts[0].source if result.attempts else None)
+        keyed = [row for row in result.rows if key.text_of(row) is not None]  # a `select` may leave the key out
+        if keyed:
+            self.state.rows[step.table] = keyed
 
     # --- create -----------------------------------------------------------------------------------
-    def _new_row(self, table: str, op_id: int) -> dict[str, Any]:
-        user_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        if table == "profiles":
-            return {"user_id": user_id, "email": op_marker(op_id), "full_name": f"Harness user {op_id}"}
-        return {
-            "user_id": user_id,
-            "email": op_marker(op_id),
-            "account_size": self.rng.choice(ACCOUNT_SIZES),
-            "challenge_type": "CLASSIC 2-STEP",
-        }
+    def _parents(self, table: TableSchema) -> dict[tuple[str, str], Row]:
+        """One parent row per foreign key, from the first source's rows (creates go there first)."""
+        found: dict[tuple[str, str], Row] = {}
+        for fk in table.foreign_keys:
+            rows = self.state.parents.get(fk.ref_table) or [
+                r for r in self.state.rows.get(fk.ref_table, ()) if r.get(SOURCE_TAG) == self._first_source
+            ]
+            if rows:
+                found[(table.name, fk.name)] = self.rng.choice(rows)
+        return found
 
     async def _create(self, step: Step, process: int) -> None:
         op_id = self.history.new_op_id()
-        row = self._new_row(step.table, op_id)
+        table = self._table(step.table)
+        row = new_row(table, op_id, self.rng, RowContext(self.user_id, self._parents(table)))
+        marker = marker_column(table)
         invoke = self.history.append(
             Event(
                 type="invoke",
@@ -174,97 +207,96 @@ class WorkloadRunner:
                 op="create",
                 table=step.table,
                 time_s=self.clock(),
-                marker=row["email"],
+                row_id=self._key(step.table).text_of(row),
+                marker=row.get(marker) if marker else None,
             )
         )
         result: WriteResult | None = await self._bounded(self.client.create(step.table, row))
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        calls = _calls(result.attempts)
-        if result.outcome == "ok":
-            completion = self.history.complete(
-                invoke, "ok", time_s=self.clock(), source=result.source, row_id=result.row_id, calls=calls
-            )
-            if result.row is not None and result.source is not None:
-                tagged = {**result.row, "_db_source": result.source}
-                self.state.rows.setdefault(step.table, []).append(tagged)
-        elif result.outcome == "indeterminate":
-            completion = self.history.complete(
-                invoke,
-                "indeterminate",
-                time_s=self.clock(),
-                source=result.pending_source,
-                row_id=result.row_id,
-                calls=calls,
-                error="indeterminate",
-            )
-        else:
-            completion = self.history.complete(
-                invoke, "fail", time_s=self.clock(), row_id=result.row_id, calls=calls, error="all_failed"
-            )
+        outcome = result.outcome
+        source = result.source if outcome == "ok" else result.pending_source if outcome == "indeterminate" else None
+        error = None if outcome == "ok" else "indeterminate" if outcome == "indeterminate" else "all_failed"
+        completion = self.history.complete(
+            invoke,
+            outcome,
+            time_s=self.clock(),
+            source=source,
+            row_id=result.row_id,
+            calls=calls(result.attempts),
+            error=error,
+        )
+        if outcome == "ok" and result.row is not None and result.source is not None:
+            tagged = {**result.row, SOURCE_TAG: result.source}
+            self.state.rows.setdefault(step.table, []).append(tagged)
+            if result.source == self._first_source:
+                self.state.parents.setdefault(step.table, []).append(tagged)
         if result.row_id:
             self.state.creates_by_row[result.row_id] = completion
 
-    # --- update / assign_mt5 -----------------------------------------------------------------------
-    async def _pick_row(self, step: Step, process: int) -> Mapping[str, Any] | None:
+    # --- update / delete / call ----------------------------------------------------------------------
+    async def _pick_row(self, step: Step, process: int) -> Row | None:
         rows = self.state.rows.get(step.table)
         if not rows:
-            await self._load(step, process)
+            await self._load(step.model_copy(update={"select": None, "filter": (), "order": None}), process)
             rows = self.state.rows.get(step.table)
         if not rows:
             return None
-        wanted = step.source
-        candidates = [r for r in rows if wanted is None or r.get("_db_source") == wanted]
+        candidates = [r for r in rows if step.source is None or r.get(SOURCE_TAG) == step.source]
         return self.rng.choice(candidates) if candidates else None
 
-    async def _update(self, step: Step, process: int) -> None:
+    async def _routed(self, step: Step, process: int) -> None:
         row = await self._pick_row(step, process)
         op_id = self.history.new_op_id()
-        token = op_token(op_id)
-        if step.op == "assign_mt5":
-            changes: dict[str, str] = {"mt5_login": token, "mt5_password": "harness-secret", "mt5_server": "MT5-Live"}
-        elif step.table == "profiles":
-            changes = {"full_name": token}
-        else:
-            changes = {"status": token}
-        invoke = self.history.append(
-            Event(
-                type="invoke",
-                op_id=op_id,
-                process=process,
-                client=self.client.name,
-                op="assign_mt5" if step.op == "assign_mt5" else "update",
-                table=step.table,
-                time_s=self.clock(),
-                row_id=str(row.get("id")) if row else None,
-                row_source=str(row.get("_db_source")) if row else None,
-                changes={k: v for k, v in changes.items() if k != "mt5_password"},
-            )
+        flow = step.flow
+        changes: dict[str, Any] = {}
+        args: dict[str, Any] = {}
+        if step.op == "update":
+            changes = change_for(self._table(step.table), op_id, self.rng)
+            if not changes:
+                raise ValueError(f"table {step.table} has no column the harness can change (an update step needs one)")
+        elif flow is not None:
+            args = call_args(step, op_id, row)
+            changes = call_changes(step, args, op_id)
+        key = self._key(step.table)
+        invoke = self.history.invoke(
+            process=process,
+            client=self.client.name,
+            op="call" if flow is not None else "delete" if step.op == "delete" else "update",
+            call=flow,
+            table=step.table,
+            time_s=self.clock(),
+            op_id=op_id,
+            row_id=key.text_of(row) if row else None,
+            row_source=str(row.get(SOURCE_TAG)) if row else None,
+            changes=changes,
         )
         if row is None:
             self.history.complete(invoke, "fail", time_s=self.clock(), error="no_row")
             return
-        call = (
-            self.client.assign_mt5(row, changes["mt5_login"], changes["mt5_password"], changes["mt5_server"])
-            if step.op == "assign_mt5"
-            else self.client.update(row, changes, step.table)
-        )
-        result: UpdateResult | None = await self._bounded(call)
+        call: Awaitable[UpdateResult | DeleteResult | CallResult]
+        if flow is not None:
+            call = self.client.call(flow, args)
+        elif step.op == "delete":
+            call = self.client.delete(step.table, row)
+        else:
+            call = self.client.update(step.table, row, changes)
+        result: UpdateResult | DeleteResult | CallResult | None = await self._bounded(call)
         if result is None:
             self.history.complete(invoke, "indeterminate", time_s=self.clock(), error="hung")
             return
-        error = OpError(None)
-        if result.outcome != "ok":
-            last = result.attempts[-1] if result.attempts else None
-            error = OpError("source_unavailable") if last is None else _error_of(last)
+        if step.op == "delete" and result.outcome != "fail":
+            self.state.rows[step.table] = [r for r in self.state.rows.get(step.table, []) if r is not row]
+        unsupported = isinstance(result, CallResult) and result.unsupported
+        error = OpError("unsupported") if unsupported else routed_error(result.outcome, result.attempts)
         self.history.complete(
             invoke,
             result.outcome,
             time_s=self.clock(),
             source=result.source,
-            row_id=result.row_id,
-            calls=_calls(result.attempts),
+            row_id=result.row_id if not isinstance(result, CallResult) else result.row_id or invoke.row_id,
+            calls=calls(result.attempts),
             error=error.kind,
             error_status=error.status,
             error_code=error.code,
@@ -287,41 +319,3 @@ class WorkloadRunner:
                 found_in=resolution.found_in,
                 deleted_from=resolution.deleted_from,
             )
-
-
-def _calls(attempts: Sequence[Attempt], ambiguous: bool = True) -> tuple[SourceCall, ...]:
-    """The history's record of the client's attempts (loads keep no `ambiguous`: a read changes nothing)."""
-    return tuple(
-        SourceCall(
-            source=a.source,
-            kind=a.kind,
-            status=a.status,
-            code=a.code,
-            latency_ms=a.latency_ms,
-            ambiguous=a.ambiguous and ambiguous,
-        )
-        for a in attempts
-    )
-
-
-class OpError(NamedTuple):
-    """How an operation ended, for its completion event (`kind` None: it did not fail)."""
-
-    kind: ErrorKind | None
-    status: int | None = None
-    code: str | None = None
-
-
-def _error_of(attempt: Attempt) -> OpError:
-    """The error of an operation decided by this (failed) attempt."""
-    return OpError("error" if attempt.kind == "ok" else attempt.kind, attempt.status, attempt.code)
-
-
-def _load_error(attempts: Sequence[Attempt]) -> OpError:
-    """A failed load (every source failed): their common failure, or `all_failed` when they differ."""
-    failed = [a for a in attempts if not a.ok]
-    if failed and len({(a.kind, a.status, a.code) for a in failed}) == 1:
-        return _error_of(failed[0])
-    if failed and len({a.kind for a in failed}) == 1:
-        return _error_of(failed[0])._replace(status=None, code=None)
-    return OpError("all_failed")

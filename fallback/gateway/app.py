@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import cors, errors, handlers, put, rpc
+from . import cors, errors, handlers, put, rpc, writes
 from .auth import Authenticator
 from .config import GatewayConfig
 from .db import Database
@@ -35,9 +35,9 @@ Handler = Callable[[Database, handlers.Call], Awaitable[Response]]
 TABLE_METHODS: dict[str, Handler] = {
     "GET": handlers.read,
     "HEAD": handlers.read,
-    "POST": handlers.insert,
-    "PATCH": handlers.update,
-    "DELETE": handlers.delete,
+    "POST": writes.insert,
+    "PATCH": writes.update,
+    "DELETE": writes.delete,
     "PUT": put.upsert,
     "OPTIONS": cors.options,
 }
@@ -99,6 +99,7 @@ class Gateway:
                 cache,
                 tx_end=self.config.db_tx_end,
                 aggregates=self.config.db_aggregates_enabled,
+                plan=self.config.db_plan_enabled,
             )
             response = await handler(self.db, call)
             return handlers.with_profile(response, request, schema, self.config.schemas)

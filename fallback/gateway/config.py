@@ -74,6 +74,13 @@ class GatewayConfig(BaseModel):
     """PostgREST's `db-aggregates-enabled` (`select=amount.sum()`, `count()`); off, they are PGRST123.
     PostgREST's default is off; Supabase turns it on, and so does this gateway."""
 
+    db_extra_search_path: list[str] = Field(default_factory=lambda: ["public", "extensions"])
+    """PostgREST's `db-extra-search-path`: after the request's schema on each transaction's `search_path`.
+    PostgREST's default is `public`; Supabase serves `public, extensions`, and so does this gateway."""
+    db_plan_enabled: bool = False
+    """PostgREST's `db-plan-enabled`: `Accept: application/vnd.pgrst.plan` answers the request's EXPLAIN.
+    Off by default, as in PostgREST and on Supabase (where it is switched on for debugging)."""
+
     @field_validator("schemas")
     @classmethod
     def _schemas(cls, value: list[str]) -> list[str]:

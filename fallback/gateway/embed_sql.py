@@ -2,13 +2,13 @@
 
 Each embed is a `LEFT JOIN LATERAL` (or `INNER` for `!inner`) subquery over the related table:
 
-    to-one   LEFT JOIN LATERAL (SELECT cols FROM clients AS pgrst_1 WHERE pgrst_1.id = parent.client_id)
-             AS pgrst_1_j ON TRUE
-             → row_to_json(pgrst_1_j.*) AS "client"
-    to-many  LEFT JOIN LATERAL (SELECT json_agg(pgrst_1_r) AS body FROM (SELECT cols FROM tasks AS pgrst_1
-             WHERE pgrst_1.project_id = parent.id ORDER BY .. LIMIT ..) AS pgrst_1_r) AS pgrst_1_j ON TRUE
-             → coalesce(pgrst_1_j.body, '[]') AS "tasks"
-    spread   (to-one only) pgrst_1_j.* among the parent's columns
+    to-one   LEFT JOIN LATERAL (SELECT cols FROM clients AS clients_1 WHERE clients_1.id = parent.client_id)
+             AS projects_client_1 ON TRUE
+             → row_to_json(projects_client_1.*) AS "client"
+    to-many  LEFT JOIN LATERAL (SELECT json_agg(pgrst_r) AS body FROM (SELECT cols FROM tasks AS tasks_1
+             WHERE tasks_1.project_id = parent.id ORDER BY .. LIMIT ..) AS pgrst_r) AS projects_tasks_1 ON TRUE
+             → coalesce(projects_tasks_1.body, '[]') AS "tasks"
+    spread   (to-one only) projects_client_1.* among the parent's columns
 
 Everything runs in the request's one statement, so RLS applies to embedded tables under the request's
 role exactly as to the top table. Identifiers come from the schema cache, values are bind parameters.
@@ -16,13 +16,15 @@ role exactly as to the top table. Identifiers come from the schema cache, values
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from . import embed_plan
+from . import embed_plan, errors
 from .embed_schema import Relationship
 from .embed_select import EmbedItem, SelectField, SelectItem
+from .gucs import READ_BACK
 from .query import Condition, EmbedParams, Logic, OrderTerm, ParsedQuery
 from .schema_cache import SchemaCache, Table, quote_ident
 from .sql import _AGGREGATE, SOURCE, Returning, Statement, _Params, column_sql, condition, field_sql
@@ -90,7 +92,6 @@ class _Builder:
     options: dict[tuple[str, ...], EmbedParams]
     params: _Params = field(default_factory=_Params)
     known: set[tuple[str, ...]] = field(default_factory=set)
-    counter: int = 0
 
     def selection(
         self, items: Sequence[SelectField], table: Table, qualifier: str, path: tuple[str, ...]
@@ -122,16 +123,22 @@ class _Builder:
         if item.spread and not rel.to_one:
             raise embed_plan.spread_not_to_one(table.name, item.target)
         own, opts = self._options(item, path)
-        self.counter += 1
-        alias = f"pgrst_{self.counter}"
-        joined = f"{alias}_j"
+        # PostgREST's aliases (Plan.hs addRels): the embedded table is `<table>_<depth>`, its lateral join
+        # `<parent>_<embed name>_<depth>`; PostgreSQL's errors name them ("column messages_1.sum does not
+        # exist"), and two embeds of one name clash as in PostgREST (42712).
+        depth = len(path) + 1
+        alias, joined = quote_ident(f"{target.name}_{depth}"), quote_ident(f"{table.name}_{item.key}_{depth}")
         lifted = _lift(item.select, joined) if item.spread and rel.to_one else None
-        inner = self.selection(item.select if lifted is None else lifted.raw, target, alias, own)
-        sources, conds = self._relation(rel, target, alias, qualifier)
-        conds += inner.where(opts.where, target, alias, self.params)
+        try:
+            inner = self.selection(item.select if lifted is None else lifted.raw, target, alias, own)
+            sources, conds = self._relation(rel, target, alias, qualifier)
+            conds += inner.where(opts.where, target, alias, self.params)
+            order = inner.order(opts.order, target, alias, target.name)
+        except errors.GatewayError as exc:
+            raise _as_aliased(exc, target.name, f"{target.name}_{depth}") from None
         sub = (
             f"SELECT {', '.join(inner.columns)} FROM {sources}{''.join(inner.joins)} WHERE {' AND '.join(conds)}"
-            f"{inner.group_by()}{inner.order(opts.order, target, alias, target.name)}"
+            f"{inner.group_by()}{order}"
         )
         if opts.limit is not None:
             sub += f" LIMIT {self.params.add(opts.limit, 'bigint')}"
@@ -155,8 +162,7 @@ class _Builder:
         else:
             on = f"{joined}.body IS NOT NULL" if item.join == "inner" else "TRUE"
             join = (
-                f" {kind} JOIN LATERAL (SELECT json_agg({alias}_r) AS body FROM ({sub}) AS {alias}_r) "
-                f"AS {joined} ON {on}"
+                f" {kind} JOIN LATERAL (SELECT json_agg(pgrst_r) AS body FROM ({sub}) AS pgrst_r) AS {joined} ON {on}"
             )
             if inner.columns:  # an embed of only empty embeds shows nothing, like PostgREST
                 out.columns.append(f"coalesce({joined}.body, '[]') AS {quote_ident(item.key)}")
@@ -177,7 +183,7 @@ class _Builder:
                 f"{alias}.{quote_ident(fcol)} = {parent}.{quote_ident(col)}" for col, fcol in rel.columns
             ]
         junction = self.cache.table(*rel.junction.table)
-        link = f"{alias}_x"
+        link = "pgrst_x"  # one junction per subquery; a nested embed's own is in a scope of its own
         conds = [f"{alias}.{quote_ident(fcol)} = {link}.{quote_ident(jcol)}" for fcol, jcol in rel.junction.target]
         conds += [f"{link}.{quote_ident(jcol)} = {parent}.{quote_ident(col)}" for col, jcol in rel.junction.source]
         return f"{target.sql} AS {alias}, {junction.sql} AS {link}", conds
@@ -245,6 +251,14 @@ def plain(select: Sequence[SelectField]) -> tuple[SelectItem, ...]:
     return tuple(item for item in select if isinstance(item, SelectItem))
 
 
+def _as_aliased(exc: errors.GatewayError, table: str, alias: str) -> errors.GatewayError:
+    """A missing column of an embedded table, named by its alias as PostgreSQL names it to PostgREST."""
+    prefix = f"column {table}."
+    if exc.code != "42703" or not exc.message.startswith(prefix):
+        return exc
+    return dataclasses.replace(exc, message=f"column {alias}.{exc.message[len(prefix) :]}")
+
+
 def read(
     cache: SchemaCache, table: Table, query: ParsedQuery, *, limit: int | None, offset: int | None, count: bool
 ) -> Statement:
@@ -264,7 +278,8 @@ def read(
         inner += f" OFFSET {builder.params.add(offset, 'bigint')}"
     counted = top.joins if top.uses_embeds else top.inner_joins
     total = f"(SELECT count(*) FROM {qual}{''.join(counted)}{filters})" if count else "NULL::bigint"
-    return Statement(f"{_AGGREGATE}, {total} AS total FROM ({inner}) pgrst_t", tuple(builder.params.values))
+    text = f"{_AGGREGATE}, {total} AS total{READ_BACK} FROM ({inner}) pgrst_t"
+    return Statement(text, tuple(builder.params.values))
 
 
 def returning(cache: SchemaCache, table: Table, query: ParsedQuery) -> Returning:

@@ -146,6 +146,17 @@ def unknown_table(qualified: str, suggestion: str | None) -> GatewayError:
     return GatewayError(404, "PGRST205", f"Could not find the table '{qualified}' in the schema cache", hint=hint)
 
 
+def guc_headers() -> GatewayError:
+    """`response.headers` set by the request's SQL is not a JSON array of one-key objects of strings."""
+    message = "response.headers guc must be a JSON array composed of objects with a single key and a string value"
+    return GatewayError(500, "PGRST111", message)
+
+
+def guc_status() -> GatewayError:
+    """`response.status` set by the request's SQL is not a status code."""
+    return GatewayError(500, "PGRST112", "response.status guc must be a valid status code")
+
+
 def undefined_column(table: str, column: str) -> GatewayError:
     """What PostgreSQL answers (42703) when PostgREST sends a select or filter on a missing column."""
     return GatewayError(400, "42703", f"column {table}.{column} does not exist")

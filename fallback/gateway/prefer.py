@@ -34,6 +34,8 @@ class Preferences:
     tx: str | None = None
     params: str | None = None
     max_affected: int | None = None
+    timezone: str | None = None
+    """`timezone=` for the transaction's `timezone` setting; PostgreSQL refuses a bad name (22023)."""
     invalid: tuple[str, ...] = ()
     """Preferences PostgREST does not know (PGRST122 under `handling=strict`)."""
 
@@ -71,6 +73,7 @@ class Preferences:
             "count": count,
             "tx": True,
             "handling": True,
+            "timezone": True,
         }
         values = {
             "resolution": self.resolution,
@@ -80,6 +83,7 @@ class Preferences:
             "count": self.count,
             "tx": self.tx,
             "handling": self.handling,
+            "timezone": self.timezone,
         }
         chosen = [f"{key}={value}" for key, value in values.items() if value is not None and honoured[key]]
         if max_affected and self.strict and self.max_affected is not None:
@@ -99,6 +103,8 @@ def parse_prefer(values: Iterable[str], *, tx_override: bool = False) -> Prefere
             if key in _KNOWN and val in _KNOWN[key]:
                 if key != "tx" or tx_override:
                     found.setdefault(key, val)
+            elif key == "timezone" and val:
+                found.setdefault(key, val)
             elif key == "max-affected" and _is_int(val):
                 max_affected = int(val) if max_affected is None else max_affected
             else:
@@ -112,6 +118,7 @@ def parse_prefer(values: Iterable[str], *, tx_override: bool = False) -> Prefere
         tx=found.get("tx"),
         params=found.get("params"),
         max_affected=max_affected,
+        timezone=found.get("timezone"),
         invalid=tuple(invalid),
     )
 

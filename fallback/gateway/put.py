@@ -14,10 +14,11 @@ import json
 
 from starlette.responses import Response
 
-from . import errors, sql
+from . import errors, write_sql
 from .db import Database
-from .handlers import Call, _columns, _mutation_response, _payload, _returning, _run_mutation
+from .handlers import Call
 from .query import Filter
+from .writes import _columns, _mutation_response, _payload, _returning, _run_mutation
 
 __all__ = ["upsert"]
 
@@ -58,13 +59,13 @@ async def upsert(db: Database, call: Call) -> Response:
         raise errors.invalid_body()
     if any(_as_text(row.get(name)) != value for name, value in key.items()):
         raise errors.GatewayError(400, "PGRST115", "Payload values do not match URL in primary key column(s)")
-    statement = sql.insert(
+    statement = write_sql.insert(
         call.table,
         _columns(call.table, call.query, [row]),
         json.dumps([row], separators=(",", ":")),
         on_conflict=[call.table.column(name) for name in call.table.primary_key],
         resolution="merge",
         returning=_returning(call),
-        extras=sql.Extras(upsert=True),
+        extras=write_sql.Extras(upsert=True),
     )
     return _mutation_response(call, await _run_mutation(db, call, statement, extras=True), "upsert")

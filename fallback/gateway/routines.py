@@ -50,7 +50,8 @@ SELECT p.nspname, p.proname, p.provolatile::text, p.proretset, p.pronargdefaults
        coalesce(array(SELECT format_type(a.atttypid, NULL) FROM pg_catalog.pg_attribute a
                       WHERE a.attrelid = rt.typrelid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum),
                 '{}'::text[]),
-       b.oid <> p.prorettype
+       b.oid <> p.prorettype,
+       (SELECT d.typname::text FROM pg_catalog.pg_type d WHERE d.oid = p.prorettype AND d.typtype = 'd')
 FROM fn p
 JOIN base b ON b.start = p.prorettype AND b.basetype = 0
 JOIN pg_catalog.pg_type rt ON rt.oid = b.oid
@@ -102,6 +103,10 @@ class Routine:
     """(schema, name) of the result type (a domain's base type): for a table's row type, the table whose
     relationships PostgREST embeds from (`funcTableName`)."""
 
+    media_type: str = ""
+    """The name of the domain a single scalar result is declared as, when it names a media type
+    (`RETURNS "text/plain"`): PostgREST's media type handler for the function's raw value."""
+
     @property
     def variadic(self) -> bool:
         return any(p.variadic for p in self.params)
@@ -141,6 +146,7 @@ def routine_from_row(row: Sequence[object]) -> Routine | None:
         attnames,
         atttypes,
         alias,
+        *domain,
     ) = row
     arg_names, arg_types, arg_modes = _strings(names), _strings(types), _strings(modes)
     arg_modes = arg_modes or ["i"] * len(arg_types)
@@ -176,7 +182,13 @@ def routine_from_row(row: Sequence[object]) -> Routine | None:
         columns,
         bool(alias) and composite,
         (str(type_schema), str(type_name)),
+        _media_type(domain[0] if domain else None, returns),
     )
+
+
+def _media_type(domain: object, returns: Returns) -> str:
+    name = str(domain) if domain is not None else ""
+    return name if returns is Returns.SCALAR and "/" in name else ""
 
 
 def build(rows: Sequence[Sequence[object]]) -> dict[tuple[str, str], tuple[Routine, ...]]:

@@ -22,12 +22,12 @@ from collections.abc import Sequence
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import embed_sql, errors, responses, rpc_body, rpc_resolve, rpc_sql, sql
+from . import embed_sql, errors, gucs, media, responses, rpc_body, rpc_resolve, rpc_sql, sql
 from .auth import Principal
 from .db import Database
 from .embed_select import has_aggregates
-from .errors import JSON_UTF8, GatewayError
-from .prefer import OBJECT_MEDIA, parse_prefer, parse_range, wants_object
+from .errors import GatewayError
+from .prefer import parse_prefer, parse_range
 from .query import ParsedQuery, SelectItem, parse_query
 from .routines import Returns, Routine
 from .schema_cache import SchemaCache
@@ -161,9 +161,14 @@ async def _run(
     single_object: bool,
     cache: SchemaCache,
 ) -> Response:
-    singular = wants_object(request.headers.get("accept"))
-    prefer = parse_prefer(request.headers.getlist("prefer"))
+    accepted = media.negotiate(
+        request.headers.get("accept"), plan_enabled=db.config.db_plan_enabled, raw=routine.media_type or None
+    )
+    singular = accepted.singular
+    tx_end = db.config.db_tx_end
+    prefer = parse_prefer(request.headers.getlist("prefer"), tx_override=tx_end.endswith("-allow-override"))
     prefer.check_strict()
+    rollback = prefer.tx == "rollback" or (prefer.tx is None and tx_end.startswith("rollback"))
     counting = prefer.count is not None
     offset, limit = _span(request, query.limit, query.offset)
     statement = rpc_sql.call(
@@ -175,7 +180,7 @@ async def _run(
         limit=max(limit, 0) if limit is not None else None,
         offset=offset,
         count=counting,
-        singular=singular,
+        accepted=accepted,
     )
 
     def check(outcome: Outcome) -> None:
@@ -188,12 +193,16 @@ async def _run(
         db,
         principal,
         statement,
-        method=request.method,
-        path=request.url.path.removeprefix("/rest/v1"),
+        env=gucs.RequestEnv.of(request, routine.schema, db.config.db_extra_search_path, prefer.timezone),
         read_only=read_only,
         rows=True,
         check=check,
+        rollback=rollback,
+        explain=accepted.plan.explain if accepted.plan else None,
     )
+    if accepted.plan:
+        body = b"" if request.method == "HEAD" else (outcome.body or "")
+        return Response(body, 200, {"Content-Type": accepted.content_type})
     total = outcome.total
     upper = offset + outcome.page_total - 1
     if total is not None and offset > total:
@@ -211,10 +220,15 @@ async def _run(
     if applied:
         headers["Preference-Applied"] = applied
     if routine.returns is Returns.VOID:
-        return Response(b"", 204, headers)
-    headers["Content-Type"] = f"{OBJECT_MEDIA}; charset=utf-8" if singular else JSON_UTF8
-    body = b"" if request.method == "HEAD" else (outcome.body or "null").encode()
-    return Response(body, status, headers)
+        return gucs.apply(Response(b"", 204, headers), outcome.response_headers, outcome.response_status)
+    headers["Content-Type"] = accepted.content_type
+    if request.method == "HEAD":
+        body = b""
+    elif accepted.kind == "raw":
+        body = outcome.raw if outcome.raw is not None else (outcome.body or "").encode()
+    else:
+        body = (outcome.body or "null").encode()
+    return gucs.apply(Response(body, status, headers), outcome.response_headers, outcome.response_status)
 
 
 def _select(routine: Routine, query: ParsedQuery, cache: SchemaCache) -> tuple[SelectItem, ...] | sql.Returning:

@@ -13,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import sql
+from . import media, sql
+from .gucs import READ_BACK
 from .query import Condition, OrderTerm, SelectItem
 from .routines import Param, Routine
 from .schema_cache import Column, Table, quote_ident
@@ -72,11 +73,22 @@ def _call_from(routine: Routine, args: Arguments, params: sql._Params) -> str:
     )
 
 
-def _body(routine: Routine, singular: bool) -> str:
+def _body(routine: Routine, accepted: media.Media) -> str:
+    """The result's rows aggregated for the negotiated media type (PostgREST's handlerF), as text; a raw
+    media type's value as it is (text, or bytea for a domain over bytea)."""
+    if accepted.kind == "raw":  # as its base type: bytes for bytea, else text
+        base = "bytea" if routine.return_type == ("pg_catalog", "bytea") else "text"
+        return f"(pg_catalog.array_agg(_postgrest_t.pgrst_scalar))[1]::{base}"
+    if accepted.kind == "csv":
+        return media.csv_of("_postgrest_t")
+    if accepted.kind == "geojson":
+        return media.geojson_of("_postgrest_t")
     aggregate = "json_agg(_postgrest_t.pgrst_scalar)" if routine.scalar else "json_agg(_postgrest_t)"
-    if singular or routine.single:
-        return f"coalesce({aggregate}->0, 'null')"
-    return f"coalesce({aggregate}, '[]')"
+    if accepted.strip_nulls and not routine.scalar:
+        aggregate = "json_agg(json_strip_nulls(row_to_json(_postgrest_t)))"
+    if accepted.singular or routine.single:
+        return f"coalesce({aggregate}->0, 'null')::text"
+    return f"coalesce({aggregate}, '[]')::text"
 
 
 def call(
@@ -89,7 +101,7 @@ def call(
     limit: int | None,
     offset: int,
     count: bool,
-    singular: bool,
+    accepted: media.Media,
 ) -> sql.Statement:
     """One row: page_total, body (JSON text), total (NULL unless `count`)."""
     params = sql._Params(select.params if isinstance(select, sql.Returning) else ())  # the embeds' values first
@@ -115,6 +127,6 @@ def call(
     )
     text = (
         f"WITH {SOURCE} AS ({source}) "
-        f"SELECT {page_total}, {_body(routine, singular)}::text, {total} FROM ({inner}) _postgrest_t"
+        f"SELECT {page_total}, {_body(routine, accepted)}, {total}{READ_BACK} FROM ({inner}) _postgrest_t"
     )
     return sql.Statement(text, tuple(params.values))

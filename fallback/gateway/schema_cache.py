@@ -22,11 +22,21 @@ from .routines import Routine
 
 COLUMNS_SQL = """
 SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, NULL),
-       pg_get_expr(d.adbin, d.adrelid), a.attgenerated <> '' AS generated
+       CASE  -- PostgREST's column_default: a domain's default, an identity's sequence, else the DEFAULT
+         WHEN t.typbasetype <> 0 AND d.adbin IS NULL THEN pg_get_expr(t.typdefaultbin, 0)
+         WHEN a.attidentity = 'd' THEN format('nextval(%L)', seq.objid::regclass)
+         WHEN a.attgenerated = 's' THEN NULL
+         ELSE pg_get_expr(d.adbin, d.adrelid)
+       END,
+       a.attgenerated <> '' AS generated
 FROM pg_catalog.pg_class c
 JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
 JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
 LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
+LEFT JOIN pg_catalog.pg_depend seq
+  ON seq.refobjid = a.attrelid AND seq.refobjsubid = a.attnum AND seq.deptype = 'i'
+     AND seq.classid = 'pg_catalog.pg_class'::regclass
 WHERE n.nspname = ANY($1::text[]) AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
 ORDER BY n.nspname, c.relname, a.attnum
 """

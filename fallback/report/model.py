@@ -29,6 +29,10 @@ from fallback.checker import CheckResult
 from fallback.report.explore import ExploreSummary
 
 Verdict = Literal["pass", "fail", "error"]
+SCHEMA_VERSION = 2
+"""`report.json`'s shape. 1: every report written before `schema_version` existed (the field absent);
+2: the field added. Bump it when a field is removed or renamed, or its meaning changes, and teach
+`fallback.report.trend_input` to read the older shape (it reads every version up to this one)."""
 _ORDER: dict[str, int] = {"pass": 0, "fail": 1, "error": 2}
 
 
@@ -191,6 +195,8 @@ class MachineInfo(Record):
 
 
 class RunRecord(Record):
+    schema_version: int = SCHEMA_VERSION
+    """The shape of this file (`SCHEMA_VERSION`); absent in reports written before version 2."""
     run_id: str
     started_at: datetime
     finished_at: datetime

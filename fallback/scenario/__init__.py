@@ -8,7 +8,16 @@ for scenario in load_scenarios(scenario_files(["scenarios"])):   # directories e
 from fallback.scenario._types import TOXIC_ATTRIBUTES, TOXICS, known_sources, known_tables, known_targets
 from fallback.scenario.dump import dump_scenario, scenario_data
 from fallback.scenario.errors import Problem, ScenarioError
-from fallback.scenario.expect import AvailabilityExpect, Bound, ErrorExpect, Expect, LatencyExpect
+from fallback.scenario.expect import (
+    AvailabilityExpect,
+    Bound,
+    ErrorExpect,
+    Expect,
+    FailsOverWithin,
+    LatencyExpect,
+    RecoversWithin,
+    WindowExpect,
+)
 from fallback.scenario.faults import Fault, FaultWindow, Flap
 from fallback.scenario.loader import load_scenario, load_scenarios, scenario_files
 from fallback.scenario.model import SPEC_SEED, Scenario
@@ -23,15 +32,18 @@ __all__ = [
     "Bound",
     "ErrorExpect",
     "Expect",
+    "FailsOverWithin",
     "Fault",
     "FaultWindow",
     "Flap",
     "Group",
     "LatencyExpect",
     "Problem",
+    "RecoversWithin",
     "Scenario",
     "ScenarioError",
     "Step",
+    "WindowExpect",
     "Workload",
     "dump_scenario",
     "format_duration",

@@ -49,8 +49,8 @@ SourceName = str
 """One of the active project's sources (`known_sources()`)."""
 TableName = str
 """One of the tables the active project's scenarios may touch (`known_tables()`)."""
-ClientOp = Literal["load", "create", "update", "assign_mt5"]
-StepOp = Literal["load", "create", "update", "assign_mt5", "pause", "resolve_pending"]
+ClientOp = Literal["load", "create", "update", "delete", "call", "assign_mt5"]
+StepOp = Literal["load", "create", "update", "delete", "call", "assign_mt5", "pause", "resolve_pending"]
 StreamName = Literal["upstream", "downstream"]
 
 known_sources = source_names

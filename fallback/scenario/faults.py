@@ -41,6 +41,8 @@ class Fault(Record):
     stream: Annotated[StreamName, one_of("stream", STREAMS)] = "downstream"
     toxicity: float = Field(default=1.0, ge=0.0, le=1.0)
     flap: Flap | None = None
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,39}$")
+    """What expectations call it (`during: outage`, `recovers_within: {after: outage, ...}`)."""
 
     @field_validator("until")
     @classmethod

@@ -27,6 +27,7 @@ from fallback.scenario._types import (
     known_tables,
 )
 from fallback.scenario.expect import Expect
+from fallback.scenario.expect_windows import cross_references
 from fallback.scenario.faults import MAX_WINDOWS, Fault, FaultWindow, overlapping, windows
 from fallback.scenario.limits import (
     MAX_ATTRIBUTE,
@@ -235,6 +236,7 @@ def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
     if total_windows > MAX_FAULT_WINDOWS:
         message = f"expand to {total_windows} windows (flaps included): at most {MAX_FAULT_WINDOWS}"
         problems.append((("faults",), message))
+    problems += cross_references(scenario.faults, (("expect", scenario.expect), ("spec_expect", scenario.spec_expect)))
     if scenario.spec_expect is not None and "spec" not in scenario.clients():
         problems.append((("spec_expect",), f"given, but client {scenario.client!r} does not include `spec`"))
     return problems

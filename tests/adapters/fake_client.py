@@ -7,7 +7,8 @@ Modes: `ok` (every operation), `load-only` (hello lists only `load`), `hang-load
 `crash-load` (exits 3 on `load`), `crash-once`, `no-hello` (reads, never answers), `junk`
 (prints non-protocol text on stdout before each reply), `bad-reply` (a load reply missing `rows`),
 `stubborn` (ignores SIGTERM and stdin EOF, never exits by itself), `slow-first` (the first
-`load` answers after the second: replies out of order).
+`load` answers after the second: replies out of order), `protocol-1` (a client of the old
+protocol: hello says `protocol: 1` and lists `assign_mt5`).
 """
 
 from __future__ import annotations
@@ -71,8 +72,11 @@ def load(request: dict[str, object]) -> dict[str, object]:
 def handle(request: dict[str, object]) -> None:
     op, rid = request["op"], request["id"]
     if op == "hello":
-        ops = ["load"] if MODE == "load-only" else ["load", "create", "update", "assign_mt5", "metrics", "shutdown"]
-        result: dict[str, object] = {"name": "fake", "version": "1.0", "operations": ops, "protocol": 1}
+        ops = ["load"] if MODE == "load-only" else ["load", "create", "update", "delete", "call", "metrics", "shutdown"]
+        old = MODE == "protocol-1"
+        if old:
+            ops = ["load", "create", "update", "assign_mt5", "metrics", "shutdown"]
+        result: dict[str, object] = {"name": "fake", "version": "1.0", "operations": ops, "protocol": 1 if old else 2}
     elif op == "configure":
         SOURCES[:] = [str(s["name"]) for s in request["sources"]]  # type: ignore[attr-defined]
         result = {}
@@ -92,15 +96,18 @@ def handle(request: dict[str, object]) -> None:
             "latency_ms": 2,
             "row": row,
         }
-    elif op in ("update", "assign_mt5"):
-        row = request["row"]
+    elif op == "call" and request.get("name") != "assign_mt5":
+        send({"id": rid, "ok": False, "error": {"kind": "unsupported", "message": f"no flow {request.get('name')}"}})
+        return
+    elif op in ("update", "delete", "call"):
+        row = request["row"] if op != "call" else request["args"]["row"]  # type: ignore[index]
         source = row["_db_source"]  # type: ignore[index]
         result = {
             "row_id": row["id"],
             "source": source,
             "outcome": "ok",
             "latency_ms": 1,  # type: ignore[index]
-            "attempts": [attempt(source, "update", row_id=row["id"], count=1)],
+            "attempts": [attempt(source, "delete" if op == "delete" else "update", row_id=row["id"], count=1)],
             "row": row,
         }  # type: ignore[index]
     elif op == "metrics":

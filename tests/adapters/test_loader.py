@@ -11,6 +11,7 @@ import pytest
 from fallback.adapters import ClientSpecError, SubprocessClient, load_client
 from fallback.adapters.example_client import SingleSourceClient
 from fallback.client import FallbackClient, ReferenceClient, SourceConfig, SpecFaithfulClient
+from fallback.client.keys import TableKey
 
 SOURCES = (SourceConfig("PRIMARY", "http://127.0.0.1:9", "k1"), SourceConfig("BOLT", "http://127.0.0.1:9", "k2"))
 
@@ -39,8 +40,32 @@ async def test_the_example_client_loads_by_import_path_and_works() -> None:
     assert loaded.counts() == {"PRIMARY": 2} and loaded.outcome == "ok"
     created = await client.create("user_challenges", {"email": "a@b.c", "_db_source": "X"})
     assert (created.outcome, created.source, created.row_id) == ("ok", "PRIMARY", "new")
-    updated = await client.assign_mt5({"id": "new", "_db_source": "PRIMARY"}, "1", "p", "s")
+    row = {"id": "new", "_db_source": "PRIMARY"}
+    updated = await client.call("assign_mt5", {"row": row, "login": "1", "password": "p", "server": "s"})
     assert updated.outcome == "ok"
+    await client.aclose()
+
+
+async def test_a_factory_taking_tables_gets_the_keys_and_names_rows_by_them() -> None:
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json=[{"tenant_id": "acme", "id": 7}])
+
+    keys = {"orders": TableKey(("tenant_id", "id"), generated=False)}
+    client = load_client("fallback.adapters.example_client:make_client", SOURCES, tables=keys)
+    assert isinstance(client, SingleSourceClient) and client.tables == keys
+    client.http._transport = httpx.MockTransport(answer)
+    row = {"tenant_id": "acme", "id": 7, "_db_source": "PRIMARY"}
+    removed = await client.delete("orders", row)
+    assert removed.outcome == "ok" and removed.row_id == '["acme","7"]'
+    assert seen[-1].method == "DELETE" and dict(seen[-1].url.params) == {"tenant_id": "eq.acme", "id": "eq.7"}
+    loaded = await client.load("orders", select="id", filters=["status=eq.open"], order="id.desc")
+    assert loaded.outcome == "ok"
+    assert list(seen[-1].url.params.multi_items()) == [("select", "id"), ("status", "eq.open"), ("order", "id.desc")]
+    unknown = await client.call("refund", {})
+    assert unknown.outcome == "fail" and unknown.unsupported
     await client.aclose()
 
 

@@ -7,17 +7,22 @@ import json
 import pytest
 
 from fallback.adapters.protocol_messages import (
+    PROTOCOL_VERSION,
     ProtocolError,
     attempt,
+    call_result,
+    check_hello,
     configure_params,
     decode_reply,
+    delete_result,
     encode,
     load_result,
     resolutions,
     update_result,
     write_result,
 )
-from fallback.client import SourceConfig
+from fallback.client import DeleteResult, SourceConfig
+from fallback.client.keys import TableKey
 
 
 def test_encode_is_one_json_line_and_tolerates_dates() -> None:
@@ -34,8 +39,43 @@ def test_configure_carries_name_url_key_in_order() -> None:
         "sources": [
             {"name": "PRIMARY", "url": "http://a", "key": "k1"},
             {"name": "BOLT", "url": "http://b", "key": "k2"},
-        ]
+        ],
+        "tables": {},  # protocol 2: each table's key (none given here: rows keyed by `id`)
     }
+
+
+def test_configure_carries_each_tables_primary_key() -> None:
+    keys = {"orders": TableKey(("tenant_id", "id"), generated=False), "notes": TableKey()}
+    assert configure_params([SourceConfig("PRIMARY", "http://a", "k1")], keys)["tables"] == {
+        "orders": {"primary_key": ["tenant_id", "id"], "generated": False},
+        "notes": {"primary_key": ["id"], "generated": True},
+    }
+
+
+@pytest.mark.parametrize("hello", [{"protocol": 1}, {"name": "old"}])
+def test_a_protocol_1_client_is_told_what_changed(hello: dict[str, object]) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        check_hello(hello)
+    message = str(caught.value)
+    assert f"the harness speaks protocol {PROTOCOL_VERSION}" in message
+    for change in ("`tables`", "`delete`", "`call` {name: 'assign_mt5'", "`filters`"):
+        assert change in message
+    check_hello({"protocol": PROTOCOL_VERSION})  # the current one passes
+
+
+def test_delete_and_call_results() -> None:
+    removed = delete_result("t", "r1", "BOLT", {"outcome": "ok", "attempts": [], "latency_ms": 2})
+    assert isinstance(removed, DeleteResult) and (removed.row_id, removed.source) == ("r1", "BOLT")
+    called = call_result("assign_mt5", {"outcome": "fail", "latency_ms": 1, "source": "OLD", "value": {"why": 1}})
+    assert (called.name, called.outcome, called.source, called.value, called.attempts) == (
+        "assign_mt5",
+        "fail",
+        "OLD",
+        {"why": 1},
+        (),
+    )
+    with pytest.raises(ProtocolError, match="outcome"):
+        call_result("x", {"latency_ms": 1})
 
 
 def test_configure_carries_a_signed_in_users_token_only_when_there_is_one() -> None:

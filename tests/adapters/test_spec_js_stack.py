@@ -117,7 +117,9 @@ async def test_assign_mt5_on_a_bolt_row_lands_in_bolt_only(client: SubprocessCli
     loaded = await client.load("user_challenges")
     row = next(r for r in loaded.rows if r["_db_source"] == "BOLT")
     since = time.time()
-    result = await client.assign_mt5(row, "5550001", "s3cret", "MT5-Live")
+    result = await client.call(
+        "assign_mt5", {"row": row, "login": "5550001", "password": "s3cret", "server": "MT5-Live"}
+    )
     assert (result.outcome, result.source) == ("ok", "BOLT")
     assert result.row is not None and result.row["mt5_login"] == "5550001"
     assert console(client, since) == [

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fallback.adapters import SubprocessClient
+from fallback.adapters import CallFailed, SubprocessClient
 from fallback.client import FallbackClient, SourceConfig
 
 FAKE = str(Path(__file__).with_name("fake_client.py"))
@@ -90,9 +90,18 @@ async def test_create_update_assign_and_metrics(make: Make) -> None:
     assert [(a.kind, a.status) for a in created.attempts] == [("http", 503), ("ok", None)]
     assert created.attempts[0].code == "PGRST000" and created.attempts[0].status == 503
     row = {"id": "BOLT-1", "_db_source": "BOLT"}
-    updated = await client.update(row, {"status": "active"})
-    assigned = await client.assign_mt5(row, "1001", "pw", "MT5-Demo")
+    updated = await client.update("user_challenges", row, {"status": "active"})
+    assigned = await client.call("assign_mt5", {"row": row, "login": "1001", "password": "pw", "server": "MT5-Demo"})
     assert (updated.outcome, updated.source, assigned.outcome, assigned.source) == ("ok", "BOLT", "ok", "BOLT")
+    removed = await client.delete("user_challenges", row)
+    assert (removed.outcome, removed.source, removed.row_id, removed.attempts[0].op) == (
+        "ok",
+        "BOLT",
+        "BOLT-1",
+        "delete",
+    )
+    unknown = await client.call("refund", {"row": row})
+    assert (unknown.outcome, unknown.unsupported, unknown.attempts[0].kind) == ("fail", True, "unsupported")
     assert await client.refresh_metrics() == {"requests": 7}
     metrics = client.metrics()
     assert metrics["client_reported"] == {"requests": 7}
@@ -105,8 +114,11 @@ async def test_undeclared_operations_are_unsupported_and_never_sent(make: Make) 
     created = await client.create("user_challenges", {"email": "a@b.c"})
     assert created.outcome == "fail" and created.attempts[0].kind == "unsupported"
     assert not created.attempts[0].ambiguous
-    updated = await client.assign_mt5({"id": "x", "_db_source": "OLD"}, "1", "p", "s")
+    args = {"row": {"id": "x", "_db_source": "OLD"}, "login": "1", "password": "p", "server": "s"}
+    updated = await client.call("assign_mt5", args)
     assert (updated.outcome, updated.source, updated.attempts[0].kind) == ("fail", "OLD", "unsupported")
+    removed = await client.delete("user_challenges", {"id": "x", "_db_source": "OLD"})
+    assert (removed.outcome, removed.source, removed.attempts[0].kind) == ("fail", "OLD", "unsupported")
     assert await client.resolve_pending() == ()
     assert (await client.load("user_challenges")).outcome == "ok"
 
@@ -138,9 +150,9 @@ async def test_hung_create_and_update_are_indeterminate(make: Make) -> None:
     first = created.attempts[0]
     assert (first.source, first.op, first.kind, first.ambiguous) == ("PRIMARY", "insert", "hung", True)
     row = {"id": "BOLT-1", "_db_source": "BOLT"}
-    assert (await client.update(row, {"status": "x"})).outcome == "ok"  # a new process answered
+    assert (await client.update("user_challenges", row, {"status": "x"})).outcome == "ok"  # a new process answered
     freeze(client)
-    updated = await client.assign_mt5(row, "1", "p", "s")
+    updated = await client.call("assign_mt5", {"row": row, "login": "1", "password": "p", "server": "s"})
     assert (updated.outcome, updated.source, updated.attempts[0].kind) == ("indeterminate", "BOLT", "hung")
     assert client.restarts == 1 and client.metrics()["adapter"]["hung"] == 2
 
@@ -203,3 +215,15 @@ async def test_aclose_ends_a_stubborn_or_hung_process(make: Make) -> None:
     await client.aclose()
     assert time.monotonic() - start < 8
     assert not pid_alive(pid)
+
+
+async def test_a_protocol_1_client_is_refused_before_configure_with_what_changed(make: Make) -> None:
+    client = make("protocol-1")
+    with pytest.raises(CallFailed) as caught:
+        await client.start()
+    assert caught.value.kind == "unavailable"
+    message = caught.value.message
+    assert "speaks protocol 1; the harness speaks protocol 2" in message
+    assert "is now `call` {name: 'assign_mt5'" in message
+    loaded = await client.load("user_challenges")  # every call says the same, nothing hangs
+    assert loaded.outcome == "fail" and "protocol 1" in (loaded.error or "")

@@ -66,7 +66,7 @@ def test_events_are_frozen_and_strict() -> None:
     with pytest.raises(ValueError):
         event.op_id = 2
     with pytest.raises(ValueError):
-        Event(type="invoke", op_id=1, process=0, client="c", op="delete", table="t", time_s=0)  # type: ignore[arg-type]
+        Event(type="invoke", op_id=1, process=0, client="c", op="truncate", table="t", time_s=0)  # type: ignore[arg-type]
     with pytest.raises(ValueError):
         Event(type="invoke", op_id=1, process=0, client="c", op="load", table="t", time_s=0, colour="red")  # type: ignore[call-arg]
 

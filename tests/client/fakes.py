@@ -1,4 +1,5 @@
-"""In-memory sources with scripted faults, for the write logic (no servers)."""
+"""In-memory sources with scripted faults, for the write logic (no servers). Rows are stored by
+their key's text (`RowKey.text`: the id, or a JSON array for a composite key)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fallback.client.errors import CallKind
+from fallback.client.keys import DEFAULT_KEY, RowKey, TableKey
 from fallback.client.results import Attempt, Op, Row
 
 # What a call does: apply it or not, and what the caller sees.
@@ -30,9 +32,9 @@ class FakeSource:
         ambiguous = behaviour in ("lost_reply", "lost_request") and op != "probe"
         return Attempt(self.name, op, kind, 1.0, row_id, ambiguous=ambiguous, status=503 if kind == "http" else None)
 
-    async def upsert(self, table: str, row: Row) -> tuple[Attempt, list[dict[str, Any]]]:
+    async def upsert(self, table: str, row: Row, key: TableKey = DEFAULT_KEY) -> tuple[Attempt, list[dict[str, Any]]]:
         self.calls.append("upsert")
-        behaviour, row_id = self._next(), str(row["id"])
+        behaviour, row_id = self._next(), key.of(row).text
         written: list[dict[str, Any]] = []
         if behaviour in ("ok", "lost_reply") and row_id not in self.rows(table):
             self.rows(table)[row_id] = dict(row)
@@ -41,17 +43,17 @@ class FakeSource:
             return Attempt(self.name, "upsert", "ok", 1.0, row_id, count=len(written)), written
         return self._fail("upsert", behaviour, row_id), []
 
-    async def probe(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]:
+    async def probe(self, table: str, key: RowKey) -> tuple[Attempt, list[dict[str, Any]]]:
         self.calls.append("probe")
-        behaviour = self._next()
+        behaviour, row_id = self._next(), key.text
         if behaviour != "ok":
             return self._fail("probe", behaviour, row_id), []
         found = [dict(self.rows(table)[row_id])] if row_id in self.rows(table) else []
         return Attempt(self.name, "probe", "ok", 1.0, row_id, count=len(found)), found
 
-    async def delete(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]:
+    async def delete(self, table: str, key: RowKey) -> tuple[Attempt, list[dict[str, Any]]]:
         self.calls.append("delete")
-        behaviour = self._next()
+        behaviour, row_id = self._next(), key.text
         if behaviour != "ok":
             return self._fail("delete", behaviour, row_id), []
         gone = self.rows(table).pop(row_id, None)

@@ -146,11 +146,11 @@ async def test_breaker_opens_and_stops_paying_the_timeout(projects: FakeProjects
 
 async def test_update_goes_to_the_rows_source_only(client: ReferenceClient, projects: FakeProjects) -> None:
     row = {"id": "b1", "_db_source": "BOLT"}
-    result = await client.assign_mt5(row, "1001", "pw", "MT5-Demo")
+    result = await client.call("assign_mt5", {"row": row, "login": "1001", "password": "pw", "server": "MT5-Demo"})
     assert result.outcome == "ok" and result.source == "BOLT"
     assert projects.patches == [("BOLT", "b1")]
     projects.mode["BOLT"] = "refused"
-    down = await client.update(row, {"status": "active"})
+    down = await client.update("user_challenges", row, {"status": "active"})
     assert down.outcome == "fail" and projects.patches == [("BOLT", "b1")]
     with pytest.raises(Exception, match="nothing was written to any other source"):
         down.raise_for_outcome()

@@ -5,10 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fallback.client.results import Attempt, Row
+from fallback.client.errors import RoutingError
+from fallback.client.keys import DEFAULT_KEY, RowKey, TableKey
+from fallback.client.results import Attempt, PendingWrite, Row
 from fallback.client.writes import WritePolicy, create, prepare, resolve
 
 from .fakes import BEHAVIOURS, FakeSource, no_sleep
@@ -145,13 +148,13 @@ class SlowSource(FakeSource):
         super().__init__(name, script)
         self.now, self.cost = now, cost
 
-    async def upsert(self, table: str, row: Row) -> tuple[Attempt, list[dict[str, Any]]]:
+    async def upsert(self, table: str, row: Row, key: TableKey = DEFAULT_KEY) -> tuple[Attempt, list[dict[str, Any]]]:
         self.now[0] += self.cost
-        return await super().upsert(table, row)
+        return await super().upsert(table, row, key)
 
-    async def probe(self, table: str, row_id: str) -> tuple[Attempt, list[dict[str, Any]]]:
+    async def probe(self, table: str, key: RowKey) -> tuple[Attempt, list[dict[str, Any]]]:
         self.now[0] += self.cost
-        return await super().probe(table, row_id)
+        return await super().probe(table, key)
 
 
 @given(st.floats(0.5, 10), st.floats(0.1, 3), st.lists(behaviour, max_size=10))
@@ -161,3 +164,34 @@ async def test_probes_never_run_past_the_budget(budget: float, cost: float, scri
     source = SlowSource("PRIMARY", ["lost_request", *script_], now, cost)
     await create([source], "t", {"email": "a"}, policy)
     assert now[0] <= max(budget, cost) + 1e-9  # the first attempt always goes out
+
+
+TENANT_KEY = TableKey(("tenant_id", "id"), generated=False)
+
+
+def test_prepare_needs_every_column_of_a_composite_key() -> None:
+    assert prepare({"tenant_id": "acme", "id": 7}, TENANT_KEY) == {"tenant_id": "acme", "id": 7}
+    with pytest.raises(RoutingError, match="tenant_id"):
+        prepare({"id": 7}, TENANT_KEY)  # not generated here: a composite key comes with the row
+
+
+async def test_composite_key_failover_pins_and_probes_by_the_whole_key() -> None:
+    primary, bolt = sources(["lost_reply", "ok"], [])
+    row = {"tenant_id": "acme", "id": 7, "note": "op-1"}
+    result = await create([primary, bolt], "orders", row, POLICY, TENANT_KEY)
+    assert result.outcome == "ok" and result.source == "PRIMARY"
+    assert result.row_id == '["acme","7"]'  # the key's text, as the history and checker name it
+    assert list(primary.rows("orders")) == ['["acme","7"]'] and not bolt.rows("orders")
+    assert primary.calls == ["upsert", "probe"]
+
+
+async def test_resolve_finds_a_composite_key_row_and_deletes_the_extra_copy() -> None:
+    primary, bolt = sources([], [])
+    row = {"tenant_id": "acme", "id": 7}
+    text = TENANT_KEY.of(row).text
+    primary.rows("orders")[text] = dict(row)
+    bolt.rows("orders")[text] = dict(row)
+    pending = PendingWrite("orders", text, "PRIMARY", row, 0.0)
+    resolution = await resolve([primary, bolt], pending, TENANT_KEY)
+    assert resolution.outcome == "ok" and resolution.source == "PRIMARY"
+    assert resolution.deleted_from == ("BOLT",) and not bolt.rows("orders")

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
+from typing import Any
 
 from memory_client import MemoryClient
 
 from fallback.client.errors import CallKind
-from fallback.client.results import Attempt, LoadResult, Row, WriteResult
+from fallback.client.keys import TableKey
+from fallback.client.results import Attempt, DeleteResult, LoadResult, Row, UpdateResult, WriteResult
 from fallback.engine.workload import WorkloadRunner
 from fallback.history import History, marker_op_id
+from fallback.project import Column, ProjectSchema, TableSchema
 from fallback.scenario import Step, Workload
 
 
@@ -88,7 +92,7 @@ class DownClient(MemoryClient):
         super().__init__({"PRIMARY": {}, "BOLT": {}})
         self.kinds = kinds
 
-    async def load(self, table: str) -> LoadResult:
+    async def load(self, table: str, **query: Any) -> LoadResult:
         attempts = tuple(
             Attempt(s, "select", kind, 1.0, status=status, code="PGRST001" if status else None)
             for s, (kind, status) in zip(self.sources, self.kinds, strict=True)
@@ -106,3 +110,119 @@ def test_a_failed_load_records_a_typed_error_and_keeps_the_clients_words() -> No
     [mixed] = _run(DownClient(("refused", None), ("http", 503)), load).completions()
     assert (mixed.error, mixed.error_status) == ("all_failed", None)
     assert [(c.kind, c.status) for c in mixed.calls] == [("refused", None), ("http", 503)]
+
+
+ORDERS = ProjectSchema(
+    tables=(
+        TableSchema(
+            schema_name="public",
+            name="orders",
+            columns=(
+                Column(name="tenant_id", type="text", base_type="text", nullable=False, has_default=False),
+                Column(name="number", type="integer", base_type="int4", nullable=False, has_default=False),
+                Column(
+                    name="status",
+                    type="order_status",
+                    base_type="order_status",
+                    nullable=False,
+                    has_default=True,
+                    enum_values=("open", "paid"),
+                ),
+                Column(name="memo", type="text", base_type="text", nullable=True, has_default=False),
+            ),
+            primary_key=("tenant_id", "number"),
+        ),
+    )
+)
+
+
+class KeyedClient(MemoryClient):
+    """Rows keyed by (tenant_id, number); records the queries loads were given."""
+
+    def __init__(self) -> None:
+        super().__init__({"EU": {"orders": []}, "US": {"orders": [{"tenant_id": "t", "number": 1, "memo": None}]}})
+        self.queries: list[tuple[str | None, tuple[str, ...], str | None]] = []
+        self.deleted: list[tuple[str, str]] = []
+
+    async def load(self, table: str, **query: Any) -> LoadResult:
+        self.queries.append((query.get("select"), tuple(query.get("filters", ())), query.get("order")))
+        return await super().load(table)
+
+    async def update(self, table: str, row: Row, changes: Mapping[str, Any]) -> UpdateResult:
+        key = TableKey(("tenant_id", "number")).of(row).text
+        self.updates.append((str(row["_db_source"]), changes))
+        return UpdateResult(table, key, str(row["_db_source"]), "ok", (Attempt("US", "update", "ok", 1.0, key),), 1.0)
+
+    async def delete(self, table: str, row: Row) -> DeleteResult:
+        key = TableKey(("tenant_id", "number")).of(row).text
+        self.deleted.append((str(row["_db_source"]), key))
+        source = str(row["_db_source"])
+        self.db[source][table] = [r for r in self.rows(source, table) if r["number"] != row["number"]]
+        return DeleteResult(table, key, str(row["_db_source"]), "ok", (Attempt("US", "delete", "ok", 1.0, key),), 1.0)
+
+
+def _on(table: str, source: str | None = None, **fields: Any) -> Step:
+    """A step validated as the scenario model does, then pointed at `table` and `source` (the engine
+    is under test here; which tables and sources a scenario may name is the project's business)."""
+    step = Step.model_validate({**fields, **({"source": "BOLT"} if source else {})})
+    return step.model_copy(update={"table": table, "source": source})
+
+
+def _run_keyed(client: MemoryClient, workload: Workload) -> History:
+    history = History()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        t0 = loop.time()
+        runner = WorkloadRunner(client, history, clock=lambda: loop.time() - t0, schema=ORDERS)
+        await runner.run(workload)
+
+    asyncio.run(main())
+    return history
+
+
+def test_creates_carry_the_whole_key_and_the_marker_in_a_free_text_column() -> None:
+    client = KeyedClient()
+    history = _run_keyed(client, Workload(steps=(_on("orders", op="create", count=2),)))
+    rows = client.rows("EU", "orders")
+    assert all(isinstance(r["tenant_id"], str) and isinstance(r["number"], int) for r in rows)
+    assert [marker_op_id(r["memo"]) for r in rows] == [op.op_id for op in history.operations()]
+    assert [op.invoke.row_id for op in history.operations()] == [
+        TableKey(("tenant_id", "number")).of(r).text for r in rows
+    ]
+
+
+def test_load_queries_deletes_and_unknown_calls() -> None:
+    client = KeyedClient()
+    steps = (
+        _on("orders", op="load", select="tenant_id,number", filter="memo=is.null", order="number", count=1),
+        _on("orders", op="delete", source="US", count=1),
+        _on("orders", call="refund", source="US", args={"reason": "{op}"}, count=1),
+    )
+    history = _run_keyed(client, Workload(steps=steps))
+    assert client.queries[0] == ("tenant_id,number", ("memo=is.null",), "number")
+    _, delete, *rest = history.operations()
+    assert (delete.kind, delete.outcome, delete.invoke.row_id) == ("delete", "ok", '["t","1"]')
+    assert client.deleted == [("US", '["t","1"]')]
+    # the deleted row is not picked again: the call finds no row left in US (learnt by a plain load)
+    call = rest[-1]
+    assert (call.kind, call.op, call.outcome) == ("call", "refund", "fail")
+    assert call.completion is not None and call.completion.error == "no_row"
+    assert client.queries[-1] == (None, (), None)
+
+
+def test_an_unknown_flow_is_recorded_as_unsupported_with_its_token_argument() -> None:
+    client = _client()
+    step = Step.model_validate({"call": "refund", "source": "BOLT", "args": {"note": "by {op}", "n": 2}, "count": 1})
+    history = _run(client, Workload(steps=(step,)))
+    call = history.operations()[-1]
+    assert call.invoke.changes == {"note": f"by op-{call.op_id}"}  # only the token-carrying argument
+    assert call.completion is not None and call.completion.error == "unsupported"
+
+
+def test_an_update_changes_a_non_key_column() -> None:
+    client = KeyedClient()
+    history = _run_keyed(client, Workload(steps=(_on("orders", op="update", count=1),)))
+    update = history.operations()[-1]
+    assert update.invoke.changes == {"memo": f"op-{update.op_id}"}  # the text column, carrying the token
+    assert client.updates == [("US", {"memo": f"op-{update.op_id}"})]

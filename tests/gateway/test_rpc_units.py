@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fallback.gateway import errors, rpc, rpc_body, rpc_resolve, rpc_sql
+from fallback.gateway import errors, media, rpc, rpc_body, rpc_resolve, rpc_sql
 from fallback.gateway.errors import GatewayError
 from fallback.gateway.fuzzy import closest, levenshtein
 from fallback.gateway.query import Filter, SelectItem
@@ -244,7 +244,7 @@ def test_call_sql_passes_only_named_arguments_and_runs_the_function_once() -> No
         limit=None,
         offset=0,
         count=True,
-        singular=False,
+        accepted=media.Media(),
     )
     assert statement.params == ('{"v":["x"]}',)
     assert 'VARIADIC "v" := pgrst_body."v"' in statement.sql and '"a" :=' not in statement.sql
@@ -263,7 +263,7 @@ def test_call_sql_filters_orders_and_pages_the_result_relation() -> None:
         limit=2,
         offset=1,
         count=False,
-        singular=False,
+        accepted=media.Media(),
     )
     assert statement.params == ("1", 2, 1)
     assert 'FROM "test"."rows"() pgrst_call' in statement.sql
@@ -278,7 +278,7 @@ def test_call_sql_filters_orders_and_pages_the_result_relation() -> None:
             limit=None,
             offset=0,
             count=False,
-            singular=False,
+            accepted=media.Media(),
         )
     assert unknown.value.code == "42703"
 

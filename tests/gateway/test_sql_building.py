@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from fallback.gateway import errors, sql
+from fallback.gateway import errors, sql, write_sql
+from fallback.gateway.gucs import READ_BACK
 from fallback.gateway.query import Filter, Logic, OrderTerm, SelectItem, parse_query
 from fallback.gateway.schema_cache import Column, SchemaCache, Table, build
 
@@ -28,7 +29,8 @@ def test_read_is_one_json_aggregate_with_bound_values() -> None:
     assert stmt.sql == (
         "SELECT count(*) AS page_total, coalesce(json_agg(pgrst_t), '[]')::text AS body, "
         '(SELECT count(*) FROM "public"."t" WHERE "public"."t"."n" > CAST($1::text AS numeric) '
-        'AND "public"."t"."name" = ANY(CAST($2::text[] AS text[]))) AS total '
+        'AND "public"."t"."name" = ANY(CAST($2::text[] AS text[]))) AS total'
+        f"{READ_BACK} "
         'FROM (SELECT "public"."t"."id" AS "id", "public"."t"."name" AS "label" FROM "public"."t" '
         'WHERE "public"."t"."n" > CAST($1::text AS numeric) AND "public"."t"."name" = ANY(CAST($2::text[] AS text[])) '
         'ORDER BY "public"."t"."n" DESC NULLS LAST LIMIT $3::bigint OFFSET $4::bigint) pgrst_t'
@@ -82,46 +84,51 @@ def test_operators() -> None:
 
 def test_insert_plain_upsert_and_representation() -> None:
     cols = [TABLE.columns["id"], TABLE.columns["name"]]
-    plain = sql.insert(TABLE, cols, "[]")
+    plain = write_sql.insert(TABLE, cols, "[]")
     assert plain.sql == (
         'INSERT INTO "public"."t" ("id", "name") SELECT pgrst_body."id", pgrst_body."name" '
         'FROM json_populate_recordset(NULL::"public"."t", $1::json) AS pgrst_body'
     )
-    merge = sql.insert(
+    merge = write_sql.insert(
         TABLE, cols, "[]", on_conflict=[TABLE.columns["id"]], resolution="merge", returning=(SelectItem("id"),)
     )
     assert 'ON CONFLICT ("id") DO UPDATE SET "id" = EXCLUDED."id", "name" = EXCLUDED."name" RETURNING' in merge.sql
     assert merge.sql.startswith("WITH pgrst_source AS (INSERT INTO")
     assert 'SELECT "pgrst_source"."id" AS "id" FROM pgrst_source' not in merge.sql
     assert 'SELECT pgrst_source."id" AS "id" FROM pgrst_source' in merge.sql
-    ignore = sql.insert(TABLE, cols, "[]", on_conflict=[TABLE.columns["id"]], resolution="ignore")
+    ignore = write_sql.insert(TABLE, cols, "[]", on_conflict=[TABLE.columns["id"]], resolution="ignore")
     assert ignore.sql.endswith('ON CONFLICT ("id") DO NOTHING')
 
 
 def test_insert_missing_default_uses_catalog_defaults() -> None:
-    stmt = sql.insert(
+    stmt = write_sql.insert(
         TABLE, [TABLE.columns["id"], TABLE.columns["n"], TABLE.columns["name"]], "[]", missing_default=True
     )
-    assert "CASE WHEN pgrst_body.obj::jsonb ? 'id' THEN pgrst_rec.\"id\" ELSE gen_random_uuid() END" in stmt.sql
-    assert "ELSE NULL END" in stmt.sql and "ELSE 'it''s'::text END" in stmt.sql
-    hostile = sql.insert(TABLE, [TABLE.columns[HOSTILE]], "[]", missing_default=True)
+    assert "CASE WHEN pgrst_body.obj::jsonb ? 'id' THEN pgrst_rec.\"id\" ELSE pgrst_defs.d0 END" in stmt.sql
+    assert "ELSE NULL END" in stmt.sql and "ELSE pgrst_defs.d1 END" in stmt.sql
+    # every default is evaluated for every row, given or not, as PostgREST does (a sequence advances per row)
+    assert (
+        "CROSS JOIN LATERAL (SELECT gen_random_uuid() AS d0, 'it''s'::text AS d1, pgrst_body.n) AS pgrst_defs"
+        in stmt.sql
+    )
+    hostile = write_sql.insert(TABLE, [TABLE.columns[HOSTILE]], "[]", missing_default=True)
     assert "? 'we\"ird; DROP TABLE x; --'" in hostile.sql
 
 
 def test_insert_without_columns_is_default_values() -> None:
-    assert sql.insert(TABLE, [], "[{}]").sql == 'INSERT INTO "public"."t" DEFAULT VALUES'
+    assert write_sql.insert(TABLE, [], "[{}]").sql == 'INSERT INTO "public"."t" DEFAULT VALUES'
 
 
 def test_update_and_delete_number_parameters_after_the_body() -> None:
     where = (Filter("id", "eq", "x"),)
-    upd = sql.update(TABLE, [TABLE.columns["name"]], '{"name":"a"}', where)
+    upd = write_sql.update(TABLE, [TABLE.columns["name"]], '{"name":"a"}', where)
     assert upd.sql == (
         'UPDATE "public"."t" SET "name" = pgrst_body."name" FROM (SELECT * FROM '
         'json_populate_record(NULL::"public"."t", $1::json)) AS pgrst_body '
         'WHERE "public"."t"."id" = CAST($2::text AS uuid)'
     )
     assert upd.params == ('{"name":"a"}', "x")
-    dele = sql.delete(TABLE, where, returning=(SelectItem("*"),))
+    dele = write_sql.delete(TABLE, where, returning=(SelectItem("*"),))
     assert dele.sql.startswith('WITH pgrst_source AS (DELETE FROM "public"."t" WHERE "public"."t"."id" = ')
     assert 'RETURNING "public"."t".*' in dele.sql and dele.params == ("x",)
 

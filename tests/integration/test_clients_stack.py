@@ -86,7 +86,8 @@ async def test_spec_test_3_assign_mt5_to_a_bolt_row_writes_bolt_only(
     caplog.set_level(logging.INFO, "fallback.client")
     rows = (await client.load("user_challenges")).rows
     bolt_row = next(r for r in rows if r["_db_source"] == "BOLT")
-    result = await client.assign_mt5(bolt_row, "50001", "s3cret-pw", "MT5-Demo")
+    args = {"row": bolt_row, "login": "50001", "password": "s3cret-pw", "server": "MT5-Demo"}
+    result = await client.call("assign_mt5", args)
     assert result.outcome == "ok" and result.source == "BOLT"
     assert " Assigning credentials to BOLT DB..." in caplog.messages
     assert "✅ Credentials assigned successfully in BOLT DB" in caplog.messages
@@ -133,7 +134,9 @@ async def test_update_while_its_source_is_down_writes_nothing_anywhere(
     rows = (await client.load("user_challenges")).rows
     bolt_row = next(r for r in rows if r["_db_source"] == "BOLT")
     toxics.down("BOLT.api")
-    result = await client.assign_mt5(bolt_row, "60001", "pw", "MT5-Live")
+    result = await client.call(
+        "assign_mt5", {"row": bolt_row, "login": "60001", "password": "pw", "server": "MT5-Live"}
+    )
     assert result.outcome == "fail" and [a.source for a in result.attempts] == ["BOLT"]
     with pytest.raises(SourceUnavailable, match="BOLT"):
         result.raise_for_outcome()

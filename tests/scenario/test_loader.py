@@ -74,7 +74,11 @@ def test_every_problem_is_listed_with_its_line() -> None:
         ("bad_many.yaml", "faults[2].attributes: bandwidth needs rate"),
         ("bad_many.yaml", "until: must be later than `at` (5s), got 2s"),
         ("bad_many.yaml", "invalid duration '1x'"),
-        ("bad_many.yaml", "unknown key 'untill' (known: op, table, count, duration, rate, concurrency, source)"),
+        (
+            "bad_many.yaml",
+            "unknown key 'untill' (known: op, call, args, table, select, filter, order, count, duration, rate, "
+            "concurrency, source)",
+        ),
         ("bad_many.yaml", "did you mean 'availability'?"),
         ("bad_many.yaml", "unknown source 'ELSEWHERE'"),
         ("bad_yaml.yaml", ":7: not valid YAML"),

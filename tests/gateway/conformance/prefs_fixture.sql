@@ -83,6 +83,12 @@ $$ LANGUAGE sql;
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA test TO anon, authenticated, service_role;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA test TO anon, authenticated, service_role;
+-- TimezoneSpec (schema.sql, data.sql): read-only, so its rows live here
+CREATE TABLE test.timestamps (t timestamp with time zone);
+INSERT INTO test.timestamps VALUES ('2023-10-18 12:37:59.611000+0000'), ('2023-10-18 14:37:59.611000+0000'),
+  ('2023-10-18 16:37:59.611000+0000');
+GRANT SELECT ON test.timestamps TO anon, authenticated, service_role;
+
 -- app_users: its password is write-only, as in PostgREST's fixture
 REVOKE ALL ON app_users FROM anon, authenticated, service_role;
 GRANT INSERT, UPDATE, DELETE ON app_users TO anon, authenticated, service_role;

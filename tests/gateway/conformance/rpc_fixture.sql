@@ -584,6 +584,47 @@ INSERT INTO tsearch VALUES
   (to_tsvector('french', 'C''est un peu amusant de faire l''impossible')),
   (to_tsvector('german', 'Es ist eine Art Spaß, das Unmögliche zu machen'));
 
+-- GUC headers and status (schema.sql): functions that set response.headers / response.status
+create function test.set_cookie_twice() returns void as $$
+  set local "response.headers" = '[{"Set-Cookie": "sessionid=38afes7a8; HttpOnly; Path=/"}, {"Set-Cookie": "id=a3fWa; Expires=Wed, 21 Oct 2015 07:28:00 GMT; Secure; HttpOnly"}]';
+$$ language sql;
+
+create function test.send_body_status_403() returns json as $$
+begin
+  perform set_config('response.status', '403', true);
+  return json_build_object('message', 'invalid user or password');
+end;
+$$ language plpgsql;
+
+create function test.send_bad_status() returns json as $$
+begin
+  perform set_config('response.status', 'bad', true);
+  return null;
+end;
+$$ language plpgsql;
+
+create function test.bad_guc_headers_1() returns void as $$
+  set local "response.headers" = '{"X-Test": "invalid structure for headers"}';
+$$ language sql;
+
+create function test.bad_guc_headers_2() returns void as $$
+  set local "response.headers" = '["invalid", "structure", "for", "headers"]';
+$$ language sql;
+
+create function test.bad_guc_headers_3() returns void as $$
+  set local "response.headers" = '{"X-Test": "invalid", "X-Test-2": "structure", "X-Test-3": "for headers"}';
+$$ language sql;
+
+create function test.get_projects_and_guc_headers() returns setof test.projects as $$
+  set local "response.headers" = '[{"X-Test": "key1=val1; someValue; key2=val2"}, {"X-Test-2": "key1=val1"}]';
+  select * from test.projects;
+$$ language sql;
+
+create function test.get_int_and_guc_headers(num int) returns integer as $$
+  set local "response.headers" = '[{"X-Test":"key1=val1; someValue; key2=val2"},{"X-Test-2":"key1=val1"}]';
+  select num;
+$$ language sql;
+
 -- privileges.sql, for Supabase's roles; schema private stays hidden (no USAGE)
 GRANT USAGE ON SCHEMA test TO anon, authenticated, service_role;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA test TO anon, authenticated, service_role;
