@@ -109,6 +109,10 @@ def test_a_one_source_project(state_dir: Path, tmp_path: Path) -> None:
     solo = state.source("SOLO")
     # No GRANT in the migration: Supabase's default privileges let the API roles at the new table.
     assert [r["amount"] for r in _rows(solo.api_url, solo.service_role_key, "orders")] == [10, 20.5]
+    headers = {"apikey": solo.anon_key, "Authorization": f"Bearer {solo.anon_key}", "Prefer": "return=representation"}
+    created = httpx.post(f"{solo.api_url}/rest/v1/orders", json={"amount": 7.25}, headers=headers)
+    assert created.status_code == 201, created.text  # anon may insert and use the identity's sequence, as on Supabase
+    assert created.json()[0]["id"] == 3 and created.json()[0]["state"] == "open"
     orders = state.project_schema().table("orders")
     assert orders.primary_key == ("id",) and orders.column("state").enum_values == ("open", "paid")
     other = _project(tmp_path / "other-app", ("SOLO",))
