@@ -21,6 +21,7 @@ from fallback.faults import (
     Fault,
     FaultConflict,
     FaultError,
+    Value,
     appliers,
     fault_kind,
     reset_all,
@@ -48,6 +49,10 @@ def fault(
     stream: Annotated[str, typer.Option(help="upstream or downstream")] = "downstream",
     toxicity: Annotated[float, typer.Option(help="probability per connection, 0..1")] = 1.0,
     jitter: Annotated[int, typer.Option(help="latency jitter in ms")] = 0,
+    attribute: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="another attribute of the kind, NAME=VALUE (repeatable), e.g. --set share=0.3"),
+    ] = None,
     state_dir: StateDir = DEFAULT_STATE_DIR,
 ) -> None:
     """Inject or clear a fault on the running stack, e.g. `fault PRIMARY.api down`, `fault BOLT.api latency 300`."""
@@ -56,7 +61,7 @@ def fault(
     with Toxiproxy(state.toxiproxy_url) as toxiproxy:
         controls = Controls.of_stack(toxiproxy, state)
         try:
-            console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter)))
+            console.print(escape(play(controls, target, kind, value, stream, toxicity, jitter, tuple(attribute or ()))))
             _restarts_done(controls, target)
         except FaultConflict as exc:
             hint = escape(f"clear it first with `fallback-harness fault {target} clear{again}`")
@@ -78,6 +83,7 @@ def play(
     stream: str = "downstream",
     toxicity: float = 1.0,
     jitter: int = 0,
+    settings: tuple[str, ...] = (),
 ) -> str:
     """Do what `fault TARGET KIND [VALUE]` says; returns the line to print. Bad input: ValueError, in our words."""
     known = tuple(t for applier in appliers() for t in applier.known_targets(controls))
@@ -95,20 +101,26 @@ def play(
     if kind == "up":
         Fault(target, "down").clear(controls)
         return f"{target} up"
-    chosen = parse_fault(target, kind, value, stream, toxicity, jitter)
+    chosen = parse_fault(target, kind, value, stream, toxicity, jitter, settings)
     chosen.apply(controls)
     return f"{target}: {kind} {chosen.resolved_attributes or ''}".rstrip()
 
 
 def parse_fault(
-    target: str, kind: str, value: float | None, stream: str = "downstream", toxicity: float = 1.0, jitter: int = 0
+    target: str,
+    kind: str,
+    value: float | None,
+    stream: str = "downstream",
+    toxicity: float = 1.0,
+    jitter: int = 0,
+    settings: tuple[str, ...] = (),
 ) -> Fault:
     """The `Fault` the command line describes; a ValueError says what is wrong or missing."""
     if kind not in FAULT_KINDS:
         raise ValueError(unknown("fault", kind, (*FAULT_KINDS, *VERBS)))
     spec = fault_kind(kind)
     main = spec.main_attribute
-    attributes: dict[str, int | float] = {}
+    attributes: dict[str, Value] = dict(_setting(text) for text in settings)
     if value is not None:
         if main is None:
             raise ValueError(f"`{kind}` takes no value")
@@ -131,6 +143,20 @@ def parse_fault(
             raise ValueError(problem.replace(f"`{option}`", f"--{option}"))
     chosen_stream: Stream = "upstream" if stream == "upstream" else "downstream"
     return Fault(target, kind, attributes, chosen_stream, toxicity)
+
+
+def _setting(text: str) -> tuple[str, Value]:
+    """`share=0.3` -> ("share", 0.3); a text value (`by=cloudflare`) stays text. The kind checks both."""
+    name, equals, raw = text.partition("=")
+    if not equals or not name:
+        raise ValueError(f"--set {text!r}: write NAME=VALUE, e.g. --set share=0.3")
+    try:
+        number = float(raw)
+    except ValueError:
+        return name, raw
+    if number > MAX_ATTRIBUTE:
+        raise ValueError(f"--set {text!r}: {name} is at most {MAX_ATTRIBUTE}")
+    return name, int(number) if number.is_integer() and "." not in raw else number
 
 
 def _restarts_done(controls: Controls, target: str) -> None:

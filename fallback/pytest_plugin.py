@@ -66,7 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stack: needs the local Supabase-like stack")
     config.addinivalue_line("markers", "resilience: a resilience test that injects faults (gets clean toxics)")
     config.addinivalue_line(
-        "markers", "fallback_fault(target, kind, value=None): apply this fault before the test, remove it after"
+        "markers",
+        "fallback_fault(target, kind, value=None, **attributes): apply this fault before the test, remove it after",
     )
 
 
@@ -202,7 +203,7 @@ def _fallback_markers(request: pytest.FixtureRequest) -> None:
         target, kind, *rest = marker.args
         value = rest[0] if rest else None
         attributes = {MAIN_ATTRIBUTE[kind]: value} if value is not None and kind in MAIN_ATTRIBUTE else {}
-        Fault(target, kind, attributes).apply(controls)
+        Fault(target, kind, {**attributes, **marker.kwargs}).apply(controls)  # e.g. share=0.3
 
 
 REPRO = pytest.StashKey[list[tuple[str, StackState, list[str]]]]()

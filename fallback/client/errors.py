@@ -170,6 +170,11 @@ class Failure:
     """True when the request may have reached the source: a write may or may not have committed."""
 
 
+AFTER_THE_ORIGIN = frozenset({502, 504, 520, 524})
+"""Answers an edge in front of PostgREST makes after passing the request on (Kong: an invalid answer, none in
+time; Cloudflare 520, 524): a write may have committed. PostgREST's own errors carry its code (504 PGRST003
+ran nothing), so only an answer without one counts."""
+
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 
 
@@ -211,7 +216,8 @@ def classify(exc: BaseException, status: int | None = None, secrets: Iterable[st
         code = exc.code
         status = status or (int(code) if code and code.isdigit() else None)
         text = redact(f"{code or ''} {exc.message or ''}".strip(), secrets)
-        return Failure("http", text, status=status, code=code)
+        from_edge = status in AFTER_THE_ORIGIN and (code is None or code == str(status))  # no PostgREST code
+        return Failure("http", text, status=status, code=code, ambiguous=from_edge)
     if isinstance(exc, TimeoutError):  # asyncio.timeout: our own total deadline
         return Failure("hung", "no answer within the deadline", ambiguous=True)
     if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):

@@ -10,8 +10,9 @@ re-enabled, every paused process resumed, every killed one restarted.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from fallback.faults import Controls, Fault, reset_all
 from fallback.scenario import FaultWindow
@@ -30,6 +31,19 @@ def to_fault(window: FaultWindow) -> Fault:
     """The registry's `Fault` a scenario window applies (its toxic named uniquely within the scenario)."""
     stream: Stream = "upstream" if window.stream == "upstream" else "downstream"
     return Fault(window.target, window.toxic, dict(window.attributes), stream, window.toxicity, window.name)
+
+
+async def _whole(call: Coroutine[Any, Any, None]) -> None:
+    """Await an apply or clear running in a thread; cancelled meanwhile (the workload ended), wait for the thread
+    all the same, then be cancelled. The run's final reset must come after it: an apply still under way (a
+    `connections_exhausted` holder filling the slots takes seconds) would otherwise outlive that reset and
+    leave its fault on after the run."""
+    work = asyncio.ensure_future(call)
+    try:
+        await asyncio.shield(work)
+    except asyncio.CancelledError:
+        await asyncio.wait({work})
+        raise
 
 
 class FaultTimeline:
@@ -68,10 +82,14 @@ class FaultTimeline:
             window = self.windows[index]
             at = now.time() - started_at
             if apply:
-                await asyncio.to_thread(to_fault(window).apply, self.controls)
+                try:
+                    await _whole(asyncio.to_thread(to_fault(window).apply, self.controls))
+                except asyncio.CancelledError:
+                    self._open[index] = (window, at)  # it was applied all the same: `clear_all` closes it
+                    raise
                 self._open[index] = (window, at)
             else:
-                await asyncio.to_thread(to_fault(window).clear, self.controls)
+                await _whole(asyncio.to_thread(to_fault(window).clear, self.controls))
                 opened = self._open.pop(index, None)
                 if opened is not None:
                     self.applied.append(AppliedWindow(window, opened[1], at))

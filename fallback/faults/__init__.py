@@ -29,10 +29,10 @@ Add one `FaultKind` to `_ENTRIES` in `_kinds.py`:
 
 An attribute has a name (the applier's API's own: Toxiproxy's JSON field names), a unit, a default
 (None: required), `integer` (False: a float such as a share 0..1), `minimum`/`maximum`, and the
-values `explore` tries. Targets are of three kinds: `link` (`<SOURCE>.api`: client to gateway,
-`<SOURCE>.db`: gateway to PostgreSQL, both Toxiproxy proxies), `process` (`<SOURCE>.postgres`,
-`<SOURCE>.gateway`) and `source` (`<SOURCE>`). Today every kind acts on links; a process, database
-or HTTP-edge kind names its target kinds and brings its own applier.
+values `explore` tries (`allowed`: the only whole numbers it takes). Targets are of four kinds: `link`
+(`<SOURCE>.api`: client to gateway, `<SOURCE>.db`: gateway to PostgreSQL, both Toxiproxy proxies), `edge`
+(`<SOURCE>.api` only: the HTTP edge in front of the gateway), `process` (`<SOURCE>.postgres`,
+`<SOURCE>.gateway`) and `source` (`<SOURCE>`). A kind names its target kinds and brings its applier.
 
 ## Appliers
 
@@ -50,11 +50,17 @@ target is the source (`PRIMARY`). The process appliers (`_process.py`,
 record the outages they cause in `Controls.outages` (`Outages`), which a run's process watch reads so
 that a planned kill is not reported as a death. The auth applier (`_auth.py`, `RotateJwtSecret`:
 `jwt_rotated`, target the source) restarts the source's gateway with a fresh JWT secret noted in the
-state dir, and again with the stack's own on clear. `reset_all(controls)` undoes every fault of every family.
+state dir, and again with the stack's own on clear. The HTTP-edge applier (`_edge.py`, `EdgeRuleFault`:
+`edge_status`, `edge_truncated`, `edge_stalled`, `edge_slow_first_byte`, target `<SOURCE>.api`) puts a rule
+in the control file the gateway's edge layer reads (`fallback.gateway.edge`), bound to the gateway process
+running now; `tokens_expire` and `pool_exhausted` (`InsideGateway`, target the source) put theirs in the same
+file, played inside our gateway (user tokens refused as expired; its pool held busy).
+`reset_all(controls)` undoes every fault of every family.
 """
 
 from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
+from fallback.faults._edge import EdgeRuleFault, InsideGateway
 from fallback.faults._fault import Fault
 from fallback.faults._holders import ConnectionsExhausted, Lock
 from fallback.faults._kinds import (
@@ -80,6 +86,7 @@ from fallback.faults._registry import (
     TargetKind,
     UnknownTarget,
     Value,
+    fits,
     target_kind,
     targets_of,
 )
@@ -98,10 +105,12 @@ __all__ = [
     "ConnectionsExhausted",
     "Controls",
     "DisableProxy",
+    "EdgeRuleFault",
     "Fault",
     "FaultConflict",
     "FaultError",
     "FaultKind",
+    "InsideGateway",
     "Lock",
     "Outages",
     "ReadOnly",
@@ -114,6 +123,7 @@ __all__ = [
     "all_targets",
     "appliers",
     "fault_kind",
+    "fits",
     "reset_all",
     "target_kind",
     "targets_of",

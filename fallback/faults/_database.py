@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -34,6 +35,7 @@ API_ROLES = ("authenticator", "anon", "authenticated", "service_role")
 HOLDER_APP = "fallback-fault"
 """`application_name` prefix of every connection a holder process keeps (`_holders.py`)."""
 CONNECT_TIMEOUT_S = 10.0
+RESERVED_SLOT_WAIT_S = 15.0
 
 _TERMINATE_API = (
     "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
@@ -68,11 +70,26 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
+async def _connect(dsn: str) -> asyncpg.Connection:
+    """A superuser connection. 53300 is no outage: while a holder keeps every ordinary slot, the superuser has
+    only the reserved ones (3), which the harness's own reads may hold for a moment; a reset that took it for
+    "unreachable" passed the source over and left the holder keeping PRIMARY's slots after the run."""
+    deadline = time.monotonic() + RESERVED_SLOT_WAIT_S
+    while True:
+        try:
+            return await asyncpg.connect(
+                dsn, timeout=CONNECT_TIMEOUT_S, server_settings={"application_name": "fallback"}
+            )
+        except asyncpg.TooManyConnectionsError as exc:
+            if time.monotonic() > deadline:
+                raise DatabaseUnreachable(f"no connection slot free for the superuser: {exc}") from exc
+            await asyncio.sleep(0.05)
+        except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            raise DatabaseUnreachable(f"cannot reach the database to play a fault: {exc}") from exc
+
+
 async def _execute(dsn: str, statements: tuple[tuple[str, tuple[object, ...]], ...]) -> list[object]:
-    try:
-        conn = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_S, server_settings={"application_name": "fallback"})
-    except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-        raise DatabaseUnreachable(f"cannot reach the database to play a fault: {exc}") from exc
+    conn = await _connect(dsn)
     try:
         return [await conn.fetchval(sql, *args) for sql, args in statements]
     finally:

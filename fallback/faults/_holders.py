@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
@@ -30,6 +31,10 @@ _HOLDERS = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1
 _TERMINATE = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE $1"
 _started: list[subprocess.Popen[str]] = []
 """Holders this process started: waited for once released, so none is left a zombie."""
+_HOLDING = threading.Lock()
+"""One start or release of holders at a time in this process. A release (a run's final reset) that ran beside
+an apply still starting its holder (a flap's apply takes seconds while the holder fills the slots) counted
+no connection yet, returned, and the holder then kept every slot after the run; now it waits for the apply."""
 
 
 def _tag(fault: Fault) -> str:
@@ -71,6 +76,11 @@ def start_holder(spec: HoldSpec) -> int:
 
 def release_holders(dsn: str, pattern: str = f"{HOLDER_APP} %") -> None:
     """End the holders whose connections match `pattern` (default: every holder), and wait until they are gone."""
+    with _HOLDING:
+        _release(dsn, pattern)
+
+
+def _release(dsn: str, pattern: str) -> None:
     deadline = time.monotonic() + RELEASE_TIMEOUT_S
     while _count(dsn, pattern):
         if time.monotonic() > deadline:
@@ -101,6 +111,10 @@ class Lock(_Holding):
     wait, reads do not), `exclusive` the table against writes, `access_exclusive` against reads too."""
 
     def apply(self, fault: Fault, controls: Controls) -> None:
+        with _HOLDING:
+            self._apply(fault, controls)
+
+    def _apply(self, fault: Fault, controls: Controls) -> None:
         dsn = controls.database(fault.target)
         self._refuse_twice(fault, dsn)
         attributes = fault.resolved_attributes
@@ -119,6 +133,10 @@ class ConnectionsExhausted(_Holding):
     API's sessions, so the gateway must reconnect and finds no slot (503 PGRST000, as PostgREST)."""
 
     def apply(self, fault: Fault, controls: Controls) -> None:
+        with _HOLDING:
+            self._apply(fault, controls)
+
+    def _apply(self, fault: Fault, controls: Controls) -> None:
         dsn = controls.database(fault.target)
         self._refuse_twice(fault, dsn)
         password = secrets.token_urlsafe(16)

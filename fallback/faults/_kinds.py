@@ -9,12 +9,21 @@ from collections.abc import Mapping
 
 from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
+from fallback.faults._edge import EdgeRuleFault, InsideGateway
 from fallback.faults._holders import ConnectionsExhausted, Lock
 from fallback.faults._process import SignalProcess
 from fallback.faults._registry import Applier, Attribute, Controls, FaultKind, TargetKind, targets_of
 from fallback.faults._slow import SlowQueries
 from fallback.faults._toxiproxy import AddToxic, DisableProxy
+from fallback.gateway.edge_pages import STATUSES
 from fallback.names import unknown
+
+_PICK = (
+    Attribute("share", "of the requests (0..1)", default=1.0, integer=False, maximum=1),
+    Attribute("first", "requests (0: no limit)", default=0, maximum=1_000_000),
+)
+"""Which API requests an edge kind hits: a `share`, spread evenly (the first one among them), at most `first`."""
+_EDGE: frozenset[TargetKind] = frozenset({"edge"})
 
 _ENTRIES: tuple[FaultKind, ...] = (
     FaultKind("down", "disables the proxy", DisableProxy(), exclusive=True, explore_rank=0),
@@ -153,6 +162,74 @@ _ENTRIES: tuple[FaultKind, ...] = (
         targets=frozenset({"source"}),
         exclusive=True,
         explore_rank=14,
+    ),
+    # --- the HTTP edge (`_edge.py`, target `<SOURCE>.api`): Kong/Cloudflare in front of the gateway; appended
+    FaultKind(
+        "edge_status",
+        "answers `status` at the edge, with Kong's or Cloudflare's page (429 and 503 with Retry-After)",
+        EdgeRuleFault(),
+        (
+            Attribute("status", "HTTP status", allowed=STATUSES, search=(502, 520, 503, 429, 504, 500, 522)),
+            *_PICK,
+            Attribute("retry_after", "s", default=1, maximum=3600),
+            Attribute("by", "edge", default="auto", choices=("auto", "kong", "cloudflare")),
+            Attribute("request", "fate", default="auto", choices=("auto", "forwarded", "dropped")),
+        ),
+        main="status",
+        targets=_EDGE,
+        exclusive=True,
+        explore_rank=15,
+    ),
+    FaultKind(
+        "edge_truncated",
+        "cuts the gateway's answer after `keep` of its body (the connection closed there, or a short message)",
+        EdgeRuleFault(),
+        (
+            Attribute("keep", "of the body (0..1)", default=0.5, integer=False, maximum=1, search=(0.5, 0.0, 0.9)),
+            Attribute("framing", "close|length", default="close", choices=("close", "length")),
+            *_PICK,
+        ),
+        main="keep",
+        targets=_EDGE,
+        exclusive=True,
+        explore_rank=16,
+    ),
+    FaultKind(
+        "edge_stalled",
+        "sends the gateway's status and headers, then holds the body `stall` ms (0: until cleared)",
+        EdgeRuleFault(),
+        (Attribute("stall", "ms", default=0, maximum=600_000, search=(1000, 0, 5000)), *_PICK),
+        main="stall",
+        targets=_EDGE,
+        exclusive=True,
+        explore_rank=17,
+    ),
+    FaultKind(
+        "edge_slow_first_byte",
+        "holds each request `delay` ms at the edge before the gateway gets it",
+        EdgeRuleFault(),
+        (Attribute("delay", "ms", maximum=600_000, search=(1000, 300, 5000)), *_PICK),
+        main="delay",
+        targets=_EDGE,
+        exclusive=True,
+        explore_rank=18,
+    ),
+    # --- inside the source's gateway, through the edge's control file (`_edge.py`, target: the source); appended
+    FaultKind(
+        "tokens_expire",
+        'refuses every user token as expired (401 PGRST303 "JWT expired"); the anon and service keys still work',
+        InsideGateway(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=19,
+    ),
+    FaultKind(
+        "pool_exhausted",
+        "holds the gateway's pool busy: requests wait its acquisition timeout (10 s), then 504 PGRST003",
+        InsideGateway(),
+        targets=frozenset({"source"}),
+        exclusive=True,
+        explore_rank=20,
     ),
 )
 

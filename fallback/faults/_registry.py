@@ -21,14 +21,16 @@ if TYPE_CHECKING:
 
 Value = int | float | str
 """A number, or one of an attribute's `choices` (e.g. a table name)."""
-TargetKind = Literal["link", "process", "source"]
+TargetKind = Literal["link", "edge", "process", "source"]
 TARGET_PARTS: Mapping[TargetKind, tuple[str, ...]] = {
     "link": ("api", "db"),  # the Toxiproxy proxies: client -> gateway, gateway -> PostgreSQL
+    "edge": ("api",),  # the HTTP edge in front of the gateway, on the client's side: the `.api` link only
     "process": ("postgres", "gateway"),
     "source": (),  # the bare source name, e.g. `BOLT`
 }
 TARGET_SHAPES: Mapping[TargetKind, str] = {
     "link": "<SOURCE>.api|db",
+    "edge": "<SOURCE>.api",
     "process": "<SOURCE>.postgres|gateway",
     "source": "<SOURCE>",
 }
@@ -52,13 +54,22 @@ class FaultConflict(FaultError):
 
 
 def target_kind(target: str) -> TargetKind | None:
-    """`PRIMARY.api` -> `link`, `PRIMARY.postgres` -> `process`, `PRIMARY` -> `source`; None: no known shape."""
+    """`PRIMARY.api` -> `link`, `PRIMARY.postgres` -> `process`, `PRIMARY` -> `source`; None: no known shape.
+    (`PRIMARY.api` is also of the `edge` kind: `fits` answers for a given kind.)"""
     source, dot, part = target.partition(".")
     if not source or not source.replace("_", "").replace("-", "").isalnum():
         return None
     if not dot:
         return "source"
     return next((kind for kind, parts in TARGET_PARTS.items() if part in parts), None)
+
+
+def fits(target: str, kind: TargetKind) -> bool:
+    """Whether `target` has the shape of `kind` (`PRIMARY.api` fits both `link` and `edge`)."""
+    shape = target_kind(target)
+    if shape is None or kind == "source" or shape == "source":
+        return shape == kind
+    return target.partition(".")[2] in TARGET_PARTS[kind]
 
 
 def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] | None = None) -> tuple[str, ...]:
@@ -71,13 +82,13 @@ def targets_of(kinds: Iterable[TargetKind], sources: Sequence[str] | None = None
         for kind, parts in TARGET_PARTS.items():
             if kind in wanted:
                 found += [f"{source}.{part}" for part in parts] if parts else [source]
-    return tuple(found)
+    return tuple(dict.fromkeys(found))  # `.api` once, though both `link` and `edge` name it
 
 
 @dataclass(frozen=True)
 class Controls:
-    """What appliers act through: Toxiproxy, and each source's superuser DSN (the database kinds);
-    process and HTTP-edge appliers will add the stack's pids and the edge's control URL."""
+    """What appliers act through: Toxiproxy, each source's superuser DSN (the database kinds) and the stack's
+    state (the process, auth and HTTP-edge kinds: its processes and its state dir)."""
 
     toxiproxy: Toxiproxy
     _: KW_ONLY  # the rest by name: a positional StackState in the place of `databases` was a silent bug
@@ -150,6 +161,8 @@ class Attribute:
     """Values `explore` draws, simplest first (Hypothesis shrinks toward the first)."""
     choices: tuple[str, ...] = ()
     """Not empty: a text attribute, one of these (e.g. a table name); numbers are refused."""
+    allowed: tuple[int, ...] = ()
+    """Not empty: a whole number, one of these (e.g. the statuses an edge answers)."""
 
     @property
     def required(self) -> bool:
@@ -172,6 +185,8 @@ class Attribute:
             raise ValueError(f"{self.name} must be >= {self.minimum}, got {checked}")
         if self.maximum is not None and checked > self.maximum:
             raise ValueError(f"{self.name} must be <= {self.maximum}, got {checked}")
+        if self.allowed and checked not in self.allowed:
+            raise ValueError(f"{self.name} must be one of {', '.join(map(str, self.allowed))}, got {checked}")
         return checked
 
 
@@ -213,7 +228,7 @@ class FaultKind:
         return self.applier.envelope_error(self.name, "stream") is None
 
     def check_target(self, target: str) -> None:
-        if target_kind(target) not in self.targets:
+        if not any(fits(target, kind) for kind in self.targets):
             raise ValueError(f"{self.name} acts on {self.target_shapes}, not {target!r}")
 
     def check_attributes(self, given: Mapping[str, object]) -> dict[str, Value]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 import uvicorn
 
 from .app import create_app
 from .config import GatewayConfig
+from .edge import CONTROL_FILE, Edge
 from .limits import MAX_HEADER_BYTES
 from .protocol import GatewayH11Protocol
 
@@ -21,13 +23,14 @@ def main(argv: list[str] | None = None) -> None:
     config = GatewayConfig.load(args.config)
     logging.basicConfig(level=args.log_level.upper(), format=f"%(asctime)s {config.name} %(levelname)s %(message)s")
     uvicorn.run(
-        create_app(config),
+        Edge(create_app(config), control=Path(args.config).with_name(CONTROL_FILE)),  # the HTTP-edge faults
         host=config.host,
         port=config.port,
         log_level=args.log_level,
         access_log=config.access_log,
         lifespan="on",
         timeout_graceful_shutdown=2,
+        server_header=False,  # the edge layer sends it (edge.py): Kong's and Cloudflare's pages name their own
         # PostgREST's HTTP server (warp) closes idle keep-alive connections after 30 s; uvicorn's own default
         # (5 s) would close a connection whose reply a `timeout` toxic swallowed, turning a hang into a reset.
         timeout_keep_alive=30,

@@ -57,7 +57,7 @@ def faults(draw: Draw) -> Fault:
         extra["stream"] = draw(st.sampled_from(STREAMS))
         extra["toxicity"] = draw(st.floats(0, 1))
     flap = draw(st.none() | st.builds(Flap, period=positive_durations, duty=st.floats(0.01, 0.99)))
-    choices = {a.name: a.choices for a in kind.attributes if a.choices}
+    choices = {a.name: a.choices or a.allowed for a in kind.attributes if a.choices or a.allowed}
     return Fault(
         at=at,
         until=until,

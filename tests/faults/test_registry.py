@@ -45,7 +45,9 @@ def test_every_reader_derives_from_the_one_table() -> None:
     # process kinds are appended (the first ones keep their ranks)
     network = ("down", "latency", "timeout", "reset_peer", "slow_close", "bandwidth", "limit_data")
     database = ("read_only", "lock", "slow_queries", "connections_exhausted")
-    assert (*network, *database, "kill", "pause", "restart", "jwt_rotated") == EXPLORE_TOXICS
+    edge = ("edge_status", "edge_truncated", "edge_stalled", "edge_slow_first_byte")
+    inside = ("tokens_expire", "pool_exhausted")
+    assert (*network, *database, "kill", "pause", "restart", "jwt_rotated", *edge, *inside) == EXPLORE_TOXICS
 
 
 def test_source_names_are_spelled_once() -> None:

@@ -40,7 +40,8 @@ def test_unknown_toxic_names_file_line_field() -> None:
     assert problems("bad_unknown_toxic.yaml") == [
         f"{FIXTURES / 'bad_unknown_toxic.yaml'}:7: faults[1].toxic: unknown toxic 'lag' "
         "(known: down, latency, timeout, reset_peer, bandwidth, slow_close, slicer, limit_data, read_only, lock, "
-        "slow_queries, connections_exhausted, kill, pause, restart, jwt_rotated)"
+        "slow_queries, connections_exhausted, kill, pause, restart, jwt_rotated, edge_status, edge_truncated, "
+        "edge_stalled, edge_slow_first_byte, tokens_expire, pool_exhausted)"
     ]
 
 
