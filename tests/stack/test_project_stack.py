@@ -64,8 +64,11 @@ def state_dir(request: pytest.FixtureRequest) -> Iterator[Path]:
     path = REPO / ".stack-test-projects" / request.node.name
     shutil.rmtree(path, ignore_errors=True)
     yield path
+    recorded = load_state(path)
     stack_lib.down(path, purge=True)
     assert _our_processes(path) == [], "nothing of the stack is left running"
+    if recorded is not None:  # Toxiproxy's command line does not name the state dir: its port must be free
+        assert port_is_free(int(recorded.toxiproxy_url.rsplit(":", 1)[1])), "Toxiproxy is stopped"
 
 
 def _project(root: Path, names: tuple[str, ...], *, legacy: bool = False) -> Project:
@@ -117,7 +120,7 @@ def test_a_one_source_project(state_dir: Path, tmp_path: Path) -> None:
     assert orders.primary_key == ("id",) and orders.column("state").enum_values == ("open", "paid")
     other = _project(tmp_path / "other-app", ("SOLO",))
     with activate(other), pytest.raises(StateDirInUse, match="project solo-app"):
-        stack_lib.up(stack_lib.StackOptions(state_dir=state_dir))
+        stack_lib.up(stack_lib.StackOptions(state_dir=state_dir, base_port=state.sources[0].pg_port))
 
 
 def test_a_five_source_project(state_dir: Path, tmp_path: Path) -> None:
