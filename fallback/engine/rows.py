@@ -12,9 +12,7 @@ From a table's schema (`fallback.project.TableSchema`):
 - `new_row`: a row with every primary-key column (as the contract with `fallback.project.rows`
   says), every required column, the owner column set to the signed-in user and the marker.
 
-`new_row` is a small local generator standing in for helper G's `fallback.project.rows.
-generate_rows(table, count, seed=..., context=RowContext(...))` (Hypothesis strategies from the
-schema); it is the one function to swap once that lands on main.
+`new_row` draws its row with `fallback.project.rows.generate_rows` (the generator the seed uses too).
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ from typing import Any
 
 from fallback.client.keys import TableKey
 from fallback.history import op_marker, op_token
-from fallback.project import Column, ProjectSchema, TableSchema
+from fallback.project import Column, ProjectSchema, TableSchema, rows
 
 __all__ = ["RowContext", "change_for", "marker_column", "new_row", "table_key", "table_keys"]
 
@@ -125,23 +123,19 @@ def change_for(table: TableSchema, op_id: int, rng: random.Random) -> dict[str, 
 
 
 def new_row(table: TableSchema, op_id: int, rng: random.Random, context: RowContext | None = None) -> dict[str, Any]:
-    """A row to create. Stand-in for `fallback.project.rows.generate_rows` (see the module docstring)."""
+    """A row to create: `fallback.project.rows.generate_rows` (every key column, types, NOT NULL, simple CHECKs,
+    enums, lengths; columns with a default left to it), drawn with a seed from the workload's RNG (so
+    deterministic under the scenario seed), foreign keys to the given parents, the owner column set to the
+    signed-in user, and the marker."""
     context = context or RowContext()
-    row: dict[str, Any] = {}
+    parents: dict[str, list[tuple[Any, ...]]] = {}
     for fk in table.foreign_keys:
         parent = (context.parents or {}).get((table.name, fk.name))
         if parent is not None:
-            row.update({c: parent[r] for c, r in zip(fk.columns, fk.ref_columns, strict=True)})
+            parents[fk.name] = [tuple(parent[r] for r in fk.ref_columns)]
+    wanted = rows.RowContext(user_id=context.user_id, parents=parents, strict_parents=False, default_share=1.0)
+    row: dict[str, Any] = rows.generate_rows(table, 1, seed=rng.getrandbits(64), context=wanted)[0]
     marker = marker_column(table)
-    for column in table.columns:
-        if column.name in row or column.generated:
-            continue
-        if column.name == marker:
-            row[column.name] = op_marker(op_id)
-        elif column.name == table.owner_column:
-            row[column.name] = context.user_id or _drawn(column, rng)
-        elif column.name in table.primary_key or (not column.nullable and not column.has_default):
-            value = _drawn(column, rng)
-            if value is not None:
-                row[column.name] = value
+    if marker is not None:
+        row[marker] = op_marker(op_id)
     return row

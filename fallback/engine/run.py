@@ -14,8 +14,10 @@ from fallback.engine.expect import evaluate
 from fallback.engine.expect_windows import Timeline
 from fallback.engine.observe import Observation
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
+from fallback.project import active
 from fallback.report import ClientRun, Expectation, Verdict
 from fallback.scenario import Scenario
+from fallback.stack.seed import SeedPlan
 from fallback.stack.state import StackState
 
 
@@ -79,7 +81,10 @@ async def _run_client(
         client=client_name,
         op_deadline_s=op_deadline_s or scenario.op_deadline,
         windows=scenario.fault_windows(),
-        seed_rows={t: {s: n for s, n in counts.items()} for t, counts in scenario.seed.items()},
+        seed_rows=SeedPlan(
+            counts=scenario.seed.counts,
+            files={s: scenario.seed.files_for(s, active().root) for s in active().source_names},
+        ),
         writes=write_ops(scenario),
         label=f"scenario {scenario.name}",
         auth=scenario.auth,

@@ -24,6 +24,7 @@ from fallback.explore.options import OP_DEADLINE_S
 from fallback.faults import EXPLORED, KINDS, targets_of
 from fallback.scenario import Fault, Flap, Group, Scenario, Step, Workload, known_sources, known_tables
 from fallback.scenario._types import TableName
+from fallback.scenario.seed import SeedSpec
 
 Draw = Any
 EXPLORE_TOXICS: tuple[str, ...] = tuple(kind.name for kind in EXPLORED)
@@ -234,7 +235,7 @@ def explore_scenarios(
     return Scenario(
         name="explore",
         description="A schedule drawn by `fallback-harness explore`.",
-        seed=rows,
+        seed=SeedSpec.model_validate(rows),
         client=client,
         faults=(*link_faults, *process_faults),
         workload=workload,

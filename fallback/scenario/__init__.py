@@ -20,7 +20,8 @@ from fallback.scenario.expect import (
 )
 from fallback.scenario.faults import Fault, FaultWindow, Flap
 from fallback.scenario.loader import load_scenario, load_scenarios, scenario_files
-from fallback.scenario.model import SPEC_SEED, Scenario
+from fallback.scenario.model import Scenario
+from fallback.scenario.seed import SPEC_SEED
 from fallback.scenario.units import format_duration, format_rate, parse_duration, parse_rate
 from fallback.scenario.workload import Group, Step, Workload
 

@@ -10,19 +10,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
-from typing import Annotated, cast
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from fallback.project.active import active
+from fallback.project import ProjectSchema, active
+from fallback.project.seeding import seeded_user_count
 from fallback.scenario._types import (
     Duration,
     Record,
-    Source,
-    SourceName,
-    Table,
-    TableName,
     known_sources,
     known_tables,
 )
@@ -36,32 +31,22 @@ from fallback.scenario.limits import (
     MAX_FAULTS,
     MAX_NAME_CHARS,
     MAX_OP_DEADLINE_S,
-    MAX_SEED_ROWS,
 )
+from fallback.scenario.seed import SeedSpec, project_schema, seed_problems
 from fallback.scenario.workload import Group, Step, Workload
 
 Loc = tuple[str | int, ...]
 BUILTIN_CLIENTS = ("reference", "spec")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _IMPORT_PATH = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*$")
-SPEC_SEED: dict[str, dict[str, int]] = {
-    "profiles": {"PRIMARY": 50, "BOLT": 30, "OLD": 20},
-    "user_challenges": {"PRIMARY": 45, "BOLT": 25, "OLD": 15},
-}
-"""The figures of the spec's console logs; used when a scenario gives no `seed`."""
-
-
-def _spec_seed() -> dict[TableName, dict[SourceName, int]]:
-    return cast(dict[TableName, dict[SourceName, int]], {t: dict(c) for t, c in SPEC_SEED.items()})
 
 
 class Scenario(Record):
     name: str = Field(min_length=1, max_length=MAX_NAME_CHARS)
     description: str
-    seed: dict[Table, dict[Source, Annotated[int, Field(ge=0, le=MAX_SEED_ROWS)]]] = Field(
-        default_factory=lambda: _spec_seed()
-    )
-    """Rows per table per source before the workload starts; a source left out gets none."""
+    seed: SeedSpec = Field(default_factory=SeedSpec.default)
+    """Rows per table per source before the workload starts (a source left out gets none), and/or SQL
+    files (`file:`); see `fallback.scenario.seed`."""
     client: str = Field(default_factory=lambda: active().client)
     """`reference`, `spec`, `both`, or an import path `package.module:factory`; default: the project's
     `client` (`both` for the built-in example)."""
@@ -109,7 +94,7 @@ class Scenario(Record):
     def _cross_check(self, info: ValidationInfo) -> Scenario:
         if info.context and info.context.get("defer_cross_checks"):
             return self
-        problems = cross_check(self)
+        problems = cross_check(self, info.context.get("schema") if info.context else None)
         if problems:
             raise ValueError("; ".join(f"{format_loc(loc)}: {message}" for loc, message in problems))
         return self
@@ -122,8 +107,7 @@ class Scenario(Record):
         return self.spec_expect if client == "spec" and self.spec_expect is not None else self.expect
 
     def seed_count(self, table: str, source: str) -> int:
-        seed = cast(Mapping[str, Mapping[str, int]], self.seed)
-        return seed.get(table, {}).get(source, 0)
+        return self.seed.count(table, source)
 
     def fault_windows(self, duration_s: float | None = None) -> tuple[FaultWindow, ...]:
         """Every fault's concrete windows, flaps expanded, sorted by start.
@@ -144,22 +128,31 @@ def format_loc(loc: Loc) -> str:
     return text
 
 
-def seeded_users(scenario: Scenario, source: str) -> int:
-    """How many users of `source` the seed creates: one per profile; user 0 owns the challenges
-    when there are challenges but no profiles (see `fallback.stack.seed.seed_source`)."""
-    profiles = scenario.seed_count("profiles", source)
-    return profiles if profiles else (1 if scenario.seed_count("user_challenges", source) else 0)
+def seeded_users(scenario: Scenario, source: str, schema: ProjectSchema | None = None) -> int | None:
+    """How many users of `source` the seed creates (`fallback.project.seeding`): for the spec's app one per
+    profile, user 0 owning the challenges when there are challenges but no profiles. None when it cannot
+    be known: another project whose schema was not given."""
+    counts = {table: per_source.get(source, 0) for table, per_source in scenario.seed.counts.items()}
+    if schema is not None:
+        return seeded_user_count(schema, counts)
+    if not active().builtin:
+        return None
+    profiles = counts.get("profiles", 0)
+    return profiles if profiles else (1 if counts.get("user_challenges", 0) else 0)
 
 
-def _auth_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
+def _auth_problems(scenario: Scenario, schema: ProjectSchema | None) -> list[tuple[Loc, str]]:
     if not scenario.auth.startswith("user:"):
         return []
     _, source, index = scenario.auth.split(":")
-    users = seeded_users(scenario, source)
+    users = seeded_users(scenario, source, schema)
+    if users is None:
+        return []
     if int(index) < users:
         return []
     seeded = f"users 0..{users - 1}" if users else "no user"
-    message = f"user {int(index)} of {source} is not seeded: the seed gives {source} {seeded} (one per profile)"
+    per = "one per profile" if schema is None else "see fallback.project.seeding"
+    message = f"user {int(index)} of {source} is not seeded: the seed gives {source} {seeded} ({per})"
     return [(("auth",), message)]
 
 
@@ -211,9 +204,13 @@ def _default_problems(scenario: Scenario) -> list[tuple[Loc, str]]:
     return problems
 
 
-def cross_check(scenario: Scenario) -> list[tuple[Loc, str]]:
-    """Rules spanning several fields; each problem located at the field to fix."""
-    problems: list[tuple[Loc, str]] = _auth_problems(scenario) + _default_problems(scenario)
+def cross_check(scenario: Scenario, schema: ProjectSchema | None = None) -> list[tuple[Loc, str]]:
+    """Rules spanning several fields; each problem located at the field to fix. With the project's `schema`
+    (`fallback.project.cache.cached_schema`), the seed is checked against it too (foreign keys into tables
+    it leaves empty); by default the active project's (none for the built-in example)."""
+    schema = schema if schema is not None else project_schema()
+    problems: list[tuple[Loc, str]] = _auth_problems(scenario, schema) + _default_problems(scenario)
+    problems += seed_problems(scenario.seed, schema)
     planned = scenario.workload.planned_duration_s()
     total_windows = 0
     for index, fault in enumerate(scenario.faults):
