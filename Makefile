@@ -15,10 +15,12 @@ SPEC_JS := clients/spec-js
 
 setup: postgres wrk toxiproxy venv spec-js
 
+# postgresql-15 brings the contrib extensions (pgcrypto, uuid-ossp, citext, pg_trgm, ...); PostGIS is its own
+# package: a project's migrations may `create extension postgis`, as Supabase projects do.
 postgres:
-	@if [ ! -x $(PG_BINDIR)/initdb ]; then \
-	  echo "installing PostgreSQL 15 (apt)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >/dev/null; \
+	@if [ ! -x $(PG_BINDIR)/initdb ] || [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then \
+	  echo "installing PostgreSQL 15 and PostGIS 3 (apt)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 postgresql-15-postgis-3 >/dev/null; \
 	fi
 
 # wrk: the HTTP load generator of `bench`'s gateway-vs-bare benchmark (fallback/bench/load.py).

@@ -155,7 +155,7 @@ def run(
         )
     except StackError as exc:
         console.print(f"[red]the stack could not start:[/red] {exc}")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(exc.exit_code) from exc  # 2 for the project's SQL failing (bad input)
     except SuiteInterrupted as stopped:
         _interrupted(stopped.record, report_dir)
     raise typer.Exit(finish_run(record, report_dir))

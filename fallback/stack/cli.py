@@ -12,14 +12,17 @@ from fallback.cli_common import SEEDS, BasePort, StateDir, console, exit_on_sigt
 from fallback.gateway.config import DEFAULT_SCHEMAS, parse_schemas
 from fallback.stack import stack as stack_lib
 from fallback.stack.compose import ComposeOptions, ComposeStack
-from fallback.stack.errors import StackError
+from fallback.stack.errors import MigrationFailed, StackError
 from fallback.stack.external import ExternalConfigError, ExternalStack, load_external_config
 from fallback.stack.ports import DEFAULT_BASE_PORT
 from fallback.stack.state import DEFAULT_STATE_DIR, StackKind, StackState, load_state
 from fallback.stack.toxiproxy_server import ActiveFault, active_faults
 from fallback.toxics import ToxiproxyError
 
-stack_app = typer.Typer(no_args_is_help=True, help="Start, inspect and stop the three-source stack.")
+stack_app = typer.Typer(
+    no_args_is_help=True,
+    help="Start, inspect and stop the stack: one local Supabase-like source per source of the project.",
+)
 
 
 @stack_app.command("up")
@@ -46,7 +49,7 @@ def stack_up(
         ),
     ] = None,
 ) -> None:
-    """Start (or attach to) PRIMARY, BOLT and OLD; return once all are healthy."""
+    """Start (or attach to) the project's sources, its migrations loaded; return once all are healthy."""
     try:
         exposed = None if schemas is None else parse_schemas(schemas)
     except ValueError as exc:
@@ -72,7 +75,12 @@ def stack_up(
                     state_dir=state_dir, base_port=base_port, seed=SEEDS[seed], schemas=exposed
                 )
                 state, started = stack_lib.up(options_)
-    except (StackError, ExternalConfigError) as exc:
+    except StackError as exc:
+        console.print(f"[red]stack up failed:[/red] {exc}")
+        if isinstance(exc, MigrationFailed):
+            console.print("nothing of the stack is left running; fix the file and run `stack up` again")
+        raise typer.Exit(exc.exit_code) from exc
+    except ExternalConfigError as exc:
         console.print(f"[red]stack up failed:[/red] {exc}")
         raise typer.Exit(1) from exc
     if as_json:
@@ -139,10 +147,13 @@ def stack_down(
 
 
 def print_endpoints(state: StackState) -> None:
+    if state.project_name:
+        print(f"project        {state.project_name} ({state.project_root})")
     print(f"Toxiproxy API  {state.toxiproxy_url or '(none)'}")
+    width = max((len(s.name) for s in state.sources), default=8)
     for s in state.sources:
         print(
-            f"{s.name:<8} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
+            f"{s.name:<{width}} api_url {s.api_url}  (direct {s.direct_api_url}, PostgreSQL :{s.pg_port}, "
             f"proxies {s.api_proxy} {s.db_proxy})"
         )
     console.print(f"keys and DSNs: `fallback-harness stack status --json` or {state.state_dir}/state.json")

@@ -5,6 +5,10 @@
     docker compose --env-file docker/compose.env up -d --wait
     state = ComposeStack(ComposeOptions()).start()   # the same, then `state.json` with kind="compose"
 
+The sources are the project's: for the built-in project the repository's `docker-compose.yml`,
+`docker/toxiproxy.json` and `docker/compose.env`; for any other project `start()` generates the first two
+into the state dir (`compose_file.write_compose_files`) and keeps its env file there too.
+
 Every later command reads `state.json` and works as with the embedded stack: the compose file
 publishes the same layout in its own block (base 25600, `COMPOSE_BASE_PORT`, so that it never
 collides with an embedded stack) and Toxiproxy holds proxies of the same names. Health is the
@@ -24,9 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from fallback.names import source_names
+from fallback.project import Project, active
 from fallback.stack import keys, wait
+from fallback.stack.compose_file import write_compose_files
 from fallback.stack.errors import StackError, StackNotRunning
+from fallback.stack.load import write_schemas
+from fallback.stack.migrate import plan_for
 from fallback.stack.ports import COMPOSE_BASE_PORT, HOST, PortLayout
 from fallback.stack.seed import Seed, reseed
 from fallback.stack.state import (
@@ -49,12 +56,29 @@ ENV_SUFFIXES = ("JWT_SECRET", "ANON_KEY", "SERVICE_ROLE_KEY", "POSTGRES_PASSWORD
 @dataclass(frozen=True)
 class ComposeOptions:
     state_dir: Path = DEFAULT_STATE_DIR
-    env_file: Path = ENV_FILE
-    compose_file: Path = COMPOSE_FILE
+    env_file: Path | None = None
+    """Default: `docker/compose.env` for the built-in project, `<state_dir>/compose.env` for another."""
+    compose_file: Path | None = None
+    """Default: the repository's `docker-compose.yml` for the built-in project, else one generated into the
+    state dir at `start()`."""
     seed: Seed | None = None
     run_docker: bool = True
     """False: the containers are already up (started by hand or by CI); only write the state."""
     timeout_s: float = 180.0
+    project: Project | None = None
+    """Whose sources and migrations; None: the active project."""
+
+    @property
+    def the_project(self) -> Project:
+        return self.project if self.project is not None else active()
+
+    def files(self) -> tuple[Path, Path]:
+        """(compose file, env file) of this stack."""
+        state_dir = self.state_dir.resolve()
+        generated = (state_dir / "docker-compose.yml").exists() or not self.the_project.builtin
+        compose = self.compose_file or (state_dir / "docker-compose.yml" if generated else COMPOSE_FILE)
+        env = self.env_file or (state_dir / "compose.env" if generated else ENV_FILE)
+        return compose, env
 
 
 def env_names(source: str) -> tuple[str, ...]:
@@ -62,10 +86,10 @@ def env_names(source: str) -> tuple[str, ...]:
 
 
 def new_env(sources: tuple[str, ...] | None = None) -> dict[str, str]:
-    """Fresh secrets: one JWT secret per source (separate projects), keys signed with it."""
-    sources = source_names() if sources is None else sources
+    """Fresh secrets for each source (default: the active project's): one JWT secret per source (separate
+    projects), keys signed with it, a PostgreSQL password."""
     env: dict[str, str] = {}
-    for source in sources:
+    for source in sources if sources is not None else active().source_names:
         secret = keys.new_jwt_secret()
         env[f"{source}_JWT_SECRET"] = secret
         env[f"{source}_ANON_KEY"] = keys.api_key(secret, "anon", source.lower())
@@ -96,9 +120,11 @@ def read_env(path: Path = ENV_FILE) -> dict[str, str]:
     return env
 
 
-def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, ...] | None = None) -> StackState:
-    """The state of a running compose stack, from its env file (nothing is contacted)."""
-    sources = source_names() if sources is None else sources
+def compose_state(env: Mapping[str, str], state_dir: Path, project: Project | None = None) -> StackState:
+    """The state of a running compose stack of `project` (default: the active one), from its env file (nothing
+    is contacted)."""
+    project = project if project is not None else active()
+    sources = project.source_names
     layout = PortLayout(COMPOSE_BASE_PORT, len(sources))
     missing = [n for s in sources for n in env_names(s) if not env.get(n)]
     if missing:
@@ -129,6 +155,9 @@ def compose_state(env: Mapping[str, str], state_dir: Path, sources: tuple[str, .
         state_dir=str(state_dir.resolve()),
         toxiproxy_url=f"http://{HOST}:{layout.toxiproxy_api}",
         sources=tuple(endpoints),
+        schemas=project.schemas,
+        project_root=str(project.root),
+        project_name=project.name,
     )
 
 
@@ -136,7 +165,8 @@ def docker_compose(options: ComposeOptions, *args: str) -> None:
     docker = shutil.which("docker")
     if docker is None:
         raise StackError("docker not found: start the containers elsewhere and use run_docker=False (--no-docker)")
-    argv = [docker, "compose", "-f", str(options.compose_file), "--env-file", str(options.env_file), *args]
+    compose_file, env_file = options.files()
+    argv = [docker, "compose", "-f", str(compose_file), "--env-file", str(env_file), *args]
     result = subprocess.run(argv, check=False, capture_output=True, text=True)
     if result.returncode != 0:
         raise StackError(f"`{' '.join(argv[1:])}` failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
@@ -152,10 +182,14 @@ class ComposeStack:
         self.state_dir = options.state_dir.resolve()
 
     def start(self) -> StackState:
-        env = write_env(self.options.env_file)
+        project = self.options.the_project
+        compose_file, env_file = self.options.files()
+        if self.options.compose_file is None and compose_file.parent == self.state_dir:
+            write_compose_files(project, self.state_dir)
+        env = write_env(env_file, new_env(project.source_names) if not env_file.exists() else None)
         if self.options.run_docker:
             docker_compose(self.options, "up", "-d", "--wait")
-        state = compose_state(env, self.state_dir)
+        state = compose_state(env, self.state_dir, project)
         wait.until(
             lambda: self.ready(state),
             "the compose stack",
@@ -164,6 +198,8 @@ class ComposeStack:
             error=StackNotRunning,
         )
         save_state(state)
+        plans = {name: plan_for(project, name) for name in project.source_names}
+        write_schemas(self.state_dir, state.sources, plans, project.schemas)
         if self.options.seed:
             reseed(state, self.options.seed)
         return state

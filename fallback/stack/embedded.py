@@ -12,18 +12,19 @@ from __future__ import annotations
 import asyncio
 import secrets
 import shutil
-import subprocess
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
 
-from fallback.names import source_names
-from fallback.stack import gateway_process, keys, postgres, process, toxiproxy_server, wait
+from fallback.project import Project, active
+from fallback.stack import gateway_process, keys, load, postgres, process, toxiproxy_server, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.binaries import toxiproxy_server as toxiproxy_binary
 from fallback.stack.errors import StartFailed
+from fallback.stack.migrate import SqlStep, plan_for
 from fallback.stack.ports import DEFAULT_BASE_PORT, HOST, PortLayout, ensure_free
-from fallback.stack.seed import Seed, apply_schema, seed_all
+from fallback.stack.seed import Seed, seed_all
 from fallback.stack.state import (
     DEFAULT_STATE_DIR,
     STOP_ORDER,
@@ -41,15 +42,25 @@ from fallback.stack.state import (
 class StackOptions:
     state_dir: Path = DEFAULT_STATE_DIR
     base_port: int = DEFAULT_BASE_PORT
-    sources: tuple[str, ...] = field(default_factory=source_names)
     seed: Seed | None = None
     schemas: tuple[str, ...] | None = None
     """PostgREST's `db-schemas` for every gateway (missing ones are created, usable by the API roles).
-    None: `public` when starting; a running stack is used whatever it exposes (`stack up` without --schemas)."""
+    None: the project's schemas when starting; a running stack is used whatever it exposes (`stack up`
+    without --schemas)."""
+    project: Project | None = None
+    """The project whose sources, migrations and seeds the stack loads; None: the active project."""
+
+    @property
+    def the_project(self) -> Project:
+        return self.project if self.project is not None else active()
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.the_project.source_names
 
     @property
     def exposed(self) -> tuple[str, ...]:
-        return self.schemas or ("public",)
+        return self.schemas or self.the_project.schemas
 
     def layout(self) -> PortLayout:
         return PortLayout(self.base_port, len(self.sources))
@@ -79,9 +90,10 @@ class EmbeddedStack:
         postgres_bindir()
         gateway_process.check_programs()
         layout = self.options.layout()
+        plans = {name: plan_for(self.options.the_project, name) for name in self.options.sources}  # bad input first
         ensure_free(layout)
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        builder = _Builder(self.state_dir, layout, self.options)
+        builder = _Builder(self.state_dir, layout, self.options, plans)
         try:
             return builder.start()
         except BaseException:
@@ -107,10 +119,15 @@ class EmbeddedStack:
 
 
 class _Builder:
-    def __init__(self, state_dir: Path, layout: PortLayout, options: StackOptions) -> None:
+    def __init__(
+        self, state_dir: Path, layout: PortLayout, options: StackOptions, plans: dict[str, tuple[SqlStep, ...]]
+    ) -> None:
         self.state_dir = state_dir
         self.layout = layout
         self.options = options
+        self.plans = plans
+        self.passwords = {name: secrets.token_urlsafe(24) for name in options.sources}
+        """The password each gateway logs in with (role `authenticator`), new at every start."""
         self.started: list[ProcessRecord] = []
         self._already_running = set(process.spawned())
         self.toxiproxy_url = f"http://{HOST}:{layout.toxiproxy_api}"
@@ -122,6 +139,9 @@ class _Builder:
             sources=sources,
             processes=tuple(self.started),
             schemas=self.options.exposed,
+            project_root=str(self.options.the_project.root),
+            project_name=self.options.the_project.name,
+            migrations_digest=load.plans_digest(self.plans),
         )
 
     def _record(self, record: ProcessRecord, sources: tuple[SourceEndpoints, ...] = ()) -> None:
@@ -142,12 +162,16 @@ class _Builder:
                 )
             ],
         )
+        self._prepare_clusters(names)
         for i, name in enumerate(names):
             self._record(postgres.start(self.state_dir, name, self.layout.source(i).postgres))
         for i, name in enumerate(names):
             self._wait_postgres(name, self.layout.source(i).postgres)
+        self._load_databases()
         sources = tuple(self._endpoints(i, name) for i, name in enumerate(names))
-        asyncio.run(self._prepare_databases(sources))
+        if self.options.seed:
+            asyncio.run(seed_all(sources, self.options.seed, self.options.exposed))
+        load.write_schemas(self.state_dir, sources, self.plans, self.options.exposed)
         apis = []
         for i, source in enumerate(sources):
             ports = self.layout.source(i)
@@ -170,22 +194,41 @@ class _Builder:
         save_state(state)
         return state
 
+    def _prepare_clusters(self, names: tuple[str, ...]) -> None:
+        """Every source's data directory, copied from the template at once (the first one makes the template).
+
+        Each copy appears whole or not at all (`postgres.ensure_cluster`): an interrupt leaves none half made."""
+        postgres.ensure_cluster(self.state_dir, names[0])
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for _ in pool.map(lambda name: postgres.ensure_cluster(self.state_dir, name), names[1:]):
+                pass
+
+    def _load_databases(self) -> None:
+        """The harness's SQL and each source's plan; a source whose records do not fit is rebuilt, then loaded."""
+        dsns = {name: self._superuser_dsn(name) for name in self.options.sources}
+        rebuild = load.load_all(dsns, self.plans, self.passwords, self.options.exposed)
+        for name in rebuild:
+            index = self.options.sources.index(name)
+            old = next(p for p in self.started if p.kind is ProcessKind.postgres and p.source == name)
+            postgres.stop(old)
+            self.started.remove(old)
+            postgres.discard_cluster(self.state_dir, name)
+            port = self.layout.source(index).postgres
+            self._record(postgres.start(self.state_dir, name, port))
+            self._wait_postgres(name, port)
+        if rebuild:
+            dsns = {name: self._superuser_dsn(name) for name in rebuild}
+            left = load.load_all(dsns, {n: self.plans[n] for n in rebuild}, self.passwords, self.options.exposed)
+            if left:
+                raise StartFailed(f"the databases of {', '.join(left)} were rebuilt and still do not fit their SQL")
+
+    def _superuser_dsn(self, name: str) -> str:
+        port = self.layout.source(self.options.sources.index(name)).postgres
+        return postgres.superuser_dsn(self.state_dir, name, port)
+
     def _wait_postgres(self, name: str, port: int) -> None:
         record = next(p for p in self.started if p.kind is ProcessKind.postgres and p.source == name)
-        pg_isready = str(postgres_bindir() / "pg_isready")
-
-        def accepting() -> bool:
-            argv = [pg_isready, "-q", "-h", HOST, "-p", str(port)]
-            return subprocess.run(argv, check=False).returncode == 0
-
-        log = postgres.cluster_paths(self.state_dir, name).log
-        try:
-            wait.until(accepting, f"PostgreSQL of {name}", record, log, timeout_s=60)
-        except StartFailed as exc:
-            if "Permission denied" not in str(exc):
-                raise
-            purge = f"fallback-harness stack down --purge --state-dir {self.state_dir}"
-            raise StartFailed(f"{exc}\nthe server's user cannot read its data: rebuild it with `{purge}`") from exc
+        postgres.wait_accepting(record, self.state_dir, name, port)
 
     def _endpoints(self, index: int, name: str) -> SourceEndpoints:
         ports = self.layout.source(index)
@@ -205,13 +248,8 @@ class _Builder:
             gateway_port=ports.gateway,
             api_proxy_port=ports.api_proxy,
             db_proxy_port=ports.db_proxy,
-            authenticator_password=secrets.token_urlsafe(24),
+            authenticator_password=self.passwords[name],
         )
-
-    async def _prepare_databases(self, sources: tuple[SourceEndpoints, ...]) -> None:
-        await asyncio.gather(*(apply_schema(s.db_dsn, s.authenticator_password, self.options.exposed) for s in sources))
-        if self.options.seed:
-            await seed_all(sources, self.options.seed)
 
     def stop_started(self) -> None:
         unnoted = [r for pid, r in process.spawned().items() if pid not in self._already_running]

@@ -1,8 +1,8 @@
-"""`external` mode: point the harness at three existing Supabase projects (a staging setup).
+"""`external` mode: point the harness at existing Supabase projects, one per source of the project (staging).
 
     # external.yaml
     allow_writes: false              # default; true lets drills and scenarios create and update rows
-    sources:                         # in priority order
+    sources:                         # the project's sources, in its order; optional (see below)
       - name: PRIMARY
         url: https://<primary-ref>.supabase.co
         anon_key_env: PRIMARY_ANON_KEY            # or anon_key: eyJ... (env is better: no secret in the file)
@@ -11,6 +11,11 @@
       - {name: BOLT, url: ..., anon_key_env: ...}
       - {name: OLD, url: ..., anon_key_env: ...}
     toxiproxy: http://127.0.0.1:25499   # optional, see the README: faults need a path you control
+
+Every field of a source is optional but its name: what is not given is read from the environment under
+the source's own names, `<SOURCE>_URL`, `<SOURCE>_ANON_KEY`, `<SOURCE>_SERVICE_ROLE_KEY` and `<SOURCE>_DB_URL`
+(e.g. `REPLICA_EU_URL`); the URL and the anon key must be found, the others may be left unset. Without
+`sources:` every source of the project is read that way. The sources must be the project's, in its order.
 
 `ExternalStack(config, state_dir).start()` (or `external_state`) writes a `StackState(kind="external")`,
 so every command reads it like any other stack. Nothing is ever truncated or seeded on an external
@@ -32,6 +37,7 @@ import httpx
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from fallback.project import Project, active
 from fallback.stack.state import ProcessRecord, SourceEndpoints, StackKind, StackState, save_state, state_path
 
 POLICY_FILE = "external.json"
@@ -45,11 +51,21 @@ class WritesNotAllowed(RuntimeError):
     """Writes were asked of external projects whose config does not say `allow_writes: true`."""
 
 
+ENV_SUFFIXES = {"url": "URL", "anon_key": "ANON_KEY", "service_role_key": "SERVICE_ROLE_KEY", "db_dsn": "DB_URL"}
+"""Where a source's value is read from when the config gives neither it nor its `_env`: `<SOURCE>_<suffix>`."""
+
+
+def env_name(source: str, field: str) -> str:
+    """`REPLICA_EU_ANON_KEY`: the variable a source's `field` is read from by default."""
+    return f"{source}_{ENV_SUFFIXES[field]}"
+
+
 class ExternalSource(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    url: str = Field(pattern=r"^https?://")
+    url: str | None = Field(default=None, pattern=r"^https?://")
+    url_env: str | None = None
     anon_key: str | None = None
     anon_key_env: str | None = None
     service_role_key: str | None = None
@@ -58,21 +74,47 @@ class ExternalSource(BaseModel):
     db_dsn_env: str | None = None
 
     def value(self, field: str, env: Mapping[str, str]) -> str | None:
+        """The field as given, else from the variable its `_env` names, else from `<SOURCE>_<suffix>` if set."""
         direct: str | None = getattr(self, field)
         variable: str | None = getattr(self, f"{field}_env")
-        if variable is None:
+        if direct is not None:
             return direct
+        if variable is None:
+            return env.get(env_name(self.name, field)) or None
         if variable not in env:
             raise ExternalConfigError(f"source {self.name}: {field}_env names {variable}, which is not set")
         return env[variable]
+
+    def required(self, field: str, env: Mapping[str, str]) -> str:
+        value = self.value(field, env)
+        if not value:
+            raise ExternalConfigError(
+                f"source {self.name}: no {field}: give {field} or {field}_env in the config, "
+                f"or set {env_name(self.name, field)}"
+            )
+        return value
 
 
 class ExternalConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     allow_writes: bool = False
-    sources: tuple[ExternalSource, ...] = Field(min_length=1)
+    sources: tuple[ExternalSource, ...] | None = Field(default=None, min_length=1)
+    """None: every source of the project, each read from its own environment variables."""
     toxiproxy: str | None = None
+
+    def sources_of(self, project: Project) -> tuple[ExternalSource, ...]:
+        """The config's sources, which must be the project's in its order (or the project's, from env)."""
+        if self.sources is None:
+            return tuple(ExternalSource(name=name) for name in project.source_names)
+        named = tuple(s.name for s in self.sources)
+        if named != project.source_names:
+            raise ExternalConfigError(
+                f"the config's sources are {', '.join(named)}; project {project.name}'s are "
+                f"{', '.join(project.source_names)} (in priority order): list those, or leave `sources:` out "
+                "to read each from its own environment variables"
+            )
+        return self.sources
 
 
 def load_external_config(path: Path) -> ExternalConfig:
@@ -83,15 +125,19 @@ def load_external_config(path: Path) -> ExternalConfig:
         raise ExternalConfigError(f"{path}: {exc}") from exc
 
 
-def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, str] | None = None) -> StackState:
-    """The state of an external stack, saved in `state_dir` with its write policy beside it."""
+def external_state(
+    config: ExternalConfig, state_dir: Path, env: Mapping[str, str] | None = None, project: Project | None = None
+) -> StackState:
+    """The state of an external stack of `project` (default: the active one), saved in `state_dir` with its
+    write policy beside it."""
     env = os.environ if env is None else env
+    project = project if project is not None else active()
     sources = []
-    for source in config.sources:
-        anon = source.value("anon_key", env)
-        if not anon:
-            raise ExternalConfigError(f"source {source.name}: give anon_key or anon_key_env")
-        url = source.url.rstrip("/")
+    for source in config.sources_of(project):
+        anon = source.required("anon_key", env)
+        url = source.required("url", env).rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise ExternalConfigError(f"source {source.name}: url {url!r} is not an http(s) URL")
         sources.append(
             SourceEndpoints(
                 name=source.name,
@@ -111,7 +157,13 @@ def external_state(config: ExternalConfig, state_dir: Path, env: Mapping[str, st
         )
     state_dir = state_dir.resolve()
     state = StackState(
-        kind=StackKind.external, state_dir=str(state_dir), toxiproxy_url=config.toxiproxy or "", sources=tuple(sources)
+        kind=StackKind.external,
+        state_dir=str(state_dir),
+        toxiproxy_url=config.toxiproxy or "",
+        sources=tuple(sources),
+        schemas=project.schemas,
+        project_root=str(project.root),
+        project_name=project.name,
     )
     save_state(state)
     (state_dir / POLICY_FILE).write_text(json.dumps({"allow_writes": config.allow_writes}) + "\n", encoding="utf-8")

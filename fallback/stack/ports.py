@@ -1,9 +1,10 @@
 """The stack's port layout: fixed, documented, and checked before anything starts.
 
-Source i (0 = PRIMARY, 1 = BOLT, 2 = OLD) owns the block `base + 10*i`:
+Source i of the project (in its priority order: 0 = PRIMARY, 1 = BOLT, 2 = OLD for the built-in example; up
+to 8 sources, `fallback.project.MAX_SOURCES`) owns the block `base + 10*i`:
     +0 PostgreSQL, +1 gateway, +2 Toxiproxy `<SOURCE>.api`, +3 Toxiproxy `<SOURCE>.db`,
     +4 and +5 a real PostgREST's API and admin server (only with FALLBACK_GATEWAY=postgrest).
-Toxiproxy's own API listens on `base + 99`, so a layout takes `base .. base+99`, which must lie
+Toxiproxy's own API listens on `base + 99`, so a layout takes `base .. base+99` whatever the sources, which must lie
 within the unprivileged ports 1024..65535 (`check_base_port`). The embedded stack defaults to base
 25400, the test suite to 25500, and Docker Compose's file is fixed at 25600 (`COMPOSE_BASE_PORT`).
 """
@@ -15,6 +16,7 @@ import os
 import socket
 from dataclasses import dataclass
 
+from fallback.project.model import MAX_SOURCES
 from fallback.stack.errors import PortInUse
 
 DEFAULT_BASE_PORT = 25400
@@ -50,6 +52,8 @@ class PortLayout:
 
     def __post_init__(self) -> None:
         check_base_port(self.base)
+        if not 1 <= self.source_count <= MAX_SOURCES:
+            raise ValueError(f"{self.source_count} sources: a stack holds 1 to {MAX_SOURCES}")
 
     def source(self, index: int) -> SourcePorts:
         block = self.base + 10 * index

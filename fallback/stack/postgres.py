@@ -24,7 +24,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from fallback.stack import process
+from fallback.stack import process, wait
 from fallback.stack.binaries import postgres_bindir
 from fallback.stack.errors import StackError, StartFailed
 from fallback.stack.ports import HOST
@@ -200,6 +200,13 @@ def ensure_cluster(state_dir: Path, name: str) -> ClusterPaths:
     return paths
 
 
+def discard_cluster(state_dir: Path, name: str) -> None:
+    """Remove the source's data directory (its server stopped): the next `ensure_cluster` makes a fresh one."""
+    paths = cluster_paths(state_dir, name)
+    shutil.rmtree(paths.data, ignore_errors=True)
+    paths.superuser_password_file.unlink(missing_ok=True)
+
+
 def start(state_dir: Path, name: str, port: int) -> ProcessRecord:
     paths = ensure_cluster(state_dir, name)
     argv = [str(postgres_bindir() / "postgres"), "-D", str(paths.data), "-p", str(port)]
@@ -208,6 +215,24 @@ def start(state_dir: Path, name: str, port: int) -> ProcessRecord:
     return process.spawn(
         ProcessKind.postgres, name, argv, paths.log, cmdline_hint=str(paths.data), run_as=server_user()
     )
+
+
+def wait_accepting(record: ProcessRecord, state_dir: Path, name: str, port: int, timeout_s: float = 60.0) -> None:
+    """Block until the cluster accepts connections (`pg_isready`); StartFailed with its log's tail if it died."""
+    pg_isready = str(postgres_bindir() / "pg_isready")
+
+    def accepting() -> bool:
+        argv = [pg_isready, "-q", "-h", HOST, "-p", str(port)]
+        return subprocess.run(argv, check=False).returncode == 0
+
+    log = cluster_paths(state_dir, name).log
+    try:
+        wait.until(accepting, f"PostgreSQL of {name}", record, log, timeout_s=timeout_s)
+    except StartFailed as exc:
+        if "Permission denied" not in str(exc):
+            raise
+        purge = f"fallback-harness stack down --purge --state-dir {state_dir}"
+        raise StartFailed(f"{exc}\nthe server's user cannot read its data: rebuild it with `{purge}`") from exc
 
 
 def stop(record: ProcessRecord) -> None:

@@ -35,7 +35,6 @@ from fallback.project.schema import ProjectSchema, TableSchema
 from fallback.project.seeding import project_seed_files, seed_order, seed_problems, seeded_user_count, user_table
 from fallback.project.values import JsonValue
 from fallback.stack.errors import StackError
-from fallback.stack.postgres import schema_files
 from fallback.stack.state import SourceEndpoints, StackState
 
 __all__ = [
@@ -45,7 +44,6 @@ __all__ = [
     "Seed",
     "SeedError",
     "SeedPlan",
-    "apply_schema",
     "default_seed",
     "insert_rows",
     "reseed",
@@ -95,23 +93,6 @@ def _plan(seed: Seed) -> SeedPlan:
 
 def _email(source: str, user_index: int) -> str:
     return f"user{user_index}@{source.lower()}.example"
-
-
-async def apply_schema(dsn: str, authenticator_password: str, schemas: tuple[str, ...] = ("public",)) -> None:
-    conn = await asyncpg.connect(dsn, timeout=10)
-    try:
-        for path in schema_files():
-            await conn.execute(path.read_text())
-        for schema in schemas:  # exposed schemas exist and the API roles may use them (as Supabase's public)
-            ident = '"' + schema.replace('"', '""') + '"'
-            grant = f"GRANT USAGE ON SCHEMA {ident} TO anon, authenticated, service_role"
-            await conn.execute(f"CREATE SCHEMA IF NOT EXISTS {ident}; {grant}")
-        # token_urlsafe passwords hold only [A-Za-z0-9_-]: no quoting issue; ALTER ROLE takes no parameters.
-        if not authenticator_password.replace("-", "").replace("_", "").isalnum():
-            raise ValueError("authenticator password must be URL-safe")
-        await conn.execute(f"ALTER ROLE authenticator WITH LOGIN PASSWORD '{authenticator_password}'")
-    finally:
-        await conn.close()
 
 
 _BASE_TABLES = """

@@ -23,6 +23,8 @@ from fallback.stack.compose import ComposeOptions, ComposeStack
 from fallback.stack.embedded import EmbeddedStack, StackOptions
 from fallback.stack.errors import StackNotRunning, StateDirInUse
 from fallback.stack.external import ExternalStack
+from fallback.stack.load import plans_digest
+from fallback.stack.migrate import plan_for
 from fallback.stack.seed import Seed, reseed
 from fallback.stack.state import DEFAULT_STATE_DIR, ProcessRecord, StackKind, StackState, load_state, state_path
 from fallback.toxics import Toxiproxy
@@ -142,13 +144,8 @@ def up(options: StackOptions) -> tuple[StackState, bool]:
     existing = load_state(state_dir)
     if existing is not None:
         if is_healthy(existing):
-            asked = options.schemas
-            if existing.kind is StackKind.embedded and asked is not None and existing.schemas != asked:
-                raise StateDirInUse(
-                    f"{state_dir} holds a running stack exposing {', '.join(existing.schemas)}, not "
-                    f"{', '.join(asked)}: stop it first with "
-                    f"`fallback-harness stack down --state-dir {state_dir}`"
-                )
+            if existing.kind is StackKind.embedded:
+                _refuse_another_build(existing, options)
             if options.seed and existing.kind is not StackKind.external:
                 reseed(existing, options.seed)
             return existing, False
@@ -156,6 +153,31 @@ def up(options: StackOptions) -> tuple[StackState, bool]:
             stack_for(existing).stop(existing)  # a crashed or half-stopped run: reap what is left of it
         state_path(state_dir).unlink(missing_ok=True)
     return start(EmbeddedStack(options)), True
+
+
+def _refuse_another_build(existing: StackState, options: StackOptions) -> None:
+    """A running embedded stack is reused only as asked: same schemas, same project, same SQL files."""
+    stop = f"stop it first with `fallback-harness stack down --state-dir {existing.state_dir}`"
+    asked = options.schemas
+    if asked is not None and existing.schemas != asked:
+        raise StateDirInUse(
+            f"{existing.state_dir} holds a running stack exposing {', '.join(existing.schemas)}, not "
+            f"{', '.join(asked)}: {stop}"
+        )
+    project = options.the_project
+    running = tuple(s.name for s in existing.sources)
+    if running != project.source_names or existing.project_root not in ("", str(project.root)):
+        raise StateDirInUse(
+            f"{existing.state_dir} holds a running stack of project {existing.project_name or '?'} "
+            f"({existing.project_root or 'before projects'}; sources {', '.join(running)}), not of "
+            f"{project.name} ({project.root}; sources {', '.join(project.source_names)}): {stop}"
+        )
+    plans = {name: plan_for(project, name) for name in project.source_names}
+    if existing.migrations_digest and existing.migrations_digest != plans_digest(plans):
+        raise StateDirInUse(
+            f"{existing.state_dir} holds a running stack of {project.name} built from other migrations or seeds "
+            f"than the project's files now: {stop}, then start it again"
+        )
 
 
 def down(state_dir: Path, purge: bool = False) -> list[ProcessRecord]:

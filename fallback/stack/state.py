@@ -14,6 +14,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, computed_field, model_validator
 
+from fallback.project.schema import ProjectSchema
+from fallback.stack.errors import StackNotRunning
+
 DEFAULT_STATE_DIR = Path(".stack")
 
 
@@ -112,6 +115,25 @@ class StackState(BaseModel):
     processes: tuple[ProcessRecord, ...] = ()
     schemas: tuple[str, ...] = ("public",)
     """The schemas every gateway exposes (`stack up --schemas`, PostgREST's db-schemas); the first is the default."""
+    project_root: str = ""
+    """The project the stack was loaded from (its directory; empty in a state file older than projects)."""
+    project_name: str = ""
+    migrations_digest: str = ""
+    """sha256 over every source's migration and seed files as loaded (`load.plans_digest`): a running stack
+    is reused only for the same project built from the same files."""
+
+    def project_schema(self, source: str | None = None) -> ProjectSchema:
+        """The schema `stack up` read from the databases after the migrations: the first source's, or `source`'s.
+
+        Raises StackNotRunning when the stack wrote none (compose and external stacks, older state files)."""
+        path = schema_path(Path(self.state_dir), source)
+        try:
+            return ProjectSchema.model_validate_json(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise StackNotRunning(
+                f"no schema was written for the {self.kind} stack in {self.state_dir} ({path} is missing): "
+                "an embedded stack writes it at `stack up`"
+            ) from None
 
     def source(self, name: str) -> SourceEndpoints:
         for source in self.sources:
@@ -132,6 +154,7 @@ class StackState(BaseModel):
         return {
             "kind": str(self.kind),
             "state_dir": self.state_dir,
+            "project": {"name": self.project_name, "root": self.project_root},
             "schemas": list(self.schemas),
             "toxiproxy": {
                 "api": self.toxiproxy_url,
@@ -155,6 +178,11 @@ class StackState(BaseModel):
 
 def state_path(state_dir: Path) -> Path:
     return state_dir / "state.json"
+
+
+def schema_path(state_dir: Path, source: str | None = None) -> Path:
+    """`<state_dir>/schema.json` (the first source's schema) or `<state_dir>/<SOURCE>/schema.json`."""
+    return state_dir / source / "schema.json" if source is not None else state_dir / "schema.json"
 
 
 def load_state(state_dir: Path) -> StackState | None:

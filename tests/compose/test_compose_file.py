@@ -18,7 +18,8 @@ import pytest
 import yaml
 
 from fallback.names import source_names
-from fallback.stack import compose
+from fallback.project.builtin import builtin_project
+from fallback.stack import compose, compose_file
 from fallback.stack.errors import StackNotRunning
 from fallback.stack.ports import DEFAULT_BASE_PORT, PortLayout, port_is_free
 from fallback.stack.postgres import schema_files
@@ -80,19 +81,30 @@ def test_toxiproxy_proxies_match_the_embedded_stack(services: dict[str, Any]) ->
 
 
 def test_every_schema_file_is_mounted_and_every_mount_exists(services: dict[str, Any]) -> None:
-    sql = {p.name for p in schema_files()}
-    assert sql == {p.name for p in (REPO / "fallback" / "stack" / "sql").glob("*.sql")}
+    sql = [p.name for p in schema_files()]
+    assert set(sql) == {p.name for p in (REPO / "fallback" / "stack" / "sql").glob("*.sql")}
+    migrations = [p.name for p in builtin_project().migrations]
+    assert migrations, "the built-in project's migrations (the spec's tables)"
     for name in SOURCE_NAMES:
         volumes = services[f"db-{name.lower()}"]["volumes"]
-        mounted = {Path(v.split(":")[0]).name for v in volumes if v.startswith("./fallback/stack/sql/")}
-        assert mounted == sql
-        targets = [v.split(":")[1] for v in volumes if v.startswith("./fallback/stack/sql/")]
+        mounted = [
+            v.split(":") for v in volumes if v.split(":")[1].startswith("/docker-entrypoint-initdb.d/migrations/")
+        ]
+        assert [Path(host).name for host, _, _ in mounted] == sql + migrations, "harness SQL, then the migrations"
+        targets = [target for _, target, _ in mounted]
         assert targets == sorted(targets), "mounted in the order the embedded stack applies them"
-        assert all(t.startswith("/docker-entrypoint-initdb.d/migrations/") for t in targets)
     for service in services.values():
         for volume in service.get("volumes", []):
             if volume.startswith("./"):
                 assert (REPO / volume.split(":")[0]).is_file(), volume
+
+
+def test_the_repository_files_are_the_ones_generated_for_the_builtin_project() -> None:
+    """Regenerate with compose_file.render_compose / render_toxiproxy when this fails."""
+    project = builtin_project()
+    toxiproxy = REPO / "docker" / "toxiproxy.json"
+    assert compose.COMPOSE_FILE.read_text() == compose_file.render_compose(project, REPO, toxiproxy)
+    assert toxiproxy.read_text() == compose_file.render_toxiproxy(project)
 
 
 def test_image_tags_are_pinned(services: dict[str, Any]) -> None:

@@ -30,6 +30,8 @@ import jwt
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 SQL_DIR = Path(__file__).resolve().parents[2] / "fallback" / "stack" / "sql"
 REPO = Path(__file__).resolve().parents[2]
+SPEC_MIGRATIONS = REPO / "examples" / "triple-fallback" / "supabase" / "migrations"
+"""The spec's tables (the built-in project's migrations), loaded after the harness's own SQL."""
 T = TypeVar("T")
 SUPERUSER_PASSWORD = "postgres-test-pw"
 AUTHENTICATOR_PASSWORD = "authenticator-test-pw"
@@ -156,7 +158,7 @@ class PgCluster:
         async def apply() -> None:
             conn = await asyncpg.connect(self.superuser_dsn)
             try:
-                for path in sorted(SQL_DIR.glob("*.sql")):
+                for path in [*sorted(SQL_DIR.glob("*.sql")), *sorted(SPEC_MIGRATIONS.glob("*.sql"))]:
                     await conn.execute(path.read_text())
                 await conn.execute(f"ALTER ROLE authenticator PASSWORD '{AUTHENTICATOR_PASSWORD}'")
             finally:

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from fallback.cli import app
 from fallback.gateway.config import GatewayConfig, parse_schemas
-from fallback.stack.seed import apply_schema
+from fallback.stack.migrate import prepare_database
 
 from ._cluster import AUTHENTICATOR_PASSWORD, run_sync
 from .conftest import Source
@@ -72,9 +72,9 @@ def test_stack_up_refuses_bad_schemas_before_starting(bad: str, tmp_path: object
     assert "--schemas" in result.output
 
 
-def test_apply_schema_creates_the_exposed_schemas_for_the_api_roles(make_source: Callable[..., Source]) -> None:
+def test_prepare_database_creates_the_exposed_schemas_for_the_api_roles(make_source: Callable[..., Source]) -> None:
     source = make_source()
-    run_sync(lambda: apply_schema(source.pg.superuser_dsn, AUTHENTICATOR_PASSWORD, ("public", "personal")))
+    run_sync(lambda: prepare_database(source.pg.superuser_dsn, AUTHENTICATOR_PASSWORD, ("public", "personal")))
     rows = source.sql(
         "SELECT r.rolname FROM pg_roles r WHERE r.rolname IN ('anon', 'authenticated', 'service_role') "
         "AND has_schema_privilege(r.rolname, 'personal', 'USAGE') ORDER BY 1"

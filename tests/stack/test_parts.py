@@ -24,6 +24,15 @@ def test_a_layout_outside_the_port_range_is_refused(base: int) -> None:
     assert PortLayout(65436, 3).toxiproxy_api == 65535 and PortLayout(1024, 3).base == 1024
 
 
+def test_a_layout_holds_1_to_8_sources_below_toxiproxys_port() -> None:
+    eight = PortLayout(30000, 8)
+    assert max(p for p in eight.all_ports() if p != eight.toxiproxy_api) < eight.toxiproxy_api
+    assert len(eight.all_ports()) == 8 * 4 + 1
+    for count in (0, 9):
+        with pytest.raises(ValueError, match="a stack holds 1 to 8"):
+            PortLayout(30000, count)
+
+
 @pytest.mark.parametrize("command", [["stack", "up"], ["run"], ["drill"], ["explore"]])
 def test_every_base_port_option_exits_2_before_anything_starts(command: list[str], tmp_path: Path) -> None:
     result = CliRunner().invoke(app, [*command, "--base-port", "65500", "--state-dir", str(tmp_path / "s")])
