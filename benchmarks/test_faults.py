@@ -13,15 +13,30 @@ from pathlib import Path
 
 import pytest
 
-from fallback.bench.labels import READ_HUNG, READ_REFUSED, SPEC_FAITHFUL, SUPABASE_REFUSED, Label, Profile
+from fallback.bench.labels import (
+    READ_HUNG,
+    READ_REFUSED,
+    READ_SLOW,
+    REFERENCE,
+    SPEC_FAITHFUL,
+    SUPABASE_REFUSED,
+    Label,
+    Profile,
+)
 from fallback.bench.measure import Benchmark, measure
 from fallback.bench.workloads import TABLE, Op, ReferenceRounds, default_select, tuned_select
 from fallback.client import SpecFaithfulClient
+from fallback.client.adaptive import AdaptiveCut
 from fallback.stack.state import StackState
-from fallback.toxics import Toxiproxy, timeout
+from fallback.toxics import Toxiproxy, latency, timeout
 
 pytestmark = pytest.mark.usefixtures("fresh_rows")
 FLOOR = "single_source"
+ADAPTIVE_VARIANTS = ("reference_adaptive",)
+"""Variants of the reference client with the adaptive cut; the others keep the static deadline alone,
+so both are measured side by side in one run."""
+SLOW_MS = 300
+SLOW_LOAD_LIMIT = 10
 RETRY_BOUND_S = 15.0
 """Cap for calls that end by themselves after supabase-py's GET retries (1 + 2 + 4 s): only a safety net."""
 
@@ -56,7 +71,11 @@ def run_read(
         breaker_open = variant == "reference_breaker_open"
         label = Label(scenario, variant, client="reference", bound_s=RETRY_BOUND_S)
         rounds_of = ReferenceRounds(
-            state, cache_dir, fresh=not breaker_open, open_breaker="PRIMARY" if breaker_open else None
+            state,
+            cache_dir,
+            fresh=not breaker_open,
+            open_breaker="PRIMARY" if breaker_open else None,
+            adaptive=AdaptiveCut() if variant in ADAPTIVE_VARIANTS else None,
         )
         op = Op(rounds_of.load, rounds_of.aclose)
         slow = scenario == READ_HUNG and not breaker_open
@@ -67,7 +86,9 @@ def run_read(
         runner.run(op.close())
 
 
-@pytest.mark.parametrize("variant", [FLOOR, "reference_deadline", "reference_breaker_open", SPEC_FAITHFUL])
+@pytest.mark.parametrize(
+    "variant", [FLOOR, "reference_deadline", "reference_adaptive", "reference_breaker_open", SPEC_FAITHFUL]
+)
 def test_read_primary_hung(
     benchmark: Benchmark,
     runner: asyncio.Runner,
@@ -81,7 +102,7 @@ def test_read_primary_hung(
     run_read(benchmark, runner, bench_stack, profile, cache_dir, READ_HUNG, variant)
 
 
-@pytest.mark.parametrize("variant", [FLOOR, "reference", SPEC_FAITHFUL])
+@pytest.mark.parametrize("variant", [FLOOR, "reference", "reference_adaptive", SPEC_FAITHFUL])
 def test_read_primary_refused(
     benchmark: Benchmark,
     runner: asyncio.Runner,
@@ -123,3 +144,39 @@ def test_supabase_refused(
         measure(benchmark, runner, label, op.call, rounds=rounds, warmup_rounds=warmup)
     finally:
         runner.run(op.close())
+
+
+@pytest.mark.parametrize("variant", [FLOOR, "reference_deadline", "reference_adaptive"])
+def test_read_primary_slow(
+    benchmark: Benchmark,
+    runner: asyncio.Runner,
+    bench_stack: StackState,
+    toxics: Toxiproxy,
+    profile: Profile,
+    cache_dir: Path,
+    variant: str,
+) -> None:
+    """PRIMARY answers, every chunk +300 ms. A round: a new client loads until a load includes PRIMARY
+    (outcome `included@N`, at most 10 loads); the time is of all those loads. The static client
+    includes it at once and pays 300+ ms per load; the adaptive one cuts it first, then learns it."""
+    toxics.add("PRIMARY.api", latency(SLOW_MS))
+    if variant == FLOOR:
+        label = Label(READ_SLOW, variant, role="floor")
+        op = default_select(bench_stack, "BOLT")
+        measure(benchmark, runner, label, op.call, rounds=profile.rounds, warmup_rounds=1)
+        runner.run(op.close())
+        return
+    label = Label(READ_SLOW, variant, client=REFERENCE, bound_s=RETRY_BOUND_S * 2)
+    adaptive = AdaptiveCut() if variant in ADAPTIVE_VARIANTS else None
+    rounds_of = ReferenceRounds(bench_stack, cache_dir, fresh=True, adaptive=adaptive)
+    try:
+        measure(
+            benchmark,
+            runner,
+            label,
+            lambda: rounds_of.loads_until("PRIMARY", SLOW_LOAD_LIMIT),
+            rounds=max(2, profile.slow_rounds),
+            setup=rounds_of.setup,
+        )
+    finally:
+        runner.run(rounds_of.aclose())

@@ -15,25 +15,29 @@ from fallback.bench.labels import LATENCIES_MS, READ, REFERENCE, SPEC_FAITHFUL, 
 from fallback.bench.measure import Benchmark, measure
 from fallback.bench.workloads import TABLE, Op, default_select, inject_latency
 from fallback.client import ReferenceClient, SpecFaithfulClient
+from fallback.client.adaptive import AdaptiveCut
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 pytestmark = pytest.mark.usefixtures("fresh_rows")
 FLOOR = "single_source"
+STATIC = "reference_static"
+"""The reference client with today's static deadline alone (`adaptive=None`), beside the adaptive default."""
 
 
 def build(variant: str, state: StackState, cache_dir: Path) -> Op:
     if variant == FLOOR:
         return default_select(state, "PRIMARY")
-    client = (
-        ReferenceClient.from_stack(state, cache_dir=cache_dir)
-        if variant == REFERENCE
-        else SpecFaithfulClient.from_stack(state)
-    )
+    if variant == SPEC_FAITHFUL:
+        client: ReferenceClient | SpecFaithfulClient = SpecFaithfulClient.from_stack(state)
+    else:  # the reference client, with the adaptive cut (its default) and with the static deadline alone
+        client = ReferenceClient.from_stack(
+            state, cache_dir=cache_dir, adaptive=None if variant == STATIC else AdaptiveCut()
+        )
     return Op(lambda: client.load(TABLE), client.aclose)
 
 
-@pytest.mark.parametrize("variant", [FLOOR, REFERENCE, SPEC_FAITHFUL])
+@pytest.mark.parametrize("variant", [FLOOR, REFERENCE, STATIC, SPEC_FAITHFUL])
 @pytest.mark.parametrize("latency_ms", LATENCIES_MS)
 def test_read(
     benchmark: Benchmark,
@@ -50,7 +54,7 @@ def test_read(
         READ,
         variant,
         role="floor" if variant == FLOOR else "variant",
-        client=None if variant == FLOOR else variant,
+        client=None if variant == FLOOR else REFERENCE if variant == STATIC else variant,
         latency_ms=latency_ms,
     )
     op = build(variant, bench_stack, cache_dir)

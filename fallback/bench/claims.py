@@ -22,12 +22,21 @@ from fallback.bench.labels import (
     READ,
     READ_HUNG,
     READ_REFUSED,
+    READ_SLOW,
     REFERENCE,
     SPEC_FAITHFUL,
     WRITE,
 )
 
 Verdict = Literal["holds", "does not hold", "not measured"]
+REFERENCE_ADAPTIVE = "reference (adaptive cut)"
+"""The reference client as it is built by default now: the adaptive cut of loads (issue 16)."""
+REFERENCE_STATIC = "reference (static deadline)"
+"""The reference client with `adaptive=None`: today's static deadline, measured in the same run."""
+SLOW_INCLUDED_WITHIN = 5
+"""Loads within which a slow (answering) PRIMARY must be included again (issue 16)."""
+HEALTHY_MAX_RATIO = 1.10
+"""Healthy merged read / the slowest single source (issue 16: the adaptive cut must not cost it)."""
 PARALLEL_MAX_RATIO = 1.5
 """Merged read / one read at the highest injected latency: ~1 if parallel, ~3 if sequential."""
 MILLISECONDS_S = 1.0
@@ -39,6 +48,10 @@ FAILOVER_VARIANTS: dict[tuple[str, str], tuple[str, str | None]] = {
     (READ_REFUSED, REFERENCE): ("reference", None),
     (READ_REFUSED, SPEC_FAITHFUL): ("spec_faithful", None),
     (READ_HUNG, REFERENCE): ("reference_deadline", "reference_breaker_open"),
+    (READ_HUNG, REFERENCE_ADAPTIVE): ("reference_adaptive", None),
+    (READ_HUNG, REFERENCE_STATIC): ("reference_deadline", None),
+    (READ_REFUSED, REFERENCE_ADAPTIVE): ("reference_adaptive", None),
+    (READ_REFUSED, REFERENCE_STATIC): ("reference", None),
     (READ_HUNG, SPEC_FAITHFUL): ("spec_faithful", None),
     ("write-refused", REFERENCE): ("reference_refused", None),
     ("write-refused", SPEC_FAITHFUL): ("spec_faithful_refused", None),
@@ -134,6 +147,33 @@ def failover_claim(figures: Sequence[Figure], scenario: str, client: str, what: 
     return Claim(spec, client, measured, "holds" if fast and failed_over else "does not hold", rule)
 
 
+def slow_included_claim(figures: Sequence[Figure], client: str, variant: str) -> Claim:
+    spec = "Fast Failover in milliseconds (reads, PRIMARY slow, answering: included again)"
+    rule = f"every round's loads include PRIMARY again within {SLOW_INCLUDED_WITHIN} loads"
+    figure = find(figures, READ_SLOW, variant)
+    if figure is None:
+        return Claim(spec, client, "-", "not measured", rule)
+    loads = [int(name.split("@")[1]) for name, _ in figure.outcomes if name.startswith("included@")]
+    excluded = any(name.startswith("excluded@") for name, _ in figure.outcomes)
+    measured = f"included after {', '.join(map(str, sorted(loads))) or '-'} loads; {fmt_figure(figure)} for them"
+    measured += f" ({figure.outcome_text()})"
+    holds = bool(loads) and not excluded and max(loads) <= SLOW_INCLUDED_WITHIN
+    return Claim(spec, client, measured, "holds" if holds else "does not hold", rule)
+
+
+def healthy_claim(figures: Sequence[Figure], client: str, variant: str) -> Claim:
+    spec = "Healthy merged read unchanged by the cut (issue 16)"
+    rule = f"merged read <= {HEALTHY_MAX_RATIO}x one read, at every injected latency"
+    found = [(ms, floor_of(figures, READ, ms), find(figures, READ, variant, ms)) for ms in LATENCIES_MS]
+    pairs = [(ms, f, m) for ms, f, m in found if f is not None and m is not None]
+    if not pairs:
+        return Claim(spec, client, "-", "not measured", rule)
+    ratios = [(ms, m.median_s / f.median_s, m) for ms, f, m in pairs]
+    measured = "; ".join(f"{fmt_ratio(r)} @{ms} ms ({m.outcome_text()})" for ms, r, m in ratios)
+    holds = all(r <= HEALTHY_MAX_RATIO for _, r, _ in ratios)
+    return Claim(spec, client, measured, "holds" if holds else "does not hold", rule)
+
+
 def judge(figures: Sequence[Figure]) -> tuple[Claim, ...]:
     """Every claim for every client, claim by claim (so the two clients sit side by side)."""
     claims: list[Claim] = []
@@ -148,5 +188,17 @@ def judge(figures: Sequence[Figure]) -> tuple[Claim, ...]:
             failover_claim(figures, "write-refused", client, "writes, PRIMARY refusing"),
             failover_claim(figures, "write-hung", client, "writes, PRIMARY hung"),
         ]
+    # Issue 16: the adaptive cut beside the static deadline, each claim a pair measured in the same run
+    # (the rows above keep the variants they always judged).
+    claims += [
+        failover_claim(figures, READ_REFUSED, REFERENCE_ADAPTIVE, "reads, PRIMARY refusing; adaptive vs static"),
+        failover_claim(figures, READ_REFUSED, REFERENCE_STATIC, "reads, PRIMARY refusing; adaptive vs static"),
+        failover_claim(figures, READ_HUNG, REFERENCE_ADAPTIVE, "reads, PRIMARY hung, first load; adaptive vs static"),
+        failover_claim(figures, READ_HUNG, REFERENCE_STATIC, "reads, PRIMARY hung, first load; adaptive vs static"),
+        slow_included_claim(figures, REFERENCE_ADAPTIVE, "reference_adaptive"),
+        slow_included_claim(figures, REFERENCE_STATIC, "reference_deadline"),
+        healthy_claim(figures, REFERENCE_ADAPTIVE, REFERENCE),
+        healthy_claim(figures, REFERENCE_STATIC, "reference_static"),
+    ]
     order = {spec: i for i, spec in enumerate(dict.fromkeys(c.spec for c in claims))}
     return tuple(sorted(claims, key=lambda c: order[c.spec]))

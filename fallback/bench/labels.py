@@ -19,6 +19,8 @@ READ = "read"
 """Healthy read of `user_challenges`: one source (floor) vs the two merged reads."""
 READ_HUNG = "read-primary-hung"
 READ_REFUSED = "read-primary-refused"
+READ_SLOW = "read-primary-slow"
+"""PRIMARY answering, every chunk +300 ms: loads until one includes PRIMARY again (the adaptive cut's learning)."""
 WRITE = "write-failover"
 MERGE = "merge"
 SUPABASE_REFUSED = "supabase-refused"
@@ -32,6 +34,7 @@ SCENARIO_ORDER: tuple[str, ...] = (
     READ,
     READ_REFUSED,
     READ_HUNG,
+    READ_SLOW,
     WRITE,
     MERGE,
     SUPABASE_REFUSED,

@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 from supabase import AsyncClient
 
+from fallback.client.adaptive import AdaptiveCut
 from fallback.client.breaker import State
 from fallback.client.config import Deadline, SourceConfig
 from fallback.client.merge import SourceRows, concat
@@ -148,8 +149,18 @@ class ReferenceRounds:
     what a call costs once the breaker has learnt the source is down.
     """
 
-    def __init__(self, state: StackState, cache_dir: Path, *, fresh: bool, open_breaker: str | None = None) -> None:
+    def __init__(
+        self,
+        state: StackState,
+        cache_dir: Path,
+        *,
+        fresh: bool,
+        open_breaker: str | None = None,
+        adaptive: AdaptiveCut | None = None,
+    ) -> None:
+        """`adaptive`: the adaptive cut of loads (None: today's static deadline alone)."""
         self.state = state
+        self.adaptive = adaptive
         self.cache_dir = cache_dir
         self.fresh = fresh
         self.open_breaker = open_breaker
@@ -162,7 +173,9 @@ class ReferenceRounds:
             self.client = None
         if self.client is None:
             self.rounds += 1
-            self.client = ReferenceClient.from_stack(self.state, cache_dir=self.cache_dir / f"round-{self.rounds}")
+            self.client = ReferenceClient.from_stack(
+                self.state, cache_dir=self.cache_dir / f"round-{self.rounds}", adaptive=self.adaptive
+            )
         if self.open_breaker is not None:
             trip(self.client.sources, self.open_breaker)
 
@@ -176,6 +189,14 @@ class ReferenceRounds:
 
     async def create(self) -> WriteResult:
         return await self._client().create(TABLE, new_challenge())
+
+    async def loads_until(self, source: str, limit: int) -> str:
+        """Loads, one after another, until one includes `source`: `included@N` (or `excluded@limit`)."""
+        for n in range(1, limit + 1):
+            result = await self._client().load(TABLE)
+            if any(a.ok and a.source == source for a in result.attempts):
+                return f"included@{n}"
+        return f"excluded@{limit}"
 
     async def aclose(self) -> None:
         if self.client is not None:

@@ -19,6 +19,8 @@ is a `FailureKind`:
                    (nothing was sent)
     timeout        an httpx phase timeout (`connect` and `pool` ones mean nothing was sent)
     hung           our own total deadline (`asyncio.timeout`) expired first
+    cut            a load stopped waiting for a source late for itself (`fallback.client.adaptive`);
+                   its call ran on in the background
     reset          the connection broke after the request went out (RST, EOF, FIN)
     http           the source answered with an error status: `status` holds it (e.g. 503),
                    `code` the PostgREST code (e.g. `PGRST001`), when known
@@ -102,6 +104,7 @@ FailureKind = Literal[
     "connect_error",
     "timeout",
     "hung",
+    "cut",
     "reset",
     "http",
     "breaker_open",

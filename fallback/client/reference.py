@@ -17,13 +17,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
 from fallback.client import console
+from fallback.client.adaptive import AdaptiveCut, Answer, LatencyWindow, gather_with_cut
 from fallback.client.breaker import CircuitBreaker, State
 from fallback.client.cache import DEFAULT_CACHE_DIR, SnapshotCache
 from fallback.client.config import Deadline, SourceConfig, sources_from_env, sources_from_stack
@@ -44,7 +45,7 @@ from fallback.client.results import (
     UpdateResult,
     WriteResult,
 )
-from fallback.client.source import Source
+from fallback.client.source import Rows, Source
 from fallback.client.writes import WritePolicy, create, resolve
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ if TYPE_CHECKING:
 BreakerFactory = Callable[[str], CircuitBreaker]
 DEFAULT_DEADLINE = Deadline()
 DEFAULT_WRITE_POLICY = WritePolicy()
+DEFAULT_ADAPTIVE = AdaptiveCut()
 
 
 class ReferenceClient:
@@ -71,7 +73,11 @@ class ReferenceClient:
         update_retries: int = 2,
         snapshot_every: float = 5.0,
         transport: httpx.AsyncBaseTransport | None = None,
+        adaptive: AdaptiveCut | None = DEFAULT_ADAPTIVE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`adaptive`: loads stop waiting for a source late for itself (`fallback.client.adaptive`);
+        None keeps the static `deadline` alone. `clock` times the cut (tests inject one)."""
         if not sources:
             raise ConfigError("a client needs at least one source")
         names = [s.name for s in sources]
@@ -90,6 +96,12 @@ class ReferenceClient:
         self._metrics = Metrics(names)
         self._pending: dict[tuple[str, str], PendingWrite] = {(p.table, p.row_id): p for p in self.cache.pending()}
         self._saving: set[asyncio.Task[None]] = set()
+        self.adaptive = adaptive
+        self._clock = clock
+        self._late: set[asyncio.Task[Any]] = set()
+        if adaptive is not None:
+            for source in self.sources:
+                source.window = LatencyWindow(adaptive)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **options: Any) -> ReferenceClient:
@@ -122,7 +134,7 @@ class ReferenceClient:
         snapshot = _snapshot_name(table, query)
         console.loading([s.name for s in self.sources])
         start = time.perf_counter()
-        answers = await asyncio.gather(*(s.select(table, query) for s in self.sources))
+        answers = await self._fan_out(snapshot, lambda s: s.select(table, query))
         attempts = tuple(a for a, _ in answers)
         for attempt in attempts:
             console.source_answer(table, attempt)
@@ -139,6 +151,18 @@ class ReferenceClient:
         console.merged(result)
         self._metrics.record_load(result)
         return result
+
+    async def _fan_out(self, snapshot: str, read: Callable[[Source], Awaitable[tuple[Attempt, Rows]]]) -> list[Answer]:
+        """Every source at once: all awaited (static), or each up to its adaptive cut, a cut call
+        running on in the background and refreshing the last-known-good snapshot when it answers."""
+        if self.adaptive is None:
+            return list(await asyncio.gather(*(read(s) for s in self.sources)))
+        calls = [
+            (s.name, s.window if s.window is not None else LatencyWindow(self.adaptive), read(s)) for s in self.sources
+        ]
+        hard = self.write_policy.call_time
+        late = lambda attempt, rows: self._save_later(snapshot, SourceRows(attempt.source, rows))  # noqa: E731
+        return await gather_with_cut(calls, hard=hard, on_late=late, background=self._late, clock=self._clock)
 
     def _merge_for(self, table: str) -> MergePolicy:
         """The merge policy given, else one copy per primary key (highest priority wins)."""
@@ -307,9 +331,12 @@ class ReferenceClient:
         data = self._metrics.snapshot()
         data["breakers"] = {name: b.state.value for name, b in self.breakers.items()}
         data["pending_writes"] = len(self._pending)
+        data["adaptive"] = {s.name: s.window.snapshot() for s in self.sources if s.window is not None}
         return data
 
     async def aclose(self) -> None:
+        if self._late:  # cut calls end by their hard deadline at the latest
+            await asyncio.gather(*self._late, return_exceptions=True)
         if self._saving:
             await asyncio.gather(*self._saving, return_exceptions=True)
         await asyncio.gather(*(s.aclose() for s in self.sources))

@@ -27,6 +27,7 @@ from postgrest import APIResponse
 from postgrest.base_request_builder import BaseFilterRequestBuilder
 from supabase import AsyncClient, AsyncClientOptions
 
+from fallback.client.adaptive import LatencyWindow
 from fallback.client.breaker import CircuitBreaker
 from fallback.client.config import Deadline, SourceConfig
 from fallback.client.errors import Failure, classify
@@ -78,6 +79,8 @@ class Source:
         self.breaker = breaker
         self._client = client
         self._http = http
+        self.window: LatencyWindow | None = None
+        """Recent successful latencies, for the adaptive cut of loads (set by the reference client)."""
 
     @classmethod
     def tuned(
@@ -121,6 +124,9 @@ class Source:
         """Run one request under the breaker and the deadline; classify whatever happens."""
         if self.breaker is not None and not self.breaker.allow():
             return Attempt(self.name, op, "breaker_open", 0.0, row_id, message="circuit breaker open"), []
+        if self.window is not None and self.window.overdue and op in ("insert", "upsert"):
+            why = f"not sent: {self.window.overdue} call(s) still running past their adaptive cut"
+            return Attempt(self.name, op, "cut", 0.0, row_id, message=why), []
         seen = _Seen()
         token = _seen.set(seen)
         start = time.perf_counter()
@@ -145,6 +151,8 @@ class Source:
         latency = (time.perf_counter() - start) * 1000
         if self.breaker is not None:
             self.breaker.record_success()
+        if self.window is not None:
+            self.window.record(latency / 1000)
         data: Any = response.data
         rows: Rows = [dict(r) for r in data] if isinstance(data, list) else []
         return Attempt(self.name, op, "ok", latency, row_id, count=len(rows), status=seen.status), rows

@@ -99,13 +99,17 @@ async def test_primary_down_warns_and_keeps_no_key_in_logs(
     assert not any(key in caplog.text for key in KEYS.values())
 
 
-async def test_hanging_source_costs_only_its_deadline(client: ReferenceClient, projects: FakeProjects) -> None:
+async def test_hanging_source_costs_only_its_deadline(projects: FakeProjects, tmp_path: Path) -> None:
+    """The static deadline alone (`adaptive=None`); the adaptive cut's version is in test_adaptive.py."""
     projects.mode["PRIMARY"] = "hang"
-    start = time.perf_counter()
-    result = await client.load("user_challenges")
-    assert time.perf_counter() - start < DEADLINE.total + 0.2
-    assert result.attempts[0].kind in ("hung", "timeout")
-    assert result.counts()["BOLT"] == 3
+    async with ReferenceClient(
+        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=None
+    ) as client:
+        start = time.perf_counter()
+        result = await client.load("user_challenges")
+        assert time.perf_counter() - start < DEADLINE.total + 0.2
+        assert result.attempts[0].kind in ("hung", "timeout")
+        assert result.counts()["BOLT"] == 3
 
 
 async def test_all_down_serves_the_stale_snapshot(client: ReferenceClient, projects: FakeProjects, caplog: Any) -> None:
@@ -132,8 +136,13 @@ async def test_breaker_opens_and_stops_paying_the_timeout(projects: FakeProjects
         return CircuitBreaker(name, window_size=2, minimum_calls=2, wait_in_open=60)
 
     projects.mode["PRIMARY"] = "hang"
-    async with ReferenceClient(
-        CONFIGS, deadline=DEADLINE, breaker=breaker, cache_dir=tmp_path, transport=httpx.MockTransport(projects)
+    async with ReferenceClient(  # static deadline: each load waits for the hung call's failure
+        CONFIGS,
+        deadline=DEADLINE,
+        breaker=breaker,
+        cache_dir=tmp_path,
+        transport=httpx.MockTransport(projects),
+        adaptive=None,
     ) as client:
         for _ in range(2):
             await client.load("user_challenges")

@@ -22,6 +22,7 @@ from fallback.client import (
     SpecFaithfulClient,
     WritePolicy,
 )
+from fallback.client.adaptive import AdaptiveCut
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, reset_peer, timeout
 
@@ -145,15 +146,36 @@ async def test_update_while_its_source_is_down_writes_nothing_anywhere(
 
 
 async def test_hanging_primary_does_not_delay_the_load_past_its_deadline(
-    client: ReferenceClient, toxics: Toxiproxy
+    seeded: StackState, toxics: Toxiproxy, tmp_path: Path
 ) -> None:
+    """The static deadline alone (`adaptive=None`): the load waits the hung call's whole deadline."""
     toxics.add("PRIMARY.api", timeout(0))
-    start = time.perf_counter()
-    result = await client.load("user_challenges")
-    elapsed = time.perf_counter() - start
-    assert elapsed < DEADLINE.total + 0.5
-    assert result.attempts[0].kind in ("hung", "timeout")
-    assert result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
+    async with ReferenceClient.from_stack(
+        seeded, deadline=DEADLINE, write_policy=POLICY, cache_dir=tmp_path, adaptive=None
+    ) as client:
+        start = time.perf_counter()
+        result = await client.load("user_challenges")
+        elapsed = time.perf_counter() - start
+        assert elapsed < DEADLINE.total + 0.5
+        assert result.attempts[0].kind in ("hung", "timeout")
+        assert result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
+
+
+async def test_hung_primary_costs_the_first_load_its_cut_not_its_deadline(
+    seeded: StackState, toxics: Toxiproxy, tmp_path: Path
+) -> None:
+    """Issue 16: the adaptive cut stops waiting for a hung PRIMARY on the very first load."""
+    toxics.add("PRIMARY.api", timeout(0))
+    async with ReferenceClient.from_stack(
+        seeded, deadline=DEADLINE, write_policy=POLICY, cache_dir=tmp_path, adaptive=AdaptiveCut()
+    ) as client:
+        start = time.perf_counter()
+        result = await client.load("user_challenges")
+        elapsed = time.perf_counter() - start
+    assert elapsed < DEADLINE.total / 2, f"{elapsed:.3f} s: waited for the hung PRIMARY"
+    assert result.latency_ms < DEADLINE.total * 1000 / 2, f"{result.latency_ms:.0f} ms: waited for the hung PRIMARY"
+    assert result.attempts[0].kind == "cut" and "cut at" in result.attempts[0].message
+    assert result.degraded and result.counts() == {"PRIMARY": 0, "BOLT": 25, "OLD": 15}
 
 
 @pytest.mark.parametrize("fault", [reset_peer(0), timeout(0)], ids=["reset_peer", "blackhole"])

@@ -1,0 +1,170 @@
+"""The adaptive cut: the window's rule with an injected clock (pure), and the client against fake sources."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from fallback.client import ReferenceClient
+from fallback.client.adaptive import AdaptiveCut, LatencyWindow, gather_with_cut
+from fallback.client.results import Attempt
+
+from .test_reference_offline import CONFIGS, DEADLINE, FakeProjects
+
+HARD = 2.5
+
+
+def window(*latencies: float, **settings: float) -> LatencyWindow:
+    w = LatencyWindow(AdaptiveCut(**settings))  # type: ignore[arg-type]
+    for seconds in latencies:
+        w.record(seconds)
+    return w
+
+
+def test_no_cut_before_any_source_answered() -> None:
+    assert window(0.01, 0.01, 0.01).cut(None, HARD) is None
+
+
+def test_cold_window_follows_the_first_answer_of_the_load() -> None:
+    cold = window(0.01)
+    cut = cold.cut(0.002, HARD)
+    assert cut is not None and cut.at == pytest.approx(0.100)  # the floor: 3 x 2 ms is less
+    slow_peers = cold.cut(0.104, HARD)
+    assert slow_peers is not None and slow_peers.at == pytest.approx(0.312)  # 3 x 104 ms: all slow, none cut
+    assert "first answer" in slow_peers.reason
+
+
+def test_warm_window_is_k_times_its_p99_floored_and_capped() -> None:
+    fast = window(0.005, 0.006, 0.007)
+    cut = fast.cut(0.001, HARD)
+    assert cut is not None and cut.at == pytest.approx(0.100) and "p99" in cut.reason
+    slowish = window(0.005, 0.006, 0.200)
+    cut = slowish.cut(0.001, HARD)
+    assert cut is not None and 0.58 < cut.at <= 0.600  # p99 interpolated just under the max
+    assert window(0.9, 0.9, 0.9).cut(0.001, HARD) is None  # 2.7 s >= the hard deadline: not cut
+
+
+def test_window_forgets_old_latencies() -> None:
+    w = window(1.0, *(0.01,) * 5, window=5)
+    assert len(w) == 5 and w.p99() == pytest.approx(0.01)
+
+
+def test_settings_are_checked() -> None:
+    with pytest.raises(ValueError, match="floor"):
+        AdaptiveCut(floor=0)
+    with pytest.raises(ValueError, match="quantile"):
+        AdaptiveCut(quantile=0)
+
+
+class TickingClock:
+    """Each reading is 50 ms after the previous one: the cut comes due after a few looks, not in real time."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += 0.05
+        return self.now
+
+
+async def test_gather_cuts_the_late_source_and_hands_its_late_answer_over() -> None:
+    """An injected clock for the rule; the event loop's own waits are real but tiny."""
+    clock = TickingClock()
+    release = asyncio.Event()
+    late: list[tuple[str, int]] = []
+    background: set[asyncio.Task[object]] = set()
+
+    async def answer(name: str, advance: float, rows: int) -> tuple[Attempt, list[dict[str, object]]]:
+        clock.now += advance
+        return Attempt(name, "select", "ok", advance * 1000, count=rows), [{"id": i} for i in range(rows)]
+
+    async def slow() -> tuple[Attempt, list[dict[str, object]]]:
+        await release.wait()
+        return Attempt("PRIMARY", "select", "ok", 900.0, count=2), [{"id": 1}, {"id": 2}]
+
+    settings = AdaptiveCut(floor=0.1)
+    windows = [LatencyWindow(settings) for _ in range(2)]
+    got = await gather_with_cut(
+        [("PRIMARY", windows[0], slow()), ("BOLT", windows[1], answer("BOLT", 0.01, 3))],
+        hard=HARD,
+        on_late=lambda attempt, rows: late.append((attempt.source, len(rows))),
+        background=background,  # type: ignore[arg-type]
+        clock=clock,
+    )
+    got = await gather_with_cut(
+        [("PRIMARY", windows[0], slow()), ("BOLT", windows[1], answer("BOLT", 0.01, 3))],
+        hard=HARD,
+        on_late=lambda attempt, rows: late.append((attempt.source, len(rows))),
+        background=background,  # type: ignore[arg-type]
+        clock=clock,
+    )
+    assert [a.kind for a, _ in got] == ["cut", "ok"]
+    assert "cut at" in got[0][0].message and got[0][1] == []
+    assert late == [] and len(background) == 2
+    release.set()
+    await asyncio.gather(*background)
+    assert late == [("PRIMARY", 2), ("PRIMARY", 2)]
+
+
+async def test_a_hung_primary_costs_a_load_its_cut_not_its_deadline(tmp_path: Path) -> None:
+    projects = FakeProjects()
+    projects.mode["PRIMARY"] = "hang"
+    async with ReferenceClient(
+        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=AdaptiveCut()
+    ) as client:
+        start = time.perf_counter()
+        result = await client.load("user_challenges")
+        elapsed = time.perf_counter() - start
+        assert elapsed < DEADLINE.total - 0.1  # the static client waits the whole 0.3 s
+        assert result.degraded and result.attempts[0].kind == "cut"
+        assert result.counts() == {"PRIMARY": 0, "BOLT": 3, "OLD": 1}
+        assert client.metrics()["sources"]["PRIMARY"]["failures"] == {"cut": 1}
+
+
+async def test_a_slow_primary_is_learnt_and_included_again(tmp_path: Path) -> None:
+    """PRIMARY answers in 150 ms (> the 100 ms floor): cut at first, its late answer teaches the
+    window, then it is waited for again."""
+    projects = FakeProjects()
+
+    async def transport(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("primary"):
+            await asyncio.sleep(0.15)
+        return await projects(request)
+
+    deadline = DEADLINE.__class__(connect=1, read=1, write=1, pool=1, total=1.0)
+    async with ReferenceClient(
+        CONFIGS,
+        deadline=deadline,
+        cache_dir=tmp_path,
+        transport=httpx.MockTransport(transport),
+        adaptive=AdaptiveCut(),
+    ) as client:
+        kinds = []
+        for _ in range(5):
+            kinds.append((await client.load("user_challenges")).attempts[0].kind)
+            await asyncio.sleep(0.1)
+        assert kinds[0] == "cut" and kinds[-1] == "ok", kinds
+        assert client.metrics()["adaptive"]["PRIMARY"]["warm"] is True
+
+
+async def test_a_create_skips_a_source_with_cut_calls_still_running(tmp_path: Path) -> None:
+    """Regression (primary-hung with the cut on): after a cut load the hung PRIMARY's breaker is still
+    closed; the create must not hang on PRIMARY (indeterminate) but go to BOLT, PRIMARY's attempt a `cut`
+    that sent nothing. Once the late call ended, PRIMARY takes creates again."""
+    projects = FakeProjects()
+    projects.mode["PRIMARY"] = "hang"
+    async with ReferenceClient(
+        CONFIGS, deadline=DEADLINE, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=AdaptiveCut()
+    ) as client:
+        await client.load("user_challenges")
+        result = await client.create("user_challenges", {"email": "a@example.com"})
+        assert result.outcome == "ok" and result.source == "BOLT"
+        assert result.attempts[0].kind == "cut" and result.attempts[0].message.startswith("not sent")
+        await asyncio.gather(*client._late)  # the late call ends at the hard deadline
+        projects.mode["PRIMARY"] = "ok"
+        again = await client.create("user_challenges", {"email": "b@example.com"})
+        assert again.source == "PRIMARY"
