@@ -210,3 +210,15 @@ def test_a_marker_in_any_text_column_ties_rows_to_their_create() -> None:
     }
     result = check(history, final, {"EU": {"notes": []}, "US": {"notes": []}})
     assert result.counts() == {"duplicate_write": 1}
+
+
+def test_reference_data_seeded_alike_in_several_sources_is_no_duplicate() -> None:
+    # found running saas-billing: tenants replicated in every project (same ids) were reported duplicate_row
+    shared = {"org_id": "o1", "user_id": "u9", "role": "owner"}
+    final: dict[str, dict[str, list[dict[str, Any]]]] = {s: {TABLE: [dict(shared)]} for s in SOURCES}
+    seed = {s: {TABLE: [text(shared)]} for s in SOURCES}
+    assert check(History(), final, seed, keys=KEYS).valid
+    final["US"][TABLE].append(dict(shared))  # one copy more than seeded: the run made it
+    seed.pop("LEGACY")  # and one where it was never seeded
+    found = check(History(), final, seed, keys=KEYS)
+    assert [v.kind for v in found.violations] == ["duplicate_row"]
