@@ -61,6 +61,7 @@ test: setup
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 	$(BIN)/fallback-harness run --report-dir reports
+	$(BIN)/fallback-harness run --project examples/saas-billing --client both --report-dir reports
 	$(BIN)/fallback-harness bench --quick --report-dir reports
 
 lint: venv
