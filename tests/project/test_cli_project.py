@@ -18,6 +18,7 @@ from fallback.project import active, discover, load_project
 from fallback.project.builtin import BUILTIN_ROOT, builtin_project
 
 MIGRATIONS = BUILTIN_ROOT / "supabase" / "migrations"
+EXAMPLES = BUILTIN_ROOT.parent
 PORT = "29250"
 
 
@@ -188,3 +189,12 @@ def test_project_is_taken_after_the_command_too() -> None:
     assert hoist_project(["validate", "--project=app"]) == ["--project=app", "validate"]
     assert hoist_project(["--project", "app", "run"]) == ["--project", "app", "run"]
     assert hoist_project(["run", "--", "--project", "x"]) == ["run", "--", "--project", "x"]  # after --: not ours
+
+
+def test_init_seeds_a_table_that_needs_no_other(in_dir: Path) -> None:
+    # found running init on saas-billing's migrations: it picked invoice_lines (first by name), whose rows need
+    # invoices, and the scenario it wrote did not load
+    shutil.copytree(EXAMPLES / "saas-billing" / "supabase", in_dir / "supabase")
+    code, output = invoke("init")
+    assert code == 0, output
+    assert "table: organizations" in (in_dir / "scenarios" / "example-primary-down.yaml").read_text()
