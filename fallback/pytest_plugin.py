@@ -36,7 +36,7 @@ from fallback.faults import MAIN_ATTRIBUTE, Controls, Fault, reset_all
 from fallback.stack import keys
 from fallback.stack import stack as stack_lib
 from fallback.stack.ports import check_base_port
-from fallback.stack.seed import SPEC_SEED
+from fallback.stack.seed import default_seed
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, ToxiproxyError
 
@@ -147,9 +147,11 @@ def user_token(fallback_stack: StackState) -> Callable[[str, object], str]:
 
 @pytest.fixture
 def fallback_seeded(fallback_stack: StackState) -> stack_lib.Seed:
-    """Every source truncated and seeded with the spec's figures (profiles 50/30/20, challenges 45/25/15)."""
-    stack_lib.reseed(fallback_stack, SPEC_SEED)
-    return SPEC_SEED
+    """Every source truncated and seeded: the spec's figures (profiles 50/30/20, challenges 45/25/15) for the
+    built-in example, the project's own seed files for another project (`fallback.stack.seed.default_seed`)."""
+    seed = default_seed()
+    stack_lib.reseed(fallback_stack, seed)
+    return seed
 
 
 def _client_fixture(make: Callable[[StackState, Path], Any], doc: str) -> Any:

@@ -26,13 +26,16 @@ from fallback.drill.run import DrillOptions, DrillResult, run_drill
 from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
+from fallback.names import unknown
+from fallback.project import active
+from fallback.project.tables import project_tables, root_table
 from fallback.report import write_report
 from fallback.scenario import FaultWindow, ScenarioError, parse_duration, parse_rate
 from fallback.stack import process
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 from fallback.stack.external import WritesNotAllowed, ensure_writes_allowed
-from fallback.stack.seed import SPEC_SEED
+from fallback.stack.seed import drill_seed
 from fallback.stack.state import StackState, load_state
 
 console = Console(stderr=True, soft_wrap=True)
@@ -52,8 +55,16 @@ def drill(
         list[str] | None, typer.Option(help="TARGET[:TOXIC[=VALUE]]@START[-END], e.g. PRIMARY.api@10s-20s.")
     ] = None,
     op_deadline: Annotated[float, typer.Option(parser=OP_DEADLINE, help="The engine's bound on each call.")] = 10.0,
+    table: Annotated[
+        str | None,
+        typer.Option(help="The table the traffic works on (default: the project's first that needs no other)."),
+    ] = None,
     seed: Annotated[
-        str, typer.Option(help="`spec` (reseed 50/30/20, 45/25/15) or `none` (keep data); external: always none.")
+        str,
+        typer.Option(
+            help="`spec` (reseed: the example's 50/30/20, 45/25/15; another project: its seed files and 20 rows per "
+            "source of the table and its parents) or `none` (keep data); external: always none."
+        ),
     ] = "spec",
     dashboard: Annotated[bool, typer.Option(help="Live dashboard (off: one line per second).")] = True,
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
@@ -72,8 +83,16 @@ def drill(
         if problem is not None:
             raise ValueError(problem)
         rate_per_s, duration_s = _flag("--rate", parse_rate, rate), _flag("--duration", parse_duration, duration)
+        known = project_tables(active())
+        if table is not None and table not in known:
+            raise ValueError(f"--table: {unknown('table', table, known)}")
         plan = TrafficPlan(
-            rate_per_s=rate_per_s, duration_s=duration_s, max_ops=max_ops, mix=parse_mix(mix), drain_s=deadline + 1
+            rate_per_s=rate_per_s,
+            duration_s=duration_s,
+            max_ops=max_ops,
+            mix=parse_mix(mix),
+            drain_s=deadline + 1,
+            table=table if table is not None else root_table(active(), known),
         )
         windows = planned_windows(fail or [], scenario, plan.duration_s)
     except (ValueError, TimelineError, ScenarioError) as exc:
@@ -110,7 +129,7 @@ def _drill(
                 client=client,
                 windows=windows,
                 op_deadline_s=deadline,
-                seed_rows=SPEC_SEED if reseed else None,
+                seed_rows=drill_seed(plan.table) if reseed else None,
                 check=all(s.db_dsn for s in state.sources),
             )
             result = asyncio.run(_run(options, state, dashboard, interrupts))

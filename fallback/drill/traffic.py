@@ -28,7 +28,7 @@ from fallback.engine.workload import WorkloadRunner
 from fallback.scenario import Step
 
 DEFAULT_MIX: Mapping[str, float] = {"load": 0.7, "create": 0.2, "update": 0.1}
-OPS = ("load", "create", "update", "assign_mt5")
+OPS = ("load", "create", "update", "delete", "assign_mt5")
 MAX_RATE_PER_S = 100_000.0
 """Far past what one machine sends (see the README's drill section); a typo like 5000000/s is refused."""
 MAX_DURATION_S = 24 * 3600.0
@@ -73,7 +73,7 @@ class TrafficPlan:
         return min(self.slots, self.max_ops) if self.max_ops is not None else self.slots
 
     def writes(self) -> bool:
-        return any(self.mix.get(op, 0) > 0 for op in ("create", "update", "assign_mt5"))
+        return any(self.mix.get(op, 0) > 0 for op in OPS if op != "load")
 
 
 def parse_mix(text: str) -> dict[str, float]:

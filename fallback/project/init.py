@@ -16,8 +16,7 @@ from pathlib import Path
 from fallback.project.active import activate
 from fallback.project.errors import ProjectError, ProjectProblem
 from fallback.project.load import CONFIG_FILE, load_project
-from fallback.project.model import Project
-from fallback.project.tables import project_tables
+from fallback.project.tables import project_tables, root_table
 
 __all__ = ["EXAMPLE_SCENARIO", "init_project"]
 
@@ -65,22 +64,6 @@ expect:
 """
 
 
-def _first_root(project: Project, tables: tuple[str, ...]) -> str:
-    """The first table whose rows need no other table's (no NOT NULL foreign key): the example seeds it
-    alone. Found running init on saas-billing's migrations: `invoice_lines` (first by name) needs invoices."""
-    from fallback.project.cache import cached_schema  # lazy: starts a throwaway PostgreSQL when not cached
-
-    schema = cached_schema(project)
-    for name in tables:
-        if name not in schema.table_names:
-            continue
-        table = schema.table(name)
-        needs = [fk for fk in table.foreign_keys if not any(table.column(c).nullable for c in fk.columns)]
-        if not needs:
-            return name
-    return tables[0]
-
-
 def init_project(root: str | Path) -> tuple[Path, ...]:
     """Write `fallback.toml` and the example scenario into `root`; returns their paths.
 
@@ -101,7 +84,7 @@ def init_project(root: str | Path) -> tuple[Path, ...]:
     listed = ", ".join(json.dumps(table) for table in tables)  # a JSON string is a TOML basic string
     config.write_text(_CONFIG.format(name=json.dumps(root.name), tables=listed), encoding="utf-8")
     scenario.parent.mkdir(parents=True, exist_ok=True)
-    scenario.write_text(_SCENARIO.format(table=_first_root(draft, tables), rows=SEED_ROWS), encoding="utf-8")
+    scenario.write_text(_SCENARIO.format(table=root_table(draft, tables), rows=SEED_ROWS), encoding="utf-8")
     with activate(load_project(root)):  # what was written loads: the same checks `validate` makes
         from fallback.scenario import load_scenario  # lazy: the scenario package imports the project package
 

@@ -87,6 +87,22 @@ def default_seed(project: Project | None = None) -> SeedPlan:
     return SeedPlan(files=project_seed_files(project))
 
 
+DRILL_ROWS = 20
+"""Rows per source of a drill's table (and of the tables it needs) in a project other than the built-in example."""
+
+
+def drill_seed(table: str, project: Project | None = None) -> SeedPlan:
+    """What a drill reseeds: the spec's figures for the built-in example; otherwise the project's seed files plus
+    `DRILL_ROWS` generated rows per source of `table` and of every table its NOT NULL foreign keys need."""
+    from fallback.project.tables import with_parents  # lazy: reads the project's cached schema
+
+    project = project if project is not None else active()
+    if project.builtin:
+        return SeedPlan(counts=SPEC_SEED)
+    counts = {name: dict.fromkeys(project.source_names, DRILL_ROWS) for name in with_parents(project, table)}
+    return SeedPlan(counts=counts, files=project_seed_files(project))
+
+
 def _plan(seed: Seed) -> SeedPlan:
     return seed if isinstance(seed, SeedPlan) else SeedPlan(counts=seed)
 

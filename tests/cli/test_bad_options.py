@@ -126,3 +126,23 @@ def test_client_command_problems_are_named(
     problem = client_problem(f"cmd:{command}")
     assert problem is not None and message in problem
     assert client_problem("cmd:FOO=1 exec node x.mjs") is None
+
+
+def test_a_drill_on_an_unknown_table_exits_2_naming_the_project_s_tables(tmp_path: Path) -> None:
+    code, output = invoke(tmp_path, "drill", "--duration", "1s", "--table", "invoices")
+    assert code == 2, output
+    assert "--table: unknown table 'invoices' (known: profiles, user_challenges)" in " ".join(output.split())
+
+
+def test_a_drill_in_another_project_seeds_its_table_and_the_parents_it_needs() -> None:
+    from fallback.project import activate, load_project
+    from fallback.project.builtin import BUILTIN_ROOT
+    from fallback.project.tables import root_table
+    from fallback.stack.seed import DRILL_ROWS, SPEC_SEED, drill_seed
+
+    assert drill_seed("user_challenges").counts == SPEC_SEED  # the built-in example: the spec's figures
+    with activate(load_project(BUILTIN_ROOT.parent / "saas-billing")) as project:
+        plan = drill_seed("invoice_lines")
+        assert list(plan.counts) == ["organizations", "invoices", "invoice_lines"]  # parents first
+        assert plan.counts["invoices"] == dict.fromkeys(project.source_names, DRILL_ROWS)
+        assert root_table(project) == "organizations"  # memberships, invoices and lines need an organization
