@@ -128,5 +128,5 @@ def test_a_failure_says_how_to_reproduce_it(pytester: pytest.Pytester, fallback_
 def test_markers_are_registered(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--markers")
     result.stdout.fnmatch_lines(
-        ["@pytest.mark.resilience:*", "@pytest.mark.fallback_fault(target, kind, value=None):*"]
+        ["@pytest.mark.resilience:*", "@pytest.mark.fallback_fault(target, kind, value=None, **attributes):*"]
     )
