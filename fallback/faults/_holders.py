@@ -49,8 +49,10 @@ def _count(dsn: str, pattern: str) -> int:
 
 def start_holder(spec: HoldSpec) -> int:
     """Start a detached holder and wait until it holds its connections; how many it holds."""
+    where = urlsplit(spec.dsn)
     holder = subprocess.Popen(
-        [sys.executable, "-m", "fallback.faults._hold"],
+        # the label names the database it holds in `ps` (and lets a test tell its own stack's holders from others')
+        [sys.executable, "-m", "fallback.faults._hold", f"--holds={where.hostname}:{where.port}"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # it reports on stdout; an inherited stderr would keep a caller's pipe open

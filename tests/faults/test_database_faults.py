@@ -57,16 +57,21 @@ def left_behind(stack: StackState) -> dict[str, int]:
         }
         for name, query in checks.items():
             found[f"{source.name}.{name}"] = int(_query(stack, query, source=source.name))
-    found["holder_processes"] = len(_holder_processes())
+    found["holder_processes"] = len(_holder_processes(stack))
     return {name: count for name, count in found.items() if count}
 
 
-def _holder_processes() -> list[Path]:
-    """Live holder processes (psutil is not a dependency: /proc, Linux only like the stack)."""
+def _holder_processes(stack: StackState) -> list[Path]:
+    """Live holder processes of this stack's databases (psutil is not a dependency: /proc, Linux only like the
+    stack). Only this stack's: another run on the machine (make test plays scenarios beside the tests) may hold
+    its own."""
+    ports = [f":{source.pg_port}".encode() for source in stack.sources]
     found = []
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
-            if b"fallback.faults._hold" in cmdline.read_bytes() and b"Z" not in _state(cmdline.parent):
+            text = cmdline.read_bytes()
+            ours = b"fallback.faults._hold" in text and any(text.endswith(port + b"\0") for port in ports)
+            if ours and b"Z" not in _state(cmdline.parent):
                 found.append(cmdline.parent)
         except OSError:
             continue  # it ended meanwhile
