@@ -47,7 +47,7 @@ from fallback.scenario import FaultWindow
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackNotRunning
 from fallback.stack.external import WritesNotAllowed, writes_allowed
-from fallback.stack.state import StackState
+from fallback.stack.state import StackKind, StackState
 from fallback.toxics import Toxiproxy
 
 STOP_GRACE_S = 3.0
@@ -116,6 +116,10 @@ class RunSession:
         try:
             refuse_writes(self.state, plan.writes, plan.label)
             ensure_alive(self.state)
+            if self.controls is not None and self.state.kind is not StackKind.external:
+                # what a harness killed mid-run left on (database, process, edge faults): make_fresh resets
+                # Toxiproxy only; an external project's roles are not ours to reset
+                await asyncio.to_thread(reset_all, self.controls)
             await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, plan.seed_rows)
             self.schema = written_tables(await run_schema(self.state))
             self.keys = table_keys(self.schema)

@@ -271,3 +271,18 @@ def test_a_scenario_window_applies_and_clears_a_database_fault(
         ("read_only", 0.2, 0.6)
     ]
     assert left_behind(stack) == {}
+
+
+def test_a_run_starts_with_no_fault_a_killed_harness_left_on(stack: StackState, controls: Controls) -> None:
+    # noticed while adding the edge kinds: make_fresh reset Toxiproxy only, so a database fault left on by a
+    # harness killed mid-run stayed on through the next run
+    from fallback.engine.session import RunSession, SessionPlan
+
+    Fault("PRIMARY", "read_only").apply(controls)
+    assert left_behind(stack)
+
+    async def enter() -> dict[str, int]:
+        async with RunSession(stack, SessionPlan(client="reference", op_deadline_s=5, read_tables=False)):
+            return await asyncio.to_thread(left_behind, stack)  # what the run starts with
+
+    assert asyncio.run(enter()) == {}
