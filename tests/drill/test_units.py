@@ -231,7 +231,8 @@ def test_traffic_plan_and_mix() -> None:
     assert TrafficPlan(rate_per_s=50, duration_s=30).op_budget == 1500
     assert TrafficPlan(rate_per_s=50, duration_s=30, max_ops=100).op_budget == 100
     assert not TrafficPlan(mix={"load": 1}).writes()
+    assert TrafficPlan(mix={"delete": 1}).writes()  # a delete is a write (any table: issue 14)
     with pytest.raises(ValueError, match="unknown operations"):
-        TrafficPlan(mix={"delete": 1})
+        TrafficPlan(mix={"purge": 1})
     with pytest.raises(ValueError):
         parse_mix("load")
