@@ -8,30 +8,15 @@ The shape matches `fallback.scenario.ScenarioError`, so the CLI prints both alik
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from fallback.problems import Problem, Problems
 
 __all__ = ["ProjectError", "ProjectProblem"]
 
-
-@dataclass(frozen=True)
-class ProjectProblem:
-    file: str
-    line: int | None
-    field: str
-    """`sources[1].name`; empty when the problem is the file or folder itself."""
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line is not None else self.file
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+ProjectProblem = Problem
+"""A problem with the project: `field` is e.g. `sources[1].name`, empty when it is the file or folder itself."""
 
 
-class ProjectError(ValueError):
+class ProjectError(Problems):
     """One or more problems with a project; `problems` lists each."""
 
-    def __init__(self, problems: Iterable[ProjectProblem]) -> None:
-        self.problems = tuple(sorted(problems, key=lambda p: (p.file, p.line or 0)))
-        count = len(self.problems)
-        head = f"{count} problem{'s' if count != 1 else ''} in the project:"
-        super().__init__("\n".join([head, *(f"  {p}" for p in self.problems)]))
+    subject = "the project"
