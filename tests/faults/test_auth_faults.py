@@ -23,19 +23,15 @@ from fallback.stack.restart import rotated_jwt_secret
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
+from .conftest import undone_after
+
 pytestmark = pytest.mark.stack
 USER = "00000000-0000-0000-0000-0000000000bb"
 
 
 @pytest.fixture
 def controls(stack: StackState, toxics: Toxiproxy) -> Iterator[Controls]:
-    controls = Controls.of_stack(toxics, stack)
-    try:
-        yield controls
-    finally:
-        reset_all(controls)
-        stack_lib.wait_until_healthy(stack)
-        assert rotated(stack) == {}
+    yield from undone_after(stack, toxics, clean=lambda: rotated(stack) == {}, healthy=True)
 
 
 def rotated(stack: StackState) -> dict[str, str]:

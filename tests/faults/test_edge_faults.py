@@ -28,6 +28,8 @@ from fallback.stack import stack as stack_lib
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, latency
 
+from .conftest import undone_after
+
 pytestmark = pytest.mark.stack
 SOURCES = ("PRIMARY", "BOLT", "OLD")
 
@@ -38,12 +40,7 @@ def edge_files(stack: StackState) -> list[str]:
 
 @pytest.fixture
 def controls(stack: StackState, toxics: Toxiproxy) -> Iterator[Controls]:
-    controls = Controls.of_stack(toxics, stack)
-    try:
-        yield controls
-    finally:
-        reset_all(controls)
-        assert edge_files(stack) == []
+    yield from undone_after(stack, toxics, clean=lambda: edge_files(stack) == [])
 
 
 def get(stack: StackState, source: str = "PRIMARY", headers: dict[str, str] | None = None) -> httpx.Response:

@@ -14,23 +14,22 @@ import pytest
 
 from fallback.client.config import SourceConfig
 from fallback.client.reference import ReferenceClient
-from fallback.faults import Controls, Fault, FaultConflict, reset_all
+from fallback.faults import Controls, Fault, FaultConflict
 from fallback.faults._edge import control_path
 from fallback.stack import keys
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
+
+from .conftest import undone_after
 
 pytestmark = pytest.mark.stack
 
 
 @pytest.fixture
 def controls(stack: StackState, toxics: Toxiproxy) -> Iterator[Controls]:
-    controls = Controls.of_stack(toxics, stack)
-    try:
-        yield controls
-    finally:
-        reset_all(controls)
-        assert [s.name for s in stack.sources if control_path(stack, s.name).exists()] == []
+    yield from undone_after(
+        stack, toxics, clean=lambda: not [s for s in stack.sources if control_path(stack, s.name).exists()]
+    )
 
 
 def read(stack: StackState, source: str, bearer: str, apikey: str | None = None) -> httpx.Response:

@@ -19,12 +19,14 @@ from supabase import AsyncClient, AsyncClientOptions, acreate_client
 from typer.testing import CliRunner
 
 from fallback.cli import app
-from fallback.faults import Controls, Fault, reset_all
+from fallback.faults import Controls, Fault
 from fallback.stack import process
 from fallback.stack import stack as stack_lib
 from fallback.stack.restart import is_paused, record_of
 from fallback.stack.state import ProcessKind, ProcessRecord, StackState
 from fallback.toxics import Toxiproxy
+
+from .conftest import undone_after
 
 pytestmark = pytest.mark.stack
 CLIENT_TIMEOUT_S = 2.0
@@ -34,13 +36,7 @@ PARTS = {"postgres": ProcessKind.postgres, "gateway": ProcessKind.gateway}
 @pytest.fixture
 def controls(stack: StackState, toxics: Toxiproxy) -> Iterator[Controls]:
     """Controls on the test stack; every process resumed and alive, and the stack healthy, after the test."""
-    controls = Controls.of_stack(toxics, stack)
-    try:
-        yield controls
-    finally:
-        reset_all(controls)
-        stack_lib.wait_until_healthy(stack)
-        assert nothing_paused_or_dead(stack)
+    yield from undone_after(stack, toxics, clean=lambda: nothing_paused_or_dead(stack), healthy=True)
 
 
 def record(stack: StackState, target: str) -> ProcessRecord:
