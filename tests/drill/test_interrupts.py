@@ -28,6 +28,7 @@ BASE_PORT = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 200  # bes
 REPEATS = int(os.environ.get("FALLBACK_INTERRUPT_REPEATS", "3"))
 HINT = "fallback-harness stack down --state-dir"
 STATE_ROOT = Path(".stack-test-interrupts").resolve()
+_started: list[Drill] = []
 
 
 @pytest.fixture(autouse=True)
@@ -60,6 +61,21 @@ class Drill:
         ]
         with self.stderr_path.open("wb") as err:
             self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+        _started.append(self)
+
+    def clean_up(self) -> None:
+        """Whatever the test saw, nothing of this drill keeps running after it: found in CI, a drill that died
+        (SIGSEGV while stopping after a Ctrl-C) left its Toxiproxy and PostgreSQL on the ports, and five more
+        tests failed on them."""
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=30)
+        down = [sys.executable, "-m", "fallback", "stack", "down", "--state-dir", str(self.state_dir)]
+        subprocess.run(down, check=False, capture_output=True)
+        self.note_pids()
+        for pid in self.pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
 
     @property
     def stderr(self) -> str:
@@ -103,6 +119,13 @@ class Drill:
                 subprocess.run(
                     [sys.executable, "-m", "fallback", "stack", "down", "--state-dir", str(self.state_dir)], check=False
                 )
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_by_a_failed_test() -> Iterator[None]:
+    yield
+    while _started:
+        _started.pop().clean_up()
 
 
 def _alive(pid: int) -> bool:
