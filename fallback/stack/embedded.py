@@ -170,7 +170,8 @@ class _Builder:
         self._load_databases()
         sources = tuple(self._endpoints(i, name) for i, name in enumerate(names))
         if self.options.seed:
-            asyncio.run(seed_all(sources, self.options.seed, self.options.exposed))
+            with process.interrupts_deferred():  # as loading: a Ctrl-C after the seed, not inside asyncpg
+                asyncio.run(seed_all(sources, self.options.seed, self.options.exposed))
         load.write_schemas(self.state_dir, sources, self.plans, self.options.exposed)
         apis = []
         for i, source in enumerate(sources):

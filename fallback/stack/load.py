@@ -18,6 +18,7 @@ from pathlib import Path
 from fallback.project.introspect import digest, introspect
 from fallback.project.schema import ProjectSchema
 from fallback.stack.migrate import NeedsRebuild, SqlStep, StepKind, load_source
+from fallback.stack.process import interrupts_deferred
 from fallback.stack.state import SourceEndpoints, schema_path
 
 __all__ = ["load_all", "migrations_digest", "plans_digest", "write_schemas"]
@@ -38,7 +39,9 @@ def load_all(
         )
         return await asyncio.gather(*loads, return_exceptions=True)
 
-    outcomes = dict(zip(dsns, asyncio.run(each()), strict=True))
+    with interrupts_deferred():  # a Ctrl-C takes effect once the loads are done (seconds), not inside asyncpg
+        found = asyncio.run(each())
+    outcomes = dict(zip(dsns, found, strict=True))
     for outcome in outcomes.values():
         if isinstance(outcome, BaseException) and not isinstance(outcome, NeedsRebuild):
             raise outcome
@@ -69,8 +72,10 @@ def write_schemas(
     async def each() -> list[ProjectSchema]:
         return await asyncio.gather(*(introspect(s.db_dsn, schemas) for s in sources))
 
+    with interrupts_deferred():
+        read = asyncio.run(each())
     found: dict[str, ProjectSchema] = {}
-    for source, schema in zip(sources, asyncio.run(each()), strict=True):
+    for source, schema in zip(sources, read, strict=True):
         schema = schema.model_copy(update={"migrations_digest": migrations_digest(plans[source.name])})
         found[source.name] = schema
         _write(schema_path(state_dir, source.name), schema)

@@ -78,7 +78,7 @@ def spawn(
     env: dict[str, str] | None = None,
 ) -> ProcessRecord:
     """Start a server in its own session, its output in a fresh `log_path`."""
-    with open(fresh_log(log_path), "wb") as log, _interrupts_deferred():
+    with open(fresh_log(log_path), "wb") as log, interrupts_deferred():
         proc = subprocess.Popen(
             list(argv),
             stdin=subprocess.DEVNULL,
@@ -95,11 +95,13 @@ def spawn(
 
 
 @contextmanager
-def _interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the new child is registered.
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM until the block ends, then deliver them.
 
     A KeyboardInterrupt raised inside `Popen()` (while it waits for the child's exec) would lose the
-    Popen object after the fork: the child would run on with nobody to stop it.
+    Popen object after the fork: the child would run on with nobody to stop it. Loading the databases
+    (`fallback.stack.load.load_all`) holds them too: one raised inside asyncpg and asyncio's shutdown left
+    a drill hung or dead (SIGSEGV) after a double Ctrl-C in CI.
     """
     if threading.current_thread() is not threading.main_thread():
         yield
