@@ -14,6 +14,7 @@ from fallback.engine.expect import evaluate
 from fallback.engine.expect_windows import Timeline
 from fallback.engine.observe import Observation
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
+from fallback.engine.steps import StepTimes
 from fallback.project import active
 from fallback.report import ClientRun, Expectation, Verdict
 from fallback.scenario import Scenario
@@ -28,6 +29,8 @@ class ObservedRun:
 
     run: ClientRun
     observation: Observation | None
+    times: StepTimes | None = None
+    """Seconds per step (`fallback.engine.steps`); None when the run broke before its session started."""
 
 
 def write_ops(scenario: Scenario) -> tuple[str, ...]:
@@ -94,7 +97,7 @@ async def _run_client(
         await session.drive(session.runner.run(scenario.workload))
     seen, checked = session.observation(), session.checked()
     if checked is None:  # the stack broke under the run and its tables could not be read
-        return ObservedRun(session.client_run(session.applied_faults(), verdict="error"), None)
+        return ObservedRun(session.client_run(session.applied_faults(), verdict="error"), None, session.times)
     judged_by = scenario.expect_for(client_name)
     timeline = Timeline.of(scenario.faults, plan.windows)
     outcomes = evaluate(judged_by, seen, checked, timeline)
@@ -107,4 +110,4 @@ async def _run_client(
         claims=tuple(Expectation(**vars(o)) for o in claims),
         checker=checked,
     )
-    return ObservedRun(run, seen)
+    return ObservedRun(run, seen, session.times)

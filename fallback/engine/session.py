@@ -39,6 +39,7 @@ from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ens
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.rows import table_keys
 from fallback.engine.schema import run_schema, written_tables
+from fallback.engine.steps import Step, StepTimes
 from fallback.engine.workload import WorkloadRunner
 from fallback.faults import Controls, reset_all
 from fallback.history import History
@@ -110,27 +111,38 @@ class RunSession:
         self._lines: list[str] = []
         self._cleanup = AsyncExitStack()
         self._faults_may_be_on = False
+        self.times = StepTimes()
+        """Seconds per step of this run (`fallback.engine.steps`)."""
 
     async def __aenter__(self) -> RunSession:
         plan = self.plan
         try:
             refuse_writes(self.state, plan.writes, plan.label)
             ensure_alive(self.state)
+            times = self.times
             if self.controls is not None and self.state.kind is not StackKind.external:
                 # what a harness killed mid-run left on (database, process, edge faults): make_fresh resets
                 # Toxiproxy only; an external project's roles are not ours to reset
-                await asyncio.to_thread(reset_all, self.controls)
-            await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, plan.seed_rows)
-            self.schema = written_tables(await run_schema(self.state))
-            self.keys = table_keys(self.schema)
+                with times.timed(Step.reset):
+                    await asyncio.to_thread(reset_all, self.controls)
+            with times.timed(Step.healthy):
+                await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, None)
+            if plan.seed_rows is not None and self.state.kind is not StackKind.external:
+                with times.timed(Step.reseed):
+                    await asyncio.to_thread(stack_lib.reseed, self.state, plan.seed_rows)
+            with times.timed(Step.schema):
+                self.schema = written_tables(await run_schema(self.state))
+                self.keys = table_keys(self.schema)
             if plan.read_tables:
-                self.initial = await read_tables(self.state, self.schema.tables)
-            cache = self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=plan.cache_prefix))
-            self._lines = self._cleanup.enter_context(captured_client_logs())
-            self.client = make_client(
-                plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
-            )
-            self._cleanup.push_async_callback(self.client.aclose)
+                with times.timed(Step.read_initial):
+                    self.initial = await read_tables(self.state, self.schema.tables)
+            with times.timed(Step.client):
+                cache = self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=plan.cache_prefix))
+                self._lines = self._cleanup.enter_context(captured_client_logs())
+                self.client = make_client(
+                    plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
+                )
+                self._cleanup.push_async_callback(self.client.aclose)
             self.clock = Clock()
             first = self.initial.get(self.sources[0], {}) if self.initial and self.sources else {}
             self.runner = WorkloadRunner(
@@ -157,9 +169,11 @@ class RunSession:
             if kind is None and self.dead is None:
                 await self._settle()
         finally:
-            await self._close()
+            with self.times.timed(Step.close):
+                await self._close()
         if kind is None and self.plan.read_tables:
-            self.final = await self._read_final()
+            with self.times.timed(Step.read_final):
+                self.final = await self._read_final()
 
     async def drive(
         self,
@@ -182,7 +196,9 @@ class RunSession:
         try:
             self._faults_may_be_on = True
             if self.timeline is not None:
-                await self.timeline.apply_initial()
+                with self.times.timed(Step.first_faults):
+                    await self.timeline.apply_initial()
+            work_started = time.perf_counter()
             self.clock.start()
             self.watch.start()
             if on_start is not None:
@@ -197,6 +213,7 @@ class RunSession:
                 running = {task, *waits, *([faults] if faults is not None and not faults.done() else [])}
                 await asyncio.wait(running, timeout=refresh_s if tick else None, return_when=asyncio.FIRST_COMPLETED)
             duration = self.clock()
+            self.times.add(Step.workload, time.perf_counter() - work_started)
             self.dead = self.watch.dead
             if faults is not None and _failed(faults):
                 self.error = f"fault timeline failed: {faults.exception()}"
@@ -212,13 +229,15 @@ class RunSession:
                 wind_down()  # no new operations; those in flight get a grace below
             elif task is not None and not task.done():
                 task.cancel()
-            await self.watch.stop()
-            if faults is not None:
-                faults.cancel()
-                await asyncio.gather(faults, return_exceptions=True)
-            await self._clear_faults()
+            with self.times.timed(Step.clear_faults):
+                await self.watch.stop()
+                if faults is not None:
+                    faults.cancel()
+                    await asyncio.gather(faults, return_exceptions=True)
+                await self._clear_faults()
             if task is not None:
-                await _end(task, DEAD_GRACE_S if self.watch.dead else STOP_GRACE_S)
+                with self.times.timed(Step.wind_down):
+                    await _end(task, DEAD_GRACE_S if self.watch.dead else STOP_GRACE_S)
 
     def applied_faults(self) -> list[FaultSpan]:
         """The planned windows as applied (`drive` closes the ones still open)."""
@@ -236,7 +255,8 @@ class RunSession:
         if self.final is None or self.initial is None:
             return None
         columns = {table: key.columns for table, key in self.keys.items()}
-        return check(self.history, self.final, ids(self.initial, columns), columns)
+        with self.times.timed(Step.check):
+            return check(self.history, self.final, ids(self.initial, columns), columns)
 
     def client_run(self, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
         """The report record of this run: `client_run` with the session's observation, error and duration."""
@@ -249,11 +269,13 @@ class RunSession:
         """The faults are gone: give the client its chance to settle what it left undecided."""
         if self.state.kind != "external":  # hosted projects are not ours to wait on
             try:
-                await self._until_healthy()
+                with self.times.timed(Step.settle):
+                    await self._until_healthy()
             except ProcessDied as exc:
                 self.error = self.error or str(exc)
                 return
-        await self.runner.resolve_pending()
+        with self.times.timed(Step.resolve):
+            await self.runner.resolve_pending()
 
     async def _until_healthy(self, timeout_s: float = stack_lib.RECOVERY_TIMEOUT_S) -> None:
         """`stack.wait_until_healthy`, but a dead process ends the wait at once (it would never end well)."""
