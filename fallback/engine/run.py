@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from fallback.engine.expect import evaluate
 from fallback.engine.expect_windows import Timeline
+from fallback.engine.fresh import Reuse
 from fallback.engine.observe import Observation
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
 from fallback.engine.steps import StepTimes
@@ -62,11 +63,13 @@ async def run_client_observed(
     *,
     op_deadline_s: float | None = None,
     seed: int = 0,
+    reuse: Reuse | None = None,
 ) -> ObservedRun:
-    """`run_client`, also returning the `Observation` (for judges beyond the scenario's `expect`)."""
+    """`run_client`, also returning the `Observation` (for judges beyond the scenario's `expect`);
+    `reuse`: what the runs of a session share (see `RunSession`)."""
     started = time.monotonic()
     try:
-        return await _run_client(scenario, client_name, state, op_deadline_s, seed)
+        return await _run_client(scenario, client_name, state, op_deadline_s, seed, reuse)
     except Exception as exc:
         run = ClientRun(
             client=client_name,
@@ -78,7 +81,12 @@ async def run_client_observed(
 
 
 async def _run_client(
-    scenario: Scenario, client_name: str, state: StackState, op_deadline_s: float | None, seed: int
+    scenario: Scenario,
+    client_name: str,
+    state: StackState,
+    op_deadline_s: float | None,
+    seed: int,
+    reuse: Reuse | None,
 ) -> ObservedRun:
     plan = SessionPlan(
         client=client_name,
@@ -93,7 +101,7 @@ async def _run_client(
         auth=scenario.auth,
         workload_seed=seed,
     )
-    async with RunSession(state, plan) as session:
+    async with RunSession(state, plan, reuse=reuse) as session:
         await session.drive(session.runner.run(scenario.workload))
     seen, checked = session.observation(), session.checked()
     if checked is None:  # the stack broke under the run and its tables could not be read

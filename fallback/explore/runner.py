@@ -11,7 +11,8 @@ import asyncio
 import time
 from types import TracebackType
 
-from fallback.engine.run import check_scenario, run_client_observed
+from fallback.engine.fresh import Reuse
+from fallback.engine.run import ObservedRun, check_scenario, run_client_observed
 from fallback.engine.steps import Step, StepTimes
 from fallback.explore.invariants import Limits, judge
 from fallback.explore.outcomes import Judged
@@ -39,6 +40,9 @@ class StackRunner:
         """Why schedules were refused (writes on read-only external projects): shown, never hidden."""
         self.times: list[StepTimes] = []
         """Seconds per step of every run (`explore --profile-steps`); `search` is the time since the previous run."""
+        self.reuse = Reuse()
+        """What the runs share: the fault families they applied (a run undoes those only; the first run and
+        `close` undo every family) and the sources' introspected schemas. Each run builds its own client."""
         self._loop = asyncio.Runner()
         self._last_ended: float | None = None
 
@@ -51,7 +55,7 @@ class StackRunner:
     def __call__(self, scenario: Scenario) -> Judged:
         started = time.perf_counter()
         self._note_refusal(scenario)
-        observed = self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED))
+        observed = self._loop.run(self._observed(scenario))
         times = observed.times or StepTimes()
         if self._last_ended is not None:
             times.add(Step.search, started - self._last_ended)
@@ -70,7 +74,10 @@ class StackRunner:
     def replay(self, scenario: Scenario) -> ClientRun:
         """The scenario judged by its own `expect`, exactly as `fallback-harness run FILE` judges it."""
         self._note_refusal(scenario)
-        return self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED)).run
+        return self._loop.run(self._observed(scenario)).run
+
+    async def _observed(self, scenario: Scenario) -> ObservedRun:
+        return await run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED, reuse=self.reuse)
 
     def close(self) -> None:
         try:
