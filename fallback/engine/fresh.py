@@ -3,6 +3,8 @@
     rows = await reseed_and_read(state, seed, tables, reuse)    # the initial tables (None: `tables` None)
 
 What `stack.make_fresh` then `read_tables` did one after the other, for less per run:
+- the stack is waited for (`until_healthy`, also after a run's faults) by polling every 20 ms (was 100 ms), and a
+  gateway still sleeping in its reconnect backoff once the faults are undone is told to retry now (`nudge`);
 - the reseed runs on the run's own event loop (before: a thread running a second loop), on one connection per
   source, and the initial tables are read on that same connection (one connect per source, not two);
 - with a `Reuse` (the runs of one session on one stack: the explorer's `StackRunner`), each source's schema is
@@ -16,20 +18,32 @@ Nothing of a run's own state is reused: the client, its breakers, its cache and 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 
+from fallback.engine.liveness import ensure_alive
 from fallback.engine.observe import Rows, read_tables
 from fallback.faults import FaultLedger
+from fallback.gateway import retry_now
 from fallback.project import ProjectSchema, TableSchema
+from fallback.stack import stack as stack_lib
+from fallback.stack.errors import StackNotRunning
 from fallback.stack.seed import Seed, seed_all
-from fallback.stack.state import StackState
+from fallback.stack.state import StackKind, StackState
 
-__all__ = ["Reuse", "reseed_and_read"]
+__all__ = ["HEALTH_POLL_S", "NUDGE_EVERY_S", "Reuse", "reseed_and_read", "until_healthy"]
 
 CONNECT_TIMEOUT_S = 10.0
+HEALTH_POLL_S = 0.02
+"""How often `until_healthy` asks: a probe costs a few ms (every process alive, every gateway's `/ready`), so the
+wait ends within 20 ms of the stack being ready (a gateway reconnecting after a fault, a restarted process)."""
+NUDGE_EVERY_S = 0.25
+"""How often a wait that may (`nudge`) tells the gateways to stop their reconnect backoff."""
 
 
 @dataclass
@@ -60,3 +74,27 @@ async def reseed_and_read(
         return None if tables is None else await read_tables(state, tables, connections=connections)
     finally:
         await asyncio.gather(*(conn.close() for conn in connections.values()), return_exceptions=True)
+
+
+async def until_healthy(
+    state: StackState, timeout_s: float = stack_lib.RECOVERY_TIMEOUT_S, *, nudge: bool = False
+) -> None:
+    """`stack.wait_until_healthy`, but a dead process ends the wait at once (`ProcessDied`: it would never end
+    well), and polled every `HEALTH_POLL_S`.
+
+    `nudge`: no fault is on any more (the caller undid them all), so a gateway still sleeping in its reconnect
+    backoff may try again now: its `retry-now` file is touched every `NUDGE_EVERY_S` while the stack is not ready
+    (`fallback.gateway.retry_now`; embedded stacks only: their gateways are ours)."""
+    deadline = time.monotonic() + timeout_s
+    nudged = 0.0
+    while not await asyncio.to_thread(stack_lib.is_healthy, state):
+        ensure_alive(state)
+        now = time.monotonic()
+        if now > deadline:
+            raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
+        if nudge and state.kind is StackKind.embedded and now - nudged >= NUDGE_EVERY_S:
+            nudged = now
+            for source in state.sources:
+                with contextlib.suppress(OSError):  # a source dir that is gone: that stack is being stopped
+                    retry_now.nudge(Path(state.state_dir) / source.name / retry_now.RETRY_FILE)
+        await asyncio.sleep(HEALTH_POLL_S)

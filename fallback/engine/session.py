@@ -36,7 +36,7 @@ from typing import Any
 from fallback.checker import CheckResult, check
 from fallback.engine.clients import make_client, signed_in_user
 from fallback.engine.faults import FaultTimeline
-from fallback.engine.fresh import Reuse, reseed_and_read
+from fallback.engine.fresh import Reuse, reseed_and_read, until_healthy
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.rows import table_keys
@@ -48,7 +48,6 @@ from fallback.history import History
 from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
 from fallback.stack import stack as stack_lib
-from fallback.stack.errors import StackNotRunning
 from fallback.stack.external import WritesNotAllowed, writes_allowed
 from fallback.stack.state import StackKind, StackState
 from fallback.toxics import Toxiproxy
@@ -57,7 +56,6 @@ STOP_GRACE_S = 3.0
 """After a stop (Ctrl-C in a drill), in-flight operations get this long to finish before they are cut off."""
 DEAD_GRACE_S = 1.0
 """After a process died, in-flight operations get this long (a dead gateway refuses at once)."""
-HEALTH_POLL_S = 0.1
 SCRATCH = Path("/dev/shm")
 WRITE_OPS = ("create", "update", "delete", "call", "assign_mt5")
 """The operations that write: refused on external projects whose config does not allow writes."""
@@ -135,7 +133,10 @@ class RunSession:
                 with times.timed(Step.reset):
                     await asyncio.to_thread(reset, self.controls)
             with times.timed(Step.healthy):  # no toxics, every gateway ready (`stack.make_fresh` without its seed)
-                await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, None)
+                if self.toxiproxy is not None:
+                    await asyncio.to_thread(self.toxiproxy.reset)
+                if self.state.kind is not StackKind.external:  # hosted projects are not ours to wait on
+                    await until_healthy(self.state, nudge=True)  # every fault undone: by the reset above
             with times.timed(Step.schema):
                 self.schema = written_tables(await run_schema(self.state))
                 self.keys = table_keys(self.schema)
@@ -281,21 +282,12 @@ class RunSession:
         if self.state.kind != "external":  # hosted projects are not ours to wait on
             try:
                 with self.times.timed(Step.settle):
-                    await self._until_healthy()
+                    await until_healthy(self.state, nudge=not self._faults_may_be_on)
             except ProcessDied as exc:
                 self.error = self.error or str(exc)
                 return
         with self.times.timed(Step.resolve):
             await self.runner.resolve_pending()
-
-    async def _until_healthy(self, timeout_s: float = stack_lib.RECOVERY_TIMEOUT_S) -> None:
-        """`stack.wait_until_healthy`, but a dead process ends the wait at once (it would never end well)."""
-        deadline = time.monotonic() + timeout_s
-        while not await asyncio.to_thread(stack_lib.is_healthy, self.state):
-            ensure_alive(self.state)
-            if time.monotonic() > deadline:
-                raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
-            await asyncio.sleep(HEALTH_POLL_S)
 
     async def _clear_faults(self) -> None:
         if self.timeline is not None:
