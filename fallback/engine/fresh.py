@@ -1,6 +1,7 @@
 """A fresh stack before each run: no toxics, every gateway ready, the tables emptied, reseeded and read back.
 
-    rows = await reseed_and_read(state, seed, tables, reuse)    # the initial tables (None: `tables` None)
+    schema, initial = await Fresh(state, toxiproxy, controls, reuse, times).start(seed, read=True)
+    rows = await reseed_and_read(state, seed, tables, reuse)    # the reseed alone (and the tables read back)
 
 What `stack.make_fresh` then `read_tables` did one after the other, for less per run:
 - the stack is waited for (`until_healthy`, also after a run's faults) by polling every 20 ms (was 100 ms), and a
@@ -28,15 +29,18 @@ import asyncpg
 
 from fallback.engine.liveness import ensure_alive
 from fallback.engine.observe import Rows, read_tables
-from fallback.faults import FaultLedger
+from fallback.engine.schema import run_schema, written_tables
+from fallback.engine.steps import Step, StepTimes
+from fallback.faults import Controls, FaultLedger, reset_all
 from fallback.gateway import retry_now
 from fallback.project import ProjectSchema, TableSchema
 from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackNotRunning
 from fallback.stack.seed import Seed, seed_all
 from fallback.stack.state import StackKind, StackState
+from fallback.toxics import Toxiproxy
 
-__all__ = ["HEALTH_POLL_S", "NUDGE_EVERY_S", "Reuse", "reseed_and_read", "until_healthy"]
+__all__ = ["HEALTH_POLL_S", "NUDGE_EVERY_S", "Fresh", "Reuse", "reseed_and_read", "until_healthy"]
 
 CONNECT_TIMEOUT_S = 10.0
 HEALTH_POLL_S = 0.02
@@ -54,6 +58,44 @@ class Reuse:
     """The fault families the session's runs applied (see `FaultLedger`)."""
     schemas: dict[str, ProjectSchema] = field(default_factory=dict)
     """Each source's schema by DSN, introspected at the first reseed."""
+
+
+@dataclass(frozen=True)
+class Fresh:
+    """The start of a run on `state`: every fault undone, the stack healthy, the tables reseeded and read."""
+
+    state: StackState
+    toxiproxy: Toxiproxy | None
+    controls: Controls | None
+    reuse: Reuse | None
+    times: StepTimes
+
+    async def start(self, seed: Seed | None, *, read: bool) -> tuple[ProjectSchema, Rows | None]:
+        """The run's schema (the tables with a primary key) and its initial tables (None: not `read`).
+
+        In order: what earlier runs may have left on undone (every family, or the `reuse` ledger's; never on
+        external projects: not ours), Toxiproxy reset, the stack healthy (not waited on for external
+        projects), the tables emptied and reseeded (`seed`; never on external projects) and read back."""
+        state, times, owned = self.state, self.times, self.state.kind is not StackKind.external
+        if self.controls is not None and owned:
+            reset = self.reuse.ledger.reset if self.reuse is not None else reset_all
+            with times.timed(Step.reset):
+                await asyncio.to_thread(reset, self.controls)
+        with times.timed(Step.healthy):
+            if self.toxiproxy is not None:
+                await asyncio.to_thread(self.toxiproxy.reset)
+            if owned:
+                await until_healthy(state, nudge=True)  # every fault is undone: by the reset above
+        with times.timed(Step.schema):
+            schema = written_tables(await run_schema(state))
+        tables = schema.tables if read else None
+        if seed is not None and owned:
+            with times.timed(Step.reseed):
+                return schema, await reseed_and_read(state, seed, tables, self.reuse)
+        if tables is None:
+            return schema, None
+        with times.timed(Step.read_initial):
+            return schema, await read_tables(state, tables)
 
 
 async def reseed_and_read(

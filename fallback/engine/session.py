@@ -36,11 +36,10 @@ from typing import Any
 from fallback.checker import CheckResult, check
 from fallback.engine.clients import make_client, signed_in_user
 from fallback.engine.faults import FaultTimeline
-from fallback.engine.fresh import Reuse, reseed_and_read, until_healthy
+from fallback.engine.fresh import Fresh, Reuse, until_healthy
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.rows import table_keys
-from fallback.engine.schema import run_schema, written_tables
 from fallback.engine.steps import Step, StepTimes
 from fallback.engine.workload import WorkloadRunner
 from fallback.faults import Controls, reset_all
@@ -49,7 +48,7 @@ from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
 from fallback.stack import stack as stack_lib
 from fallback.stack.external import WritesNotAllowed, writes_allowed
-from fallback.stack.state import StackKind, StackState
+from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 STOP_GRACE_S = 3.0
@@ -126,27 +125,9 @@ class RunSession:
             refuse_writes(self.state, plan.writes, plan.label)
             ensure_alive(self.state)
             times = self.times
-            if self.controls is not None and self.state.kind is not StackKind.external:
-                # what a harness killed mid-run left on (database, process, edge faults): make_fresh resets
-                # Toxiproxy only; an external project's roles are not ours to reset
-                reset = self.reuse.ledger.reset if self.reuse is not None else reset_all
-                with times.timed(Step.reset):
-                    await asyncio.to_thread(reset, self.controls)
-            with times.timed(Step.healthy):  # no toxics, every gateway ready (`stack.make_fresh` without its seed)
-                if self.toxiproxy is not None:
-                    await asyncio.to_thread(self.toxiproxy.reset)
-                if self.state.kind is not StackKind.external:  # hosted projects are not ours to wait on
-                    await until_healthy(self.state, nudge=True)  # every fault undone: by the reset above
-            with times.timed(Step.schema):
-                self.schema = written_tables(await run_schema(self.state))
-                self.keys = table_keys(self.schema)
-            if plan.seed_rows is not None and self.state.kind is not StackKind.external:
-                read = self.schema.tables if plan.read_tables else None
-                with times.timed(Step.reseed):
-                    self.initial = await reseed_and_read(self.state, plan.seed_rows, read, self.reuse)
-            elif plan.read_tables:
-                with times.timed(Step.read_initial):
-                    self.initial = await read_tables(self.state, self.schema.tables)
+            fresh = Fresh(self.state, self.toxiproxy, self.controls, self.reuse, times)
+            self.schema, self.initial = await fresh.start(plan.seed_rows, read=plan.read_tables)
+            self.keys = table_keys(self.schema)
             with times.timed(Step.client):
                 scratch = tempfile.TemporaryDirectory(prefix=plan.cache_prefix, dir=_scratch_dir())
                 cache = self._cleanup.enter_context(scratch)
