@@ -36,7 +36,7 @@ from fallback.drill.scale import (
     worker_line,
     workers_markdown,
 )
-from fallback.drill.scale.cluster import ensure_ports_free
+from fallback.drill.scale.options import ensure_ports_free
 from fallback.drill.scale.share import MAX_WORKERS
 from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows

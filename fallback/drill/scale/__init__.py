@@ -37,7 +37,8 @@ import os
 # Locust through this package, so it is set before (see `bridge` for why nothing may be patched).
 os.environ.setdefault("LOCUST_SKIP_MONKEY_PATCH", "1")
 
-from fallback.drill.scale.cluster import MASTER_PORT_OFFSET, WEB_PORT_OFFSET, ClusterError, LocustCluster, ScaleOptions
+from fallback.drill.scale.cluster import LocustCluster
+from fallback.drill.scale.options import MASTER_PORT_OFFSET, WEB_PORT_OFFSET, ClusterError, ScaleOptions
 from fallback.drill.scale.run import ScaleResult, WorkerSummary, run_scale_drill
 from fallback.drill.scale.share import OP_ID_STRIDE, Share, WorkerHistory, merged_pace, share
 from fallback.drill.scale.view import render_scale, worker_line, workers_markdown

@@ -20,12 +20,12 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
 
 from pydantic import ValidationError
 
 from fallback.drill.pace import PaceLog
+from fallback.drill.scale.options import ClusterError, ScaleOptions, ensure_ports_free
 from fallback.drill.scale.share import WorkerPace, merged_event, merged_pace
 from fallback.drill.scale.wire import (
     GONE,
@@ -39,32 +39,10 @@ from fallback.drill.scale.wire import (
     parse_master_line,
 )
 from fallback.history import History
-from fallback.stack.errors import PortInUse, StackError
-from fallback.stack.ports import listener_pid, port_is_free
 from fallback.stack.process import interrupts_deferred
 
-MASTER_PORT_OFFSET = 90
-"""Locust's master binds base+90, its web UI base+91: inside the drill's own block of 100 ports, which the
-stack's layout leaves free there (sources use +0..+5 of each ten up to +75, Toxiproxy +99)."""
-WEB_PORT_OFFSET = 91
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 3.0
-
-
-class ClusterError(StackError):
-    """The master or the workers did not start, or the workers did not get ready."""
-
-
-@dataclass(frozen=True)
-class ScaleOptions:
-    workers: int
-    """Local worker processes to start (0: `--master` only, the workers come from other machines)."""
-    expect_workers: int
-    master_port: int
-    bind_host: str = "127.0.0.1"
-    web_port: int = 0
-    csv_prefix: str = ""
-    log_dir: Path = Path(".")
 
 
 @dataclass
@@ -308,18 +286,6 @@ class LocustCluster:
 
     def pace(self) -> PaceLog:
         return merged_pace(w.pace for w in self.workers.values())
-
-
-def ensure_ports_free(options: ScaleOptions) -> None:
-    """PortInUse naming the port, what it is for and who holds it (the CLI: exit 2 before anything starts)."""
-    host = "127.0.0.1" if options.bind_host in ("0.0.0.0", "") else options.bind_host
-    for port, purpose in ((options.master_port, "master"), (options.web_port, "web UI")):
-        if port and not port_is_free(port, host):
-            pid = listener_pid(port)
-            raise PortInUse(
-                f"port {port} (Locust's {purpose}) is already in use{f' by pid {pid}' if pid else ''}: stop that "
-                "process or choose another block with --base-port (or --master-port)"
-            )
 
 
 def _running(pid: int) -> bool:

@@ -23,8 +23,9 @@ from fallback.drill.figures import drill_figures
 from fallback.drill.live import LiveView, live_view
 from fallback.drill.merge import merge_windows
 from fallback.drill.run import DrillOptions, DrillResult
-from fallback.drill.scale.cluster import LocustCluster, ScaleOptions, WorkerSeenByDrill
-from fallback.drill.scale.share import share_spec
+from fallback.drill.scale.cluster import LocustCluster, WorkerSeenByDrill
+from fallback.drill.scale.options import ScaleOptions
+from fallback.drill.scale.share import share_spec, worker_of
 from fallback.drill.scale.wire import WorkerPlan
 from fallback.drill.watch import ObservedWindow, ProxyWatcher
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan
@@ -165,6 +166,8 @@ async def run_scale_drill(
     checked = session.checked()
     windows = merge_windows(session.timeline.applied if session.timeline else [], observed)
     pace = cluster.pace()
+    gone_workers = {w.index for w in cluster.workers.values() if w.gone}
+    lost = {op.op_id for op in session.history.operations() if worker_of(op.op_id) in gone_workers}
     figures = drill_figures(
         session.history,
         windows,
@@ -173,6 +176,7 @@ async def run_scale_drill(
         duration_s=duration,
         interrupted=stop.is_set(),
         pace=pace,
+        generator_lost=lost,
     )
     workers = tuple(_summary(w) for w in sorted(cluster.workers.values(), key=lambda w: w.index))
     gone = [w for w in workers if w.life in ("missing", "died", "failed")]

@@ -49,7 +49,7 @@ def share(whole: TrafficPlan, index: int, count: int) -> Share:
         mine = min(mine, whole.max_ops // count + (1 if index < whole.max_ops % count else 0))
     plan = TrafficPlan(
         rate_per_s=whole.rate_per_s / count,
-        duration_s=whole.duration_s,
+        duration_s=(max(mine, 1) + 0.5) * count / whole.rate_per_s,  # room for exactly its slots (+ half a gap)
         max_ops=max(mine, 1),  # a plan sends at least one; `Share.operations` says when it is to send none
         mix=dict(whole.mix),
         table=whole.table,
