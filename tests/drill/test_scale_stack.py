@@ -101,5 +101,8 @@ async def test_a_worker_killed_mid_drill_is_reported_and_its_operations_counted(
     counted = [op for op in scaled.result.history.operations() if worker_of(op.op_id) == dead.index]
     assert len(counted) == dead.operations
     assert run.drill is not None and run.drill.operations == alive.operations + dead.operations
+    in_flight = sum(op.completion is None for op in counted)  # what it had in flight when killed: cut off,
+    assert run.drill.errors_by_kind.get("cut_off", 0) == in_flight  # counted as such, and left out of the
+    assert run.drill.excluded >= in_flight  # availability (a dead generator is no outage of the system)
     assert "died" in workers_markdown(scaled)
     assert _gone(tick.cluster.pids())  # type: ignore[attr-defined]

@@ -71,7 +71,8 @@ class WorkerSeenByDrill:
 
 
 class LocustCluster:
-    def __init__(self, options: ScaleOptions, history: History, clock: Callable[[], float]) -> None:
+    def __init__(self, options: ScaleOptions, history: History, clock: Callable[[], float] = lambda: 0.0) -> None:
+        """`clock`: the drill's (set it once the session has one: it only dates what workers do)."""
         self.options, self.history, self.clock = options, history, clock
         self.workers: dict[int, WorkerSeenByDrill] = {}
         self.master_cpu_pct = 0.0
@@ -110,14 +111,7 @@ class LocustCluster:
                 start_new_session=True,
                 limit=64 * 1024 * 1024,
             )
-        assert self._master.stdout is not None
-        first = await asyncio.wait_for(self._master.stdout.readline(), START_TIMEOUT_S)
-        if not first:
-            raise ClusterError(f"Locust's master did not start: see {o.log_dir / 'locust-master.log'}")
-        listening = parse_master_line(first.decode())
-        if isinstance(listening, Listening):
-            self.web_url = listening.web_url
-        self._reader = asyncio.create_task(self._read())
+        self._reader = asyncio.create_task(self._read())  # the Listening line comes while the workers start
         connect = "127.0.0.1" if o.bind_host in ("0.0.0.0", "") else o.bind_host
         for n in range(o.workers):
             worker_log = open(o.log_dir / f"locust-worker-{n}.log", "wb")  # noqa: SIM115
@@ -227,7 +221,12 @@ class LocustCluster:
         return True
 
     def _check_locals(self) -> None:
-        """A local worker process that exited is `died` at once (Locust's heartbeat would take 3 s)."""
+        """A local worker process that exited is `died` at once (Locust's heartbeat would take 3 s); the master
+        gone is the end of the drill's load (ClusterError)."""
+        if self._master is not None and self._master.returncode is not None:
+            raise ClusterError(
+                f"Locust's master exited with {self._master.returncode}: see {self.options.log_dir}/locust-master.log"
+            )
         for worker in self.workers.values():
             if worker.gone or not worker.pid:
                 continue
@@ -269,6 +268,8 @@ class LocustCluster:
                 self._gone(worker, "failed", line.error)
             elif not worker.gone:
                 worker.life = line.life
+        elif isinstance(line, Listening):
+            self.web_url = line.web_url
         elif isinstance(line, Roster):
             self.master_cpu_pct = line.master_cpu_pct
             for seen in line.workers:

@@ -114,55 +114,57 @@ async def run_scale_drill(
         read_tables=options.check,
         cache_prefix="fallback-drill-",
     )
-    async with RunSession(state, plan) as session:
-        cluster = LocustCluster(scale, session.history, session.clock)
-        async with cluster:
-            first = session.initial.get(session.sources[0], {}) if session.initial and session.sources else {}
-            await cluster.prepare(
-                WorkerPlan(
-                    index=0,
-                    count=scale.expect_workers,
-                    client=options.client,
-                    op_deadline_s=options.op_deadline_s,
-                    auth=plan.auth,
-                    traffic=share_spec(options.plan),
-                    state=state,
-                    project_schema=session.schema,
-                    first_source_rows={table: list(rows) for table, rows in first.items()},
-                )
+    session = RunSession(state, plan)
+    cluster = LocustCluster(scale, session.history)
+    # the master and the workers start (a few seconds of imports) while the session reseeds the stack
+    async with cluster, session:
+        cluster.clock = session.clock
+        first = session.initial.get(session.sources[0], {}) if session.initial and session.sources else {}
+        await cluster.prepare(
+            WorkerPlan(
+                index=0,
+                count=scale.expect_workers,
+                client=options.client,
+                op_deadline_s=options.op_deadline_s,
+                auth=plan.auth,
+                traffic=share_spec(options.plan),
+                state=state,
+                project_schema=session.schema,
+                first_source_rows={table: list(rows) for table, rows in first.items()},
             )
-            traffic = ScaleTraffic(cluster, session.clock)
-            watcher = ProxyWatcher(session.toxiproxy, session.clock) if session.toxiproxy else None
+        )
+        traffic = ScaleTraffic(cluster, session.clock)
+        watcher = ProxyWatcher(session.toxiproxy, session.clock) if session.toxiproxy else None
 
-            def tick() -> None:
-                if on_tick is not None:
-                    view = live_view(
-                        session.history.completions(),
-                        now=session.clock(),
-                        duration_s=options.plan.duration_s,
-                        issued=cluster.issued,
-                        sources=session.sources,
-                        metrics={},
-                        faults=watcher.log.active() if watcher else {},
-                        pace=cluster.pace(),
-                        rate_per_s=options.plan.rate_per_s,
-                    )
-                    on_tick(view, cluster)
-
-            observed: list[ObservedWindow] = []
-            try:
-                duration = await session.drive(
-                    traffic.run(),
-                    wind_down=traffic.stop,
-                    stop=stop,
-                    tick=tick,
-                    refresh_s=options.refresh_s,
-                    on_start=watcher.start if watcher else None,
+        def tick() -> None:
+            if on_tick is not None:
+                view = live_view(
+                    session.history.completions(),
+                    now=session.clock(),
+                    duration_s=options.plan.duration_s,
+                    issued=cluster.issued,
+                    sources=session.sources,
+                    metrics={},
+                    faults=watcher.log.active() if watcher else {},
+                    pace=cluster.pace(),
+                    rate_per_s=options.plan.rate_per_s,
                 )
-            finally:
-                observed = await watcher.stop() if watcher else []
-            await _settle(cluster, state)
-            tick()
+                on_tick(view, cluster)
+
+        observed: list[ObservedWindow] = []
+        try:
+            duration = await session.drive(
+                traffic.run(),
+                wind_down=traffic.stop,
+                stop=stop,
+                tick=tick,
+                refresh_s=options.refresh_s,
+                on_start=watcher.start if watcher else None,
+            )
+        finally:
+            observed = await watcher.stop() if watcher else []
+        await _settle(cluster, state)
+        tick()
     checked = session.checked()
     windows = merge_windows(session.timeline.applied if session.timeline else [], observed)
     pace = cluster.pace()
