@@ -6,7 +6,8 @@ Starts a private stack (stopped at the end), then for each generator (the one-pr
 workers) and each target (`stack`: the default mix through the reference client against the three gateways
 and PostgreSQL; `ready`: one `GET /ready` per operation, `scripts/scale_ready_client.py`: the generator's own
 ceiling) runs `fallback-harness drill --no-dashboard --seed none` at rising rates, no fault, until a rate fails
-"sustained": p99 latency under 200 ms, no slot shed, no saturated second, generator lag p99 under 50 ms.
+twice (`--retries`) to be "sustained", from its third second on (after the generator's slow start): p99
+latency under 200 ms, no slot shed, no saturated second, no second whose generator lag p99 reaches 100 ms.
 Per run it samples every process's CPU with psutil, from the first second of traffic to the end of the
 schedule (the drill process, Locust's master and workers, the gateways, PostgreSQL with its backends,
 Toxiproxy), in % of one core, to say where the bottleneck is. Prints a Markdown table; `--json PATH`
@@ -32,6 +33,9 @@ import psutil
 from fallback.stack import stack as stack_lib
 from fallback.stack.state import StackState
 
+RAMP_S = 3
+"""The generator starts at 50/s and grows by a quarter every 0.25 s (`drill.pace.RateControl`): the figures are
+taken from second 3 of the run to its end, the steady part."""
 RATES = (50, 100, 150, 200, 300, 400, 600, 800, 1200)
 GENERATORS = {"one process": [], "1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"]}
 TARGETS = {
@@ -61,7 +65,7 @@ class Run:
             and self.p99_ms < 200
             and self.shed == 0
             and self.saturated_seconds == 0
-            and (self.lag_p99_ms or 0) < 50
+            and (self.lag_p99_ms or 0) < 100
         )
 
 
@@ -164,10 +168,16 @@ def one_run(generator: str, target: str, rate: int, args: argparse.Namespace, st
         return run
     client = json.loads(found[0].read_text())["scenarios"][0]["clients"][0]
     figures = client.get("drill") or {}
-    latencies = sorted(p["latency_ms"] for p in client.get("latency", []) if p.get("latency_ms") is not None)
+    steady = [b for b in figures.get("per_second", ()) if RAMP_S <= b["t_s"] < args.duration]
+    latencies = sorted(
+        p["latency_ms"]
+        for p in client.get("latency", [])
+        if p.get("latency_ms") is not None and RAMP_S <= p["t_offset_s"] < args.duration
+    )
     run.p99_ms = round(statistics.quantiles(latencies, n=100)[98], 1) if len(latencies) > 1 else None
-    run.sent_per_s, run.lag_p99_ms = figures.get("sent_per_s"), figures.get("lag_p99_ms")
-    run.shed, run.saturated_seconds = figures.get("shed", 0), len(figures.get("saturated_seconds", ()))
+    run.sent_per_s = round(sum(b["ops"] for b in steady) / len(steady), 1) if steady else None
+    run.lag_p99_ms = max((b["lag_p99_ms"] for b in steady if b["lag_p99_ms"] is not None), default=None)
+    run.shed, run.saturated_seconds = sum(b["shed"] for b in steady), sum(b["saturated"] for b in steady)
     run.availability = figures.get("availability")
     return run
 
@@ -176,10 +186,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--base-port", type=int, default=27400)
     parser.add_argument("--state-dir", type=Path, default=Path(".stack-bench-scale"))
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=12)
     parser.add_argument("--rates", default=",".join(map(str, RATES)))
     parser.add_argument("--generators", default=",".join(GENERATORS))
     parser.add_argument("--targets", default=",".join(TARGETS))
+    parser.add_argument("--retries", type=int, default=1, help="runs more at a rate that failed before giving up")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     runs: list[Run] = []
@@ -188,12 +199,25 @@ def main() -> None:
         for target in args.targets.split(","):
             for generator in args.generators.split(","):
                 for rate in (int(r) for r in args.rates.split(",")):
-                    run = one_run(generator, target, rate, args, state)
-                    runs.append(run)
-                    print(json.dumps(asdict(run) | {"sustained": run.sustained}), file=sys.stderr, flush=True)
+                    for _attempt in range(1 + args.retries):  # a shared machine's noise: a rate gets a retry
+                        run = one_run(generator, target, rate, args, state)
+                        runs.append(run)
+                        print(json.dumps(asdict(run) | {"sustained": run.sustained}), file=sys.stderr, flush=True)
+                        if run.sustained:
+                            break
                     if not run.sustained:
                         break
-    columns = ("target", "generator", "asked", "sent/s", "p99", "lag p99", "shed", "saturated s", "sustained")
+    columns = (
+        "target",
+        "generator",
+        "asked",
+        "sent/s",
+        "p99",
+        "worst lag p99 of a second",
+        "shed",
+        "saturated s",
+        "sustained",
+    )
     print("| " + " | ".join((*columns, "CPU % of a core", "load avg")) + " |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in runs:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -45,10 +46,6 @@ class LoopThread:
         asyncio.set_event_loop(self.loop)
         self.loop.run_forever()
 
-    def submit(self, coro: Coroutine[Any, Any, T]) -> asyncio.Future[T] | Any:
-        """Start `coro` in the loop; the returned `concurrent.futures.Future` is for `wait`."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
     def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run `coro` in the loop and wait for its result, cooperatively (other greenlets keep running)."""
         future = asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -70,7 +67,10 @@ class LoopThread:
 
         if self.loop.is_running():
             future = asyncio.run_coroutine_threadsafe(_cancel_all(), self.loop)
-            gevent.get_hub().threadpool.spawn(future.result, timeout_s).get()
+            try:
+                gevent.get_hub().threadpool.spawn(future.result, timeout_s).get()
+            except Exception as exc:  # a task that would not end: the loop stops anyway
+                print(f"asyncio loop: tasks still running at close: {exc!r}", file=sys.stderr)
             self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout_s)
         if not self.loop.is_running():

@@ -42,6 +42,8 @@ from fallback.history import History
 from fallback.stack.process import interrupts_deferred
 
 START_TIMEOUT_S = 60.0
+JOIN_TIMEOUT_S = 600.0
+"""`--master`: how long the drill waits for workers started by hand on other machines."""
 STOP_GRACE_S = 3.0
 
 
@@ -178,10 +180,16 @@ class LocustCluster:
         assert self._master is not None and self._master.stdin is not None
         self._master.stdin.write(command.model_dump_json(by_alias=True).encode() + b"\n")
 
-    async def prepare(self, plan: WorkerPlan, timeout_s: float = START_TIMEOUT_S) -> None:
-        """Every expected worker connected and its client built; ClusterError naming what is missing."""
+    async def prepare(self, plan: WorkerPlan, stop: asyncio.Event | None = None) -> None:
+        """Every expected worker connected and its client built; ClusterError naming what is missing. Waits
+        `START_TIMEOUT_S` for local workers, `JOIN_TIMEOUT_S` when some come from other machines; returns at
+        once when `stop` is set (a Ctrl-C while waiting: the drill then ends with no traffic)."""
+        timeout_s = START_TIMEOUT_S if self.options.workers >= self.options.expect_workers else JOIN_TIMEOUT_S
         self._send(Command(cmd="plan", plan=plan))
-        ready = await self.wait_for(lambda: self._count({"ready"}) >= self.options.expect_workers, timeout_s)
+        ready = await self.wait_for(
+            lambda: self._count({"ready"}) >= self.options.expect_workers or (stop is not None and stop.is_set()),
+            timeout_s,
+        )
         if not ready:
             failed = [f"worker {w.index}: {w.error}" for w in self.workers.values() if w.error]
             died = [f"local worker pid {p.pid} exited {p.returncode}" for p in self._locals if p.poll() is not None]

@@ -131,7 +131,8 @@ async def run_scale_drill(
                 state=state,
                 project_schema=session.schema,
                 first_source_rows={table: list(rows) for table, rows in first.items()},
-            )
+            ),
+            stop,
         )
         traffic = ScaleTraffic(cluster, session.clock)
         watcher = ProxyWatcher(session.toxiproxy, session.clock) if session.toxiproxy else None

@@ -62,7 +62,7 @@ class WorkerSide:
             ("drill-settle", self.on_settle),
         ):
             runner.register_message(name, handler, concurrent=True)
-        gevent.spawn(self.stream)
+        self._streaming = gevent.spawn(self.stream)
 
     def note(self, life: WorkerLife, error: str = "") -> None:
         note = WorkerNote(worker=self.index, life=life, pid=os.getpid(), host=socket.gethostname(), error=error)
@@ -92,11 +92,11 @@ class WorkerSide:
 
     def on_stop(self, msg: Any, **_: Any) -> None:
         if self.engine is not None:
-            self.loop.loop.call_soon_threadsafe(self.engine.stop)
+            self.loop.call_soon(self.engine.stop)
 
     def on_cancel(self, msg: Any, **_: Any) -> None:
         if self.engine is not None:
-            self.loop.loop.call_soon_threadsafe(self.engine.cancel)
+            self.loop.call_soon(self.engine.cancel)
 
     def on_settle(self, msg: Any, **_: Any) -> None:
         if self.engine is not None:
@@ -132,6 +132,7 @@ class WorkerSide:
                 print(f"worker {self.index}: batch failed: {exc!r}", file=sys.stderr)
 
     def close(self) -> None:
+        self._streaming.kill()
         if self.engine is not None:
             try:
                 self.loop.call(self.engine.close())
