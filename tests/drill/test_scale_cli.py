@@ -17,7 +17,7 @@ import pytest
 from fallback.drill.scale import MASTER_PORT_OFFSET
 from fallback.stack.state import StackState
 
-FREE_BASE = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 300  # nothing starts there: flags only
+FREE_BASE = int(os.environ.get("FALLBACK_TEST_BASE_PORT", "25500")) + 700  # a block no other test uses: flags only
 
 
 def _cli(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

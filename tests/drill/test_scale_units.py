@@ -3,10 +3,14 @@ workers' pace merged, the wire messages, a dead generator's unfinished operation
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from fallback.drill.figures import drill_figures
 from fallback.drill.pace import PaceLog
+from fallback.drill.scale.cluster import LocustCluster
+from fallback.drill.scale.options import ScaleOptions
 from fallback.drill.scale.share import (
     OP_ID_STRIDE,
     PROCESS_STRIDE,
@@ -18,7 +22,15 @@ from fallback.drill.scale.share import (
     share,
     worker_of,
 )
-from fallback.drill.scale.wire import Command, EventBatch, Listening, Roster, WorkerNote, parse_master_line
+from fallback.drill.scale.wire import (
+    Command,
+    EventBatch,
+    Listening,
+    Roster,
+    WorkerNote,
+    WorkerSeen,
+    parse_master_line,
+)
 from fallback.drill.traffic import TrafficPlan
 from fallback.history import History, marker_op_id, op_marker
 
@@ -126,3 +138,23 @@ def test_a_dead_generators_unfinished_operations_are_left_out_of_availability() 
     assert without.availability == pytest.approx(1 / 3) and without.excluded == 0
     assert with_lost.availability == pytest.approx(1 / 2) and with_lost.excluded == 1
     assert with_lost.errors_by_kind["cut_off"] == 1  # still counted as what it was
+
+
+def test_a_worker_locust_reports_missing_is_gone_and_its_late_lines_do_not_revive_it() -> None:
+    history = History()
+    cluster = LocustCluster(ScaleOptions(workers=0, expect_workers=2, master_port=1, log_dir=Path(".")), history)
+    cluster.clock = lambda: 2.5
+    for worker in (0, 1):
+        cluster._take(WorkerNote(worker=worker, life="ready", pid=10 + worker, host="h"))
+    for worker in cluster.workers.values():
+        worker.life = "running"  # as `go` marks them
+    seen = [
+        WorkerSeen(worker=0, client_id="a", locust_state="running", cpu_pct=20, heartbeat=3),
+        WorkerSeen(worker=1, client_id="b", locust_state="missing", cpu_pct=0, heartbeat=-1),
+    ]
+    cluster._take(Roster(workers=seen))
+    cluster._take(WorkerNote(worker=1, life="done"))  # a late note of a worker declared missing
+    assert [(w.life, w.gone_at_s) for w in cluster.workers.values()] == [("running", None), ("missing", 2.5)]
+    assert not cluster.all_past({"done"})
+    cluster._take(WorkerNote(worker=0, life="done"))
+    assert cluster.all_past({"done"})  # the drill does not wait for a worker that is gone
