@@ -5,7 +5,7 @@
 Starts a private stack (stopped at the end), then for each generator (the one-process drill, 1 and 2 Locust
 workers) and each target (`stack`: the default mix through the reference client against the three gateways
 and PostgreSQL; `ready`: one `GET /ready` per operation, `scripts/scale_ready_client.py`: the generator's own
-ceiling) runs `fallback-harness drill --no-dashboard --seed none` at rising rates, no fault, until a rate fails
+ceiling) runs `fallback-harness drill --no-dashboard` (reseeded each time) at rising rates, no fault, until a rate fails
 twice (`--retries`) to be "sustained", from its third second on (after the generator's slow start): p99
 latency under 200 ms, no slot shed, no saturated second, no second whose generator lag p99 reaches 100 ms.
 Per run it samples every process's CPU with psutil, from the first second of traffic to the end of the
@@ -142,7 +142,7 @@ class CpuSampler:
 
 def one_run(generator: str, target: str, rate: int, args: argparse.Namespace, state: StackState) -> Run:
     reports = Path(tempfile.mkdtemp(prefix="measure-scale-"))
-    argv = [sys.executable, "-m", "fallback", "drill", "--no-dashboard", "--seed", "none"]
+    argv = [sys.executable, "-m", "fallback", "drill", "--no-dashboard"]  # reseeded: each run on the same rows
     argv += ["--base-port", str(args.base_port), "--state-dir", str(args.state_dir), "--report-dir", str(reports)]
     argv += ["--rate", f"{rate}/s", "--duration", f"{args.duration}s", *GENERATORS[generator], *TARGETS[target]]
     drill = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)

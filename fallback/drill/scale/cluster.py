@@ -19,16 +19,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from types import TracebackType
 
 from pydantic import ValidationError
 
 from fallback.drill.pace import PaceLog
 from fallback.drill.scale.options import ClusterError, ScaleOptions, ensure_ports_free
-from fallback.drill.scale.share import WorkerPace, merged_event, merged_pace
+from fallback.drill.scale.seen import WorkerSeenByDrill
+from fallback.drill.scale.share import merged_event, merged_pace
 from fallback.drill.scale.wire import (
-    GONE,
     Command,
     EventBatch,
     Listening,
@@ -45,31 +44,6 @@ START_TIMEOUT_S = 60.0
 JOIN_TIMEOUT_S = 600.0
 """`--master`: how long the drill waits for workers started by hand on other machines."""
 STOP_GRACE_S = 3.0
-
-
-@dataclass
-class WorkerSeenByDrill:
-    """One worker as the drill knows it: its life, its pace, its counts, Locust's view of it."""
-
-    index: int
-    life: WorkerLife = "connected"
-    pid: int = 0
-    host: str = ""
-    error: str = ""
-    issued: int = 0
-    events: int = 0
-    invoked: int = 0
-    """Operations whose invoke reached the drill (what a worker that died is counted for)."""
-    ops_done: int = 0
-    pace: WorkerPace = field(default_factory=WorkerPace)
-    locust_state: str = ""
-    cpu_pct: float = 0.0
-    gone_at_s: float | None = None
-    last_batch_s: float | None = None
-
-    @property
-    def gone(self) -> bool:
-        return self.life in GONE
 
 
 class LocustCluster:
@@ -186,10 +160,17 @@ class LocustCluster:
         once when `stop` is set (a Ctrl-C while waiting: the drill then ends with no traffic)."""
         timeout_s = START_TIMEOUT_S if self.options.workers >= self.options.expect_workers else JOIN_TIMEOUT_S
         self._send(Command(cmd="plan", plan=plan))
-        ready = await self.wait_for(
-            lambda: self._count({"ready"}) >= self.options.expect_workers or (stop is not None and stop.is_set()),
-            timeout_s,
-        )
+
+        def ready_or_stopped() -> bool:
+            exited = [p for p in self._locals if p.poll() is not None]
+            if exited:  # a worker that cannot start (an import error, ...) says so now, not after the timeout
+                raise ClusterError(
+                    f"a local worker (pid {exited[0].pid}) exited with {exited[0].returncode} before the start: "
+                    f"see {self.options.log_dir}/locust-worker-*.log"
+                )
+            return self._count({"ready"}) >= self.options.expect_workers or (stop is not None and stop.is_set())
+
+        ready = await self.wait_for(ready_or_stopped, timeout_s)
         if not ready:
             failed = [f"worker {w.index}: {w.error}" for w in self.workers.values() if w.error]
             died = [f"local worker pid {p.pid} exited {p.returncode}" for p in self._locals if p.poll() is not None]

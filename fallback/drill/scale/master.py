@@ -15,7 +15,7 @@ import argparse
 import os
 import signal
 import sys
-from typing import IO, Any
+from typing import Any
 
 import gevent
 from gevent.fileobject import FileObjectPosix
@@ -30,7 +30,7 @@ ROSTER_S = 0.5
 
 
 class MasterSide:
-    def __init__(self, runner: MasterRunner, expect: int, out: IO[str]) -> None:
+    def __init__(self, runner: MasterRunner, expect: int, out: FileObjectPosix) -> None:
         self.runner, self.expect, self.out = runner, expect, out
         self.indexes: dict[str, int] = {}
         """Locust client id -> drill worker index (assigned when the plan is sent, in connection order)."""
@@ -95,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-port", type=int, default=0)
     parser.add_argument("--csv", default="", help="Locust's CSV stats: PREFIX_stats.csv, ...")
     args = parser.parse_args(argv)
-    out = os.fdopen(os.dup(1), "w", encoding="utf-8")  # the protocol; anything printed goes to stderr
+    # the protocol's pipe, written cooperatively (a full pipe must not block the hub: heartbeats would stop);
+    # anything else printed goes to stderr
+    out = FileObjectPosix(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)
     env = Environment(user_classes=[DrillUser])
     runner = env.create_master_runner(args.bind_host, args.port)

@@ -23,8 +23,9 @@ from fallback.drill.figures import drill_figures
 from fallback.drill.live import LiveView, live_view
 from fallback.drill.merge import merge_windows
 from fallback.drill.run import DrillOptions, DrillResult
-from fallback.drill.scale.cluster import LocustCluster, WorkerSeenByDrill
+from fallback.drill.scale.cluster import LocustCluster
 from fallback.drill.scale.options import ScaleOptions
+from fallback.drill.scale.seen import WorkerSeenByDrill
 from fallback.drill.scale.share import share_spec, worker_of
 from fallback.drill.scale.wire import WorkerPlan
 from fallback.drill.watch import ObservedWindow, ProxyWatcher

@@ -8,8 +8,9 @@ from rich.table import Table
 from rich.text import Text
 
 from fallback.drill.live import WINDOW_S, LiveView, render
-from fallback.drill.scale.cluster import LocustCluster, WorkerSeenByDrill
+from fallback.drill.scale.cluster import LocustCluster
 from fallback.drill.scale.run import ScaleResult
+from fallback.drill.scale.seen import WorkerSeenByDrill
 from fallback.drill.scale.share import merged_pace
 
 LIFE_STYLE = {"running": "green", "done": "green", "settled": "green", "ready": "cyan"}
