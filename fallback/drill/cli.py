@@ -285,11 +285,14 @@ async def _run_scale(
 ) -> ScaleResult:
     """`_run` for a drill over Locust workers: the same signals, the dashboard with a line per worker."""
     loop = asyncio.get_running_loop()
-    stop = asyncio.Event()
-    main = asyncio.current_task()
-    assert main is not None
+    stop, cut = asyncio.Event(), asyncio.Event()
+
+    def cut_off() -> None:  # the second Ctrl-C: the workers cut their calls off; the drill is not cancelled
+        stop.set()
+        cut.set()
+
     interrupts.traffic(
-        on_stop=lambda: loop.call_soon_threadsafe(stop.set), on_cancel=lambda: loop.call_soon_threadsafe(main.cancel)
+        on_stop=lambda: loop.call_soon_threadsafe(stop.set), on_cancel=lambda: loop.call_soon_threadsafe(cut_off)
     )
     title = f"outage drill — {options.client} client, {scale.expect_workers} Locust workers"
     try:
@@ -299,7 +302,7 @@ async def _run_scale(
                 def show(view: LiveView, cluster: LocustCluster) -> None:
                     live.update(render_scale(view, cluster, title), refresh=True)
 
-                return await run_scale_drill(options, scale, state, on_tick=show, stop=stop)
+                return await run_scale_drill(options, scale, state, on_tick=show, stop=stop, cut=cut)
         last = [-1]
 
         def line(view: LiveView, cluster: LocustCluster) -> None:
@@ -312,7 +315,7 @@ async def _run_scale(
                 )
                 console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states} {workers}")
 
-        return await run_scale_drill(options, scale, state, on_tick=line, stop=stop)
+        return await run_scale_drill(options, scale, state, on_tick=line, stop=stop, cut=cut)
     finally:
         interrupts.cleanup()
 

@@ -44,6 +44,7 @@ from fallback.stack import stack as stack_lib
 from fallback.stack.state import StackState
 
 SETTLE_TIMEOUT_S = 30.0
+CUT_WAIT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -73,18 +74,27 @@ ScaleTick = Callable[[LiveView, LocustCluster], None]
 
 
 class ScaleTraffic:
-    """What `RunSession.drive` runs: `go` to every worker, then wait until each is done or gone."""
+    """What `RunSession.drive` runs: `go` to every worker, then wait until each is done or gone.
 
-    def __init__(self, cluster: LocustCluster, clock: Callable[[], float]) -> None:
-        self.cluster, self.clock = cluster, clock
+    `cut` set (a second Ctrl-C): the workers cut their calls in flight off at once, and this returns when they
+    say they are done (`CUT_WAIT_S` at most), so the drill goes on to its report: the drill process is never
+    cancelled for it (a cancellation landing in the session's cleanup would lose the report)."""
+
+    def __init__(self, cluster: LocustCluster, clock: Callable[[], float], cut: asyncio.Event) -> None:
+        self.cluster, self.clock, self.cut = cluster, clock, cut
         self.stopped = False
 
     async def run(self) -> None:
         self.cluster.go(time.time() - self.clock())
         try:
-            while not self.cluster.all_past({"done", "settled"}):
-                await self.cluster.wait_for(lambda: self.cluster.all_past({"done", "settled"}), 0.5)
-        except asyncio.CancelledError:  # the session's grace ran out, or a second Ctrl-C: cut off in flight
+            while not self.cluster.all_past({"done", "settled"}) and not self.cut.is_set():
+                await self.cluster.wait_for(
+                    lambda: self.cluster.all_past({"done", "settled"}) or self.cut.is_set(), 0.5
+                )
+            if self.cut.is_set():
+                self.cluster.command("cancel")
+                await self.cluster.wait_for(lambda: self.cluster.all_past({"done", "settled"}), CUT_WAIT_S)
+        except asyncio.CancelledError:  # the session's grace after a stop ran out: cut off what is in flight
             self.cluster.command("cancel")
             raise
 
@@ -101,9 +111,13 @@ async def run_scale_drill(
     *,
     on_tick: ScaleTick | None = None,
     stop: asyncio.Event | None = None,
+    cut: asyncio.Event | None = None,
 ) -> ScaleResult:
+    """`stop` set: the traffic stops (calls in flight get the session's grace); `cut` set as well: they are cut
+    off at once, and the undecided writes are not settled (the user wants out)."""
     started_at = datetime.now(UTC)
     stop = stop or asyncio.Event()
+    cut = cut or asyncio.Event()
     plan = SessionPlan(
         client=options.client,
         op_deadline_s=options.op_deadline_s,
@@ -135,7 +149,7 @@ async def run_scale_drill(
             ),
             stop,
         )
-        traffic = ScaleTraffic(cluster, session.clock)
+        traffic = ScaleTraffic(cluster, session.clock, cut)
         watcher = ProxyWatcher(session.toxiproxy, session.clock) if session.toxiproxy else None
 
         def tick() -> None:
@@ -165,7 +179,8 @@ async def run_scale_drill(
             )
         finally:
             observed = await watcher.stop() if watcher else []
-        await _settle(cluster, state)
+        if not cut.is_set():
+            await _settle(cluster, state)
         tick()
     checked = session.checked()
     windows = merge_windows(session.timeline.applied if session.timeline else [], observed)
