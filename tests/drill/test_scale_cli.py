@@ -76,6 +76,7 @@ def test_a_master_and_a_worker_started_by_hand_meet_on_loopback(
     argv = [sys.executable, "-m", "fallback", "drill", "--no-dashboard", "--base-port", str(base)]
     argv += ["--state-dir", fallback_stack.state_dir, "--report-dir", str(tmp_path / "reports")]
     argv += ["--master", "--expect-workers", "1", "--rate", "20/s", "--duration", "3s", "--csv", str(tmp_path / "lc")]
+    argv += ["--web"]  # Locust's web UI parsed our command line as its own and the master exited
     master = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(1.0)  # a worker may come first or later: it retries until the master is there
     worker_argv = [sys.executable, "-m", "fallback", "drill", "--worker", "--master-host", "127.0.0.1"]

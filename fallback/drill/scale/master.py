@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--web-port", type=int, default=0)
     parser.add_argument("--csv", default="", help="Locust's CSV stats: PREFIX_stats.csv, ...")
     args = parser.parse_args(argv)
+    sys.argv[1:] = []  # Locust's web UI parses the command line with its own parser: ours is not its
     # the protocol's pipe, written cooperatively (a full pipe must not block the hub: heartbeats would stop);
     # anything else printed goes to stderr
     out = FileObjectPosix(os.dup(1), "w", encoding="utf-8")

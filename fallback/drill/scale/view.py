@@ -28,6 +28,13 @@ def worker_line(worker: WorkerSeenByDrill, now_s: float) -> str:
     return f"w{worker.index}={worker.life},{rate:.0f}/s,lag_p99={lag or 0:.0f}ms"
 
 
+def _cpu(worker: WorkerSeenByDrill) -> str:
+    """The worker's CPU as its own pace log measured it (Locust's figure is refreshed only every 5 s)."""
+    if not worker.pace.cpu:
+        return "–"
+    return f"{100 * worker.pace.cpu[max(worker.pace.cpu)]:.0f}%"
+
+
 def workers_table(cluster: LocustCluster, now_s: float) -> Table:
     table = Table(expand=True, box=None)
     for column in ("worker", "host/pid", "state", "Locust", "ops/s", "own lag p99", "sent", "CPU", "note"):
@@ -43,14 +50,14 @@ def workers_table(cluster: LocustCluster, now_s: float) -> Table:
             f"{rate:.0f}",
             "–" if lag is None else f"{lag:.0f} ms",
             str(worker.invoked),
-            f"{worker.cpu_pct:.0f}%",
+            _cpu(worker),
             worker.error,
         )
     return table
 
 
 def render_scale(view: LiveView, cluster: LocustCluster, title: str) -> Panel:
-    head = f"Locust master CPU {cluster.master_cpu_pct:.0f}%" + (
+    head = "CPU: each worker's own process over its last full second, 100 % = one core" + (
         f"  web UI {cluster.web_url}" if cluster.web_url else ""
     )
     return Panel(Group(render(view, title), Text(head, style="dim"), workers_table(cluster, view.t_s)), title="workers")
