@@ -97,6 +97,7 @@ async def test_a_worker_killed_mid_drill_is_reported_and_its_operations_counted(
     assert alive.life == "settled" and alive.operations == 60
     assert 0 < dead.operations < 60  # what it sent until it died (about 1.5 s at 15/s), never its whole half
     assert scaled.incomplete is not None and f"worker {dead.index} died" in scaled.incomplete
+    assert f"{60 - dead.operations} more of its share were never sent" in scaled.incomplete
     assert run.verdict == "error" and run.error is not None and "load incomplete" in run.error
     counted = [op for op in scaled.result.history.operations() if worker_of(op.op_id) == dead.index]
     assert len(counted) == dead.operations

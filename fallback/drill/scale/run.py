@@ -26,7 +26,7 @@ from fallback.drill.run import DrillOptions, DrillResult
 from fallback.drill.scale.cluster import LocustCluster
 from fallback.drill.scale.options import ScaleOptions
 from fallback.drill.scale.seen import WorkerSeenByDrill
-from fallback.drill.scale.share import share_spec, worker_of
+from fallback.drill.scale.share import share, share_spec, worker_of
 from fallback.drill.scale.wire import WorkerPlan
 from fallback.drill.watch import ObservedWindow, ProxyWatcher
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan
@@ -203,7 +203,8 @@ async def run_scale_drill(
         "load incomplete: "
         + "; ".join(
             f"worker {w.index} {w.life} at {w.gone_at_s if w.gone_at_s is not None else '?'} s ({w.why}); "
-            f"its {w.operations} operations sent before are counted"
+            f"its {w.operations} operations sent before are counted, "
+            f"{_never_sent(options, scale, w)} more of its share were never sent"
             for w in gone
         )
         if gone
@@ -244,6 +245,12 @@ async def _settle(cluster: LocustCluster, state: StackState) -> None:
             await asyncio.sleep(0.1)
     cluster.command("settle")
     await cluster.wait_for(lambda: cluster.all_past({"settled"}), SETTLE_TIMEOUT_S)
+
+
+def _never_sent(options: DrillOptions, scale: ScaleOptions, worker: WorkerSummary) -> int:
+    if not 0 <= worker.index < scale.expect_workers:
+        return 0
+    return max(0, share(options.plan, worker.index, scale.expect_workers).operations - worker.operations)
 
 
 def _summary(w: WorkerSeenByDrill) -> WorkerSummary:
