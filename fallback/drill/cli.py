@@ -25,19 +25,9 @@ from fallback.cli_common import OP_DEADLINE, BasePort, at_least_one, client_prob
 from fallback.drill.interrupts import Interrupts
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
-from fallback.drill.scale import (
-    MASTER_PORT_OFFSET,
-    WEB_PORT_OFFSET,
-    LocustCluster,
-    ScaleOptions,
-    ScaleResult,
-    render_scale,
-    run_scale_drill,
-    worker_line,
-    workers_markdown,
-)
+from fallback.drill.scale import MASTER_PORT_OFFSET, ScaleOptions, workers_markdown
 from fallback.drill.scale.options import ensure_ports_free
-from fallback.drill.scale.share import MAX_WORKERS
+from fallback.drill.scale.shell import run_scale, scale_options
 from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
@@ -125,7 +115,7 @@ def drill(
             ],
         )
     try:
-        scale = _scale_options(workers, master, expect_workers, port, bind_host, web, csv, base_port, report_dir)
+        scale = scale_options(workers, master, expect_workers, port, bind_host, web, csv, base_port, report_dir)
         problem = "a drill runs one client: --client reference or spec" if client == "both" else client_problem(client)
         if problem is not None:
             raise ValueError(problem)
@@ -192,7 +182,7 @@ def _drill(
             if scale is None:
                 result = asyncio.run(_run(options, state, dashboard, interrupts))
             else:
-                scaled = asyncio.run(_run_scale(options, scale, state, dashboard, interrupts))
+                scaled = asyncio.run(run_scale(options, scale, state, dashboard, interrupts, console))
                 result, extra = scaled.result, workers_markdown(scaled)
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
@@ -213,40 +203,6 @@ def _drill(
         console.print("drill interrupted: the report covers the traffic until Ctrl-C")
         return INTERRUPTED
     return 0 if result.run.verdict == "pass" else 1
-
-
-def _scale_options(
-    workers: int | None,
-    master: bool,
-    expect_workers: int | None,
-    port: int,
-    bind_host: str,
-    web: bool,
-    csv: str | None,
-    base_port: int,
-    report_dir: Path,
-) -> ScaleOptions | None:
-    """The Locust options, or None for a drill in this one process; ValueError naming the flag."""
-    if workers is None and not master:
-        if expect_workers is not None or web or csv:
-            raise ValueError("--expect-workers, --web and --csv go with --workers N or --master")
-        return None
-    if workers is not None and not 1 <= workers <= MAX_WORKERS:
-        raise ValueError(f"--workers: from 1 to {MAX_WORKERS}, got {workers}")
-    if master and (expect_workers is None or not 1 <= expect_workers <= MAX_WORKERS):
-        raise ValueError(f"--master needs --expect-workers N (1 to {MAX_WORKERS}): the workers it waits for")
-    if not 1024 <= port <= 65535:
-        raise ValueError(f"--master-port: from 1024 to 65535, got {port}")
-    local = workers or 0
-    return ScaleOptions(
-        workers=local,
-        expect_workers=(expect_workers or 0) + local if master else local,
-        master_port=port,
-        bind_host=bind_host,
-        web_port=base_port + WEB_PORT_OFFSET if web else 0,
-        csv_prefix=csv or "",
-        log_dir=report_dir / "locust-logs",
-    )
 
 
 def _flag(flag: str, parse: Callable[[str], float], text: str) -> float:
@@ -278,46 +234,6 @@ def _stack(state_dir: Path, base_port: int, interrupts: Interrupts) -> Iterator[
             left = [p for p in stopped if process.is_alive(p)]
             if left:
                 console.print(f"[red]{len(left)} processes of the stack still run[/red]: {interrupts.hint}")
-
-
-async def _run_scale(
-    options: DrillOptions, scale: ScaleOptions, state: StackState, dashboard: bool, interrupts: Interrupts
-) -> ScaleResult:
-    """`_run` for a drill over Locust workers: the same signals, the dashboard with a line per worker."""
-    loop = asyncio.get_running_loop()
-    stop, cut = asyncio.Event(), asyncio.Event()
-
-    def cut_off() -> None:  # the second Ctrl-C: the workers cut their calls off; the drill is not cancelled
-        stop.set()
-        cut.set()
-
-    interrupts.traffic(
-        on_stop=lambda: loop.call_soon_threadsafe(stop.set), on_cancel=lambda: loop.call_soon_threadsafe(cut_off)
-    )
-    title = f"outage drill — {options.client} client, {scale.expect_workers} Locust workers"
-    try:
-        if dashboard and console.is_terminal:
-            with Live(console=console, auto_refresh=False, transient=False) as live:
-
-                def show(view: LiveView, cluster: LocustCluster) -> None:
-                    live.update(render_scale(view, cluster, title), refresh=True)
-
-                return await run_scale_drill(options, scale, state, on_tick=show, stop=stop, cut=cut)
-        last = [-1]
-
-        def line(view: LiveView, cluster: LocustCluster) -> None:
-            if int(view.t_s) != last[0]:
-                last[0] = int(view.t_s)
-                err = "-" if view.error_rate is None else f"{100 * view.error_rate:.0f}%"
-                states = " ".join(f"{s.name}:{s.state}" for s in view.sources)
-                workers = " ".join(
-                    worker_line(w, view.t_s) for w in sorted(cluster.workers.values(), key=lambda w: w.index)
-                )
-                console.print(f"t={view.t_s:5.1f}s ops/s={view.ops_per_s:5.1f} errors={err} {states} {workers}")
-
-        return await run_scale_drill(options, scale, state, on_tick=line, stop=stop, cut=cut)
-    finally:
-        interrupts.cleanup()
 
 
 async def _run(options: DrillOptions, state: StackState, dashboard: bool, interrupts: Interrupts) -> DrillResult:
