@@ -38,6 +38,27 @@ def test_cold_window_follows_the_first_answer_of_the_load() -> None:
     assert "first answer" in slow_peers.reason
 
 
+def test_cold_window_counts_its_own_calls_at_once() -> None:
+    """Regression (issue 16, PRIMARY slow +300 ms back to back: included again only at the 6th load):
+    one known call of 310 ms already sets the cut, not the peers' 5 ms first answer."""
+    one = window(0.31)
+    cut = one.cut(0.005, HARD)
+    assert cut is not None and cut.at == pytest.approx(0.93) and "own p99" in cut.reason
+    assert window().cut(0.005, HARD).at == pytest.approx(0.100)  # type: ignore[union-attr]  # nothing known
+    fast_own = window(0.004).cut(0.104, HARD)  # its own calls were faster than this load's first answer
+    assert fast_own is not None and fast_own.at == pytest.approx(0.312) and "first answer" in fast_own.reason
+    assert window(0.9).cut(0.001, HARD) is None  # 2.7 s >= the hard deadline
+
+
+def test_p99_follows_every_recorded_call() -> None:
+    """The p99 is kept between looks, and forgotten at each new call."""
+    w = window(0.01, 0.01, 0.01)
+    assert w.p99() == pytest.approx(0.01)
+    w.record(0.5)
+    assert w.p99() is not None and w.p99() > 0.45  # type: ignore[operator]
+    assert w.cut(0.001, HARD).at > 1.3  # type: ignore[union-attr]
+
+
 def test_warm_window_is_k_times_its_p99_floored_and_capped() -> None:
     fast = window(0.005, 0.006, 0.007)
     cut = fast.cut(0.001, HARD)
@@ -168,3 +189,48 @@ async def test_a_create_skips_a_source_with_cut_calls_still_running(tmp_path: Pa
         projects.mode["PRIMARY"] = "ok"
         again = await client.create("user_challenges", {"email": "b@example.com"})
         assert again.source == "PRIMARY"
+
+
+def slow_primary(projects: FakeProjects, seconds: float) -> httpx.MockTransport:
+    async def transport(request: httpx.Request) -> httpx.Response:
+        if request.url.host.startswith("primary"):
+            await asyncio.sleep(seconds)
+        return await projects(request)
+
+    return httpx.MockTransport(transport)
+
+
+async def test_a_slow_primary_back_to_back_is_included_by_the_fourth_load(tmp_path: Path) -> None:
+    """Regression (issue 16: a slow PRIMARY came back at the 6th load back to back): PRIMARY answers
+    in 125 ms, the floor is 50 ms, loads follow each other without a pause (each cut at 50 ms). Its
+    first late call ends during the 3rd load, whose cut then grows to 3 x 125 ms: PRIMARY is included
+    from the 3rd load (the 4th if the machine is slow). The old rule waited for 3 late calls (the 5th)."""
+    deadline = DEADLINE.__class__(connect=1, read=1, write=1, pool=1, total=1.0)
+    async with ReferenceClient(
+        CONFIGS,
+        deadline=deadline,
+        cache_dir=tmp_path,
+        transport=slow_primary(FakeProjects(), 0.125),
+        adaptive=AdaptiveCut(floor=0.05),
+    ) as client:
+        kinds = [(await client.load("user_challenges")).attempts[0].kind for _ in range(6)]
+        assert kinds[0] == "cut" and "ok" in kinds, kinds
+        included = kinds.index("ok") + 1
+        assert included <= 4 and all(k == "ok" for k in kinds[included - 1 :]), kinds
+
+
+async def test_a_hung_primary_stays_cut_load_after_load(tmp_path: Path) -> None:
+    """A hung source teaches its window nothing (no call ends ok): every load cuts it at the floor,
+    none waits for it, and its window stays empty."""
+    projects = FakeProjects()
+    projects.mode["PRIMARY"] = "hang"
+    deadline = DEADLINE.__class__(connect=1, read=1, write=1, pool=1, total=1.0)
+    async with ReferenceClient(
+        CONFIGS, deadline=deadline, cache_dir=tmp_path, transport=httpx.MockTransport(projects), adaptive=AdaptiveCut()
+    ) as client:
+        for _ in range(4):
+            start = time.perf_counter()
+            result = await client.load("user_challenges")
+            assert time.perf_counter() - start < 0.5
+            assert result.attempts[0].kind == "cut"
+        assert client.metrics()["adaptive"]["PRIMARY"]["calls"] == 0
