@@ -189,6 +189,8 @@ class ReferenceClient:
 
     def _settle_from_load(self, table: str, answer: SourceRows) -> None:
         """A pending write whose source just listed the row has landed there: no probe needed."""
+        if not any(p.table == table and p.source == answer.source for p in self._pending.values()):
+            return  # the usual case: no key texts to compute for every row of every load
         table_key = key_for(self.tables, table)
         ids = {table_key.text_of(r) for r in answer.rows}
         for key, pending in list(self._pending.items()):
