@@ -112,13 +112,14 @@ def _dedup(
 
 def _tagged(rows: Iterable[Row], source: str, tag: str, owned: bool) -> Iterable[Row]:
     """`{**row, tag: source}` for each row; for plain dicts as `row | {tag: source}` in a C loop (`map`),
-    the same new dict without a bytecode step per row. Owned plain dicts: `row[tag] = source` in place
-    (also a C loop), the same content without the copy."""
+    the same new dict without a bytecode step per row. Owned rows: `row[tag] = source` in place (also a
+    C loop), the same content without the copy; they are plain dicts by `SourceRows.owned`'s contract
+    (the client's come from `json.loads`), so no pass over their types either."""
     rows = rows if isinstance(rows, Sequence) else list(rows)
+    if owned:
+        deque(map(setitem, rows, repeat(tag), repeat(source)), maxlen=0)  # consumes the map: no list
+        return rows
     if set(map(type, rows)) <= {dict}:
-        if owned:
-            deque(map(setitem, rows, repeat(tag), repeat(source)), maxlen=0)  # consumes the map: no list
-            return rows
         return map(or_, rows, repeat({tag: source}))
     return ({**row, tag: source} for row in rows)
 
@@ -168,7 +169,7 @@ def _by_positions(
     all_rows = [row for _, rows, _ in keyed for row in rows]
     row_sources = _sources_of(starts, sources, total)
     chosen = compress(zip(all_rows, row_sources, strict=True), map(eq, positions, range(total)))
-    if owned and set(map(type, all_rows)) <= {dict}:
+    if owned:
         kept = tuple(_tag_in_place(row, tag, source) for row, source in chosen)
     else:
         kept = tuple({**row, tag: source} for row, source in chosen)
