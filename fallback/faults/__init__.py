@@ -73,6 +73,7 @@ from fallback.faults._kinds import (
     fault_kind,
     reset_all,
 )
+from fallback.faults._on_now import OnNow, faults_on
 from fallback.faults._outages import Outages
 from fallback.faults._process import SignalProcess
 from fallback.faults._registry import (
@@ -112,6 +113,7 @@ __all__ = [
     "FaultKind",
     "InsideGateway",
     "Lock",
+    "OnNow",
     "Outages",
     "ReadOnly",
     "RotateJwtSecret",
@@ -123,6 +125,7 @@ __all__ = [
     "all_targets",
     "appliers",
     "fault_kind",
+    "faults_on",
     "fits",
     "reset_all",
     "target_kind",
