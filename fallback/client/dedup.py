@@ -95,16 +95,15 @@ def _dedup(
         if None in unique or len(unique) != len(keys):
             return _by_positions(keyed, tag, owned)
         uniques.append(unique)
-    seen: set[str] = set()
     out: list[Row] = []
     clashes: list[set[str]] = []
     for index, ((source, rows, keys), keyset) in enumerate(zip(keyed, uniques, strict=True)):
-        clash = seen.intersection(keyset) if seen else set()
+        # The keys also in an earlier answer: one intersection per earlier answer (each walks the smaller
+        # set) rather than a union of all earlier keys, which would insert every key once more.
+        clash: set[str] = set().union(*(keyset.intersection(earlier) for earlier in uniques[:index]))
         kept = compress(rows, map(not_, map(clash.__contains__, keys))) if clash else rows
         out += _tagged(kept, source, tag, owned)
         clashes.append(clash)
-        if index < len(keyed) - 1:
-            seen |= keyset
     if not any(clashes):
         return tuple(out), ()
     return tuple(out), _clash_report(keyed, uniques, clashes)
