@@ -243,3 +243,38 @@ async def test_a_hung_primary_stays_cut_load_after_load(tmp_path: Path) -> None:
             assert time.perf_counter() - start < 0.5
             assert result.attempts[0].kind == "cut"
         assert client.metrics()["adaptive"]["PRIMARY"]["calls"] == 0
+
+
+async def test_a_call_learnt_while_a_load_waits_lifts_its_cut() -> None:
+    """The 4th load of a slow PRIMARY, on the injected clock (50 ms a reading): the load's first answer came
+    100 ms in, so cold its cut is 300 ms; while it waits, PRIMARY's first late call ends (310 ms, recorded in
+    its window) and at the next look the cut is 3 x 310 ms: the load waits and PRIMARY's own answer (0.6 s of
+    real time later) is included. Under the old rule (a window of 1 call still followed the first answer)
+    PRIMARY was cut after 0.3 s of real waits."""
+    clock = TickingClock()
+    release = asyncio.Event()
+    windows = [LatencyWindow(AdaptiveCut()) for _ in range(2)]
+
+    async def primary() -> tuple[Attempt, list[dict[str, object]]]:
+        await release.wait()
+        return Attempt("PRIMARY", "select", "ok", 310.0, count=1), [{"id": 1}]
+
+    async def bolt() -> tuple[Attempt, list[dict[str, object]]]:
+        return Attempt("BOLT", "select", "ok", 5.0, count=1), [{"id": 2}]
+
+    async def earlier_late_call_ends() -> None:
+        await asyncio.sleep(0.01)  # before the load's first real wait (50 ms) is over: timers keep their order
+        windows[0].record(0.31)
+        await asyncio.sleep(0.6)
+        release.set()
+
+    teacher = asyncio.create_task(earlier_late_call_ends())
+    got = await gather_with_cut(
+        [("PRIMARY", windows[0], primary()), ("BOLT", windows[1], bolt())],
+        hard=HARD,
+        on_late=lambda attempt, rows: None,
+        background=set(),
+        clock=clock,
+    )
+    await teacher
+    assert [a.kind for a, _ in got] == ["ok", "ok"], [a.message for a, _ in got]
