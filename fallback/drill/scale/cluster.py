@@ -29,6 +29,7 @@ from fallback.drill.scale.seen import WorkerSeenByDrill
 from fallback.drill.scale.share import merged_event, merged_pace
 from fallback.drill.scale.wire import (
     Command,
+    CommandName,
     EventBatch,
     Listening,
     Roster,
@@ -187,8 +188,8 @@ class LocustCluster:
                 worker.life = "running"
         self._send(Command(cmd="go", t0_wall=t0_wall))
 
-    def command(self, cmd: str) -> None:
-        self._send(Command.model_validate({"cmd": cmd}))
+    def command(self, cmd: CommandName) -> None:
+        self._send(Command(cmd=cmd))
 
     def _count(self, lives: set[str]) -> int:
         return sum(w.life in lives for w in self.workers.values())

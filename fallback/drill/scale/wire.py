@@ -123,10 +123,13 @@ class MasterLineModel(_Wire):
     line: MasterLine
 
 
+CommandName = Literal["plan", "go", "stop", "cancel", "settle", "quit"]
+
+
 class Command(_Wire):
     """Drill -> master (one JSON line on its stdin)."""
 
-    cmd: Literal["plan", "go", "stop", "cancel", "settle", "quit"]
+    cmd: CommandName
     plan: WorkerPlan | None = None
     """`plan`: the template every worker's plan is made from (index filled in by the master)."""
     t0_wall: float | None = None
