@@ -21,13 +21,11 @@ used the stack fails, the terminal summary says how to reproduce it: the stack t
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import pytest
@@ -39,8 +37,6 @@ from fallback.stack.ports import check_base_port
 from fallback.stack.seed import default_seed
 from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy, ToxiproxyError
-
-T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,16 +65,6 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         "fallback_fault(target, kind, value=None, **attributes): apply this fault before the test, remove it after",
     )
-
-
-def run_sync(coro: Coroutine[Any, Any, T]) -> T:
-    """Run a coroutine from sync code, also when called inside a running event loop."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coro)
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 @pytest.fixture(scope="session")

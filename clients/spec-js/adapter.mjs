@@ -246,7 +246,7 @@ async function routedDelete(row, table) {
 function configure({ sources, tables: keys }) {
   tables = keys ?? {};
   const names = (sources ?? []).map(s => s.name);
-  if (names.join() !== NAMES.join()) throw new Error(`the spec's code knows exactly PRIMARY, BOLT, OLD in that order; got ${names}`);
+  if (names.join() !== NAMES.join()) throw new Unsupported(`the spec's code knows exactly PRIMARY, BOLT, OLD in that order; got ${names}`);
   // D7: default options; a signed-in user's token goes in the Authorization header, as supabase-js sends it
   // once a session exists (only when the harness signs a user in: `auth: user:...` scenarios).
   [supabase, boltSupabase, oldSupabase] = sources.map(s => createClient(s.url, s.key, s.access_token

@@ -7,11 +7,12 @@ See `loader` for the accepted `--client` values, `protocol_messages` for the wir
 from fallback.adapters.loader import ClientSpecError, load_client
 from fallback.adapters.process import ConsoleLine
 from fallback.adapters.protocol_messages import PROTOCOL_VERSION, ProtocolError
-from fallback.adapters.subprocess_client import CallFailed, SubprocessClient
+from fallback.adapters.subprocess_client import CallFailed, ClientRefused, SubprocessClient
 
 __all__ = [
     "PROTOCOL_VERSION",
     "CallFailed",
+    "ClientRefused",
     "ClientSpecError",
     "ConsoleLine",
     "ProtocolError",

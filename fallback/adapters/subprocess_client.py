@@ -66,6 +66,15 @@ class CallFailed(Exception):
         self.message = message
 
 
+class ClientRefused(CallFailed):
+    """The client answered, and said it cannot serve this stack: an incompatible `hello` or a refused
+    `configure` (e.g. the spec's JavaScript knows exactly three sources named PRIMARY, BOLT, OLD). Nothing
+    a restart would change: the run that made the client is an `error`, once, with the client's words."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("unavailable", message)
+
+
 class SubprocessClient:
     def __init__(
         self,
@@ -102,6 +111,7 @@ class SubprocessClient:
         self._metrics = Metrics([s.name for s in self.sources])
         self._reported: dict[str, Any] = {}
         self._counts = {"hung": 0, "crashed": 0, "unavailable": 0}
+        self._refused: ClientRefused | None = None
 
     # --- process life -----------------------------------------------------------------------
 
@@ -118,6 +128,8 @@ class SubprocessClient:
         async with self._lock:
             if self._process is not None and self._process.alive:
                 return self._process
+            if self._refused is not None:
+                raise self._refused
             if self._process is not None:
                 await self._process.kill("restarting")
             process = ClientProcess(self.command, self._on_line, cwd=self.cwd, env=self.env)
@@ -135,9 +147,16 @@ class SubprocessClient:
                     try:
                         wire.check_hello(hello)
                     except wire.ProtocolError as exc:
-                        raise CallFailed("protocol_error", str(exc)) from exc
+                        raise ClientRefused(f"client {self.command!r} speaks another protocol: {exc}") from exc
                     configure = wire.configure_params(self.sources, self.tables)
-                    self._check(await process.request("configure", **configure), "configure")
+                    try:
+                        self._check(await process.request("configure", **configure), "configure")
+                    except CallFailed as exc:
+                        raise ClientRefused(f"client {self.command!r} refused this stack: {exc.message}") from exc
+            except ClientRefused as exc:
+                await process.kill("refused the stack")
+                self._refused = exc
+                raise
             except (TimeoutError, ProcessGone, OSError, CallFailed) as exc:
                 await process.kill("failed to start")
                 self._counts["unavailable"] += 1

@@ -61,6 +61,12 @@ def claim_groups(claims: Sequence[Claim]) -> list[tuple[str, str, dict[str, Clai
     return [(spec, next(iter(by.values())).rule, by) for spec, by in groups.items()]
 
 
+def clients_of(by: dict[str, Claim]) -> list[str]:
+    """The clients a claim judges, in order: the two clients, or (issue 16's pairs) the variants it compares,
+    e.g. the reference client with its adaptive cut and with the static deadline alone."""
+    return [c for c in CLIENTS if c in by] or list(by)
+
+
 def cost_lines(report: BenchReport) -> list[str]:
     c = report.cost
     rps = "n/a" if c.rps_via_toxiproxy is None else f"{c.rps_via_toxiproxy:,.0f} req/s"
@@ -94,9 +100,8 @@ def text(report: BenchReport) -> str:
     lines += ["", "Claims of the spec's Performance section"]
     for spec, rule, by in claim_groups(report.claims):
         lines.append(f"  {spec}   [{rule}]")
-        for client in CLIENTS:
-            if client in by:
-                lines.append(f"    {client:<14} {by[client].verdict:<14} {by[client].measured}")
+        for client in clients_of(by):
+            lines.append(f"    {client:<14} {by[client].verdict:<14} {by[client].measured}")
     lines += ["", "Harness cost", *(f"  {line}" for line in cost_lines(report))]
     if report.speed:
         lines += [
@@ -123,9 +128,15 @@ def _claim_rows(report: BenchReport) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for spec, rule, by in claim_groups(report.claims):
         cells: list[str] = [spec, rule]
-        for client in CLIENTS:
-            claim = by.get(client)
-            cells += [claim.verdict, claim.measured] if claim else ["not measured", "-"]
+        if any(c in by for c in CLIENTS):
+            for client in CLIENTS:
+                claim = by.get(client)
+                cells += [claim.verdict, claim.measured] if claim else ["not measured", "-"]
+        else:  # a pair of variants of one client (issue 16): each named in its verdict cell
+            pair = [*clients_of(by), "", ""][: len(CLIENTS)]
+            for client in pair:
+                claim = by.get(client)
+                cells += [f"{client}: {claim.verdict}", claim.measured] if claim else ["", ""]
         rows.append(tuple(cells))
     return rows
 
@@ -166,7 +177,8 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], verdict_co
     for row in rows:
         cells = []
         for i, value in enumerate(row):
-            css = f' class="{value.replace(" ", "-")}"' if i in verdict_columns else ""
+            verdict = value.rsplit(": ", 1)[-1]  # a pair's cell names its variant first
+            css = f' class="{escape(verdict.replace(" ", "-"))}"' if i in verdict_columns else ""
             cells.append(f"<td{css}>{escape(value)}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</table>")

@@ -59,7 +59,10 @@ class SnapshotCache:
             db.close()
 
     def save(self, table: str, source: str, rows: Sequence[Row]) -> None:
-        payload = json.dumps([dict(r) for r in rows], default=str)
+        self.save_json(table, source, json.dumps([dict(r) for r in rows], default=str))
+
+    def save_json(self, table: str, source: str, payload: str | bytes) -> None:
+        """A snapshot given as its JSON array of rows (e.g. a response's body, stored as it came)."""
         with self._connect() as db:
             db.execute(
                 "INSERT OR REPLACE INTO snapshots VALUES (?, ?, ?, ?)",

@@ -31,6 +31,10 @@ class SourceRows:
 
     source: str
     rows: Sequence[Row]
+    owned: bool = False
+    """The rows are this answer's alone: each a distinct plain dict that nobody else holds or will read
+    (the reference client's rows freshly decoded from one response). A policy may then tag them in place
+    and return them instead of tagged copies; otherwise the caller's rows are never changed."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,13 @@ class MergePolicy(Protocol):
 
 def tag(row: Row, source: str) -> dict[str, Any]:
     return {**row, SOURCE_TAG: source}
+
+
+def _tag_owned(row: Row, source: str) -> Row:
+    if type(row) is not dict:
+        return tag(row, source)
+    row[SOURCE_TAG] = source
+    return row
 
 
 def key_value(row: Row, key: str | tuple[str, ...]) -> str | None:
@@ -67,7 +78,9 @@ class Concat:
     """Plain concatenation in priority order, as the spec's `loadData()` does."""
 
     def __call__(self, answers: Sequence[SourceRows]) -> Merged:
-        return Merged(tuple(tag(row, a.source) for a in answers for row in a.rows))
+        return Merged(
+            tuple(_tag_owned(row, a.source) if a.owned else tag(row, a.source) for a in answers for row in a.rows)
+        )
 
 
 @dataclass(frozen=True)
@@ -81,7 +94,9 @@ class PriorityDedup:
     key: str | tuple[str, ...] = "id"
 
     def __call__(self, answers: Sequence[SourceRows]) -> Merged:
-        rows, duplicates = priority_dedup([(a.source, a.rows) for a in answers], key_texts(self.key), SOURCE_TAG)
+        owned = bool(answers) and all(a.owned for a in answers)
+        pairs = [(a.source, a.rows) for a in answers]
+        rows, duplicates = priority_dedup(pairs, key_texts(self.key), SOURCE_TAG, owned=owned)
         return Merged(rows, duplicates)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import json
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
@@ -45,7 +46,7 @@ from fallback.client.results import (
     UpdateResult,
     WriteResult,
 )
-from fallback.client.source import Rows, Source
+from fallback.client.source import Decoded, Rows, Source
 from fallback.client.writes import WritePolicy, create, resolve
 
 if TYPE_CHECKING:
@@ -138,7 +139,9 @@ class ReferenceClient:
         attempts = tuple(a for a, _ in answers)
         for attempt in attempts:
             console.source_answer(table, attempt)
-        answered = [SourceRows(a.source, rows) for a, rows in answers if a.ok]
+        # The rows were decoded from this load's responses: the client's own, so the merge tags them in place
+        # (the snapshot takes the responses' JSON text, or a copy made before the merge: see `_save_later`).
+        answered = [SourceRows(a.source, rows, owned=True) for a, rows in answers if a.ok]
         for answer in answered:
             self._save_later(snapshot, answer)
             self._settle_from_load(table, answer)
@@ -170,17 +173,24 @@ class ReferenceClient:
 
     def _save_later(self, table: str, answer: SourceRows) -> None:
         """Snapshot a source's answer in the background, at most once per `snapshot_every` seconds
-        per (table, source): writing SQLite on every load cost about half of a local load's time."""
+        per (table, source): writing SQLite on every load cost about half of a local load's time.
+        What is saved is fixed now: the response's JSON text as it came (`Decoded.body`), else a JSON copy
+        made here, never the rows themselves (the merge tags them in place and the caller gets them)."""
         now = time.monotonic()
         if now - self._saved_at.get((table, answer.source), -self.snapshot_every) < self.snapshot_every:
             return
         self._saved_at[(table, answer.source)] = now
-        task = asyncio.create_task(asyncio.to_thread(self.cache.save, table, answer.source, answer.rows))
+        rows = answer.rows
+        body = rows.body if isinstance(rows, Decoded) else None
+        payload = body if body is not None else json.dumps([dict(r) for r in rows], default=str)
+        task = asyncio.create_task(asyncio.to_thread(self.cache.save_json, table, answer.source, payload))
         self._saving.add(task)
         task.add_done_callback(self._saving.discard)
 
     def _settle_from_load(self, table: str, answer: SourceRows) -> None:
         """A pending write whose source just listed the row has landed there: no probe needed."""
+        if not any(p.table == table and p.source == answer.source for p in self._pending.values()):
+            return  # the usual case: no key texts to compute for every row of every load
         table_key = key_for(self.tables, table)
         ids = {table_key.text_of(r) for r in answer.rows}
         for key, pending in list(self._pending.items()):
@@ -197,7 +207,7 @@ class ReferenceClient:
         if not snapshots:
             return LoadResult(table, (), attempts, latency, error=f"no source answered and no snapshot of {table}")
         ordered = [snapshots[s.name] for s in self.sources if s.name in snapshots]
-        merged = merge([SourceRows(s.source, s.rows) for s in ordered])
+        merged = merge([SourceRows(s.source, s.rows, owned=True) for s in ordered])  # fresh from SQLite
         age = max(self.cache.age(s) for s in ordered)
         return LoadResult(
             table,

@@ -11,6 +11,10 @@ are classified at this boundary (`fallback.client.errors.classify`). Two configu
   (retries on, 120 s timeout), for the spec-faithful client.
 
 The HTTP status is read from a response hook: postgrest-py's `APIError` keeps only the code.
+The same hook keeps the response, so a select's rows come back as `Decoded`: the rows postgrest-py
+decoded from this response (each a dict nobody else holds: the client's own, to tag in place) with
+the response's JSON text, which the last-known-good snapshot stores as it is (nothing to serialize,
+and nothing a caller can mutate under it).
 """
 
 from __future__ import annotations
@@ -42,6 +46,18 @@ PLAIN = LoadQuery()
 @dataclass
 class _Seen:
     status: int | None = None
+    response: httpx.Response | None = None
+
+
+class Decoded(list[dict[str, Any]]):
+    """A select's rows as decoded from its response, each a dict of its own; `body` is the response's
+    JSON array as sent (None when the rows are not exactly it)."""
+
+    __slots__ = ("body",)
+
+    def __init__(self, rows: list[dict[str, Any]], body: bytes | None = None) -> None:
+        super().__init__(rows)
+        self.body = body
 
 
 _seen: ContextVar[_Seen | None] = ContextVar("fallback_client_seen", default=None)
@@ -57,6 +73,7 @@ async def _remember_status(response: httpx.Response) -> None:
     seen = _seen.get()
     if seen is not None:
         seen.status = response.status_code
+        seen.response = response
 
 
 def counts_against_health(failure: Failure) -> bool:
@@ -155,8 +172,7 @@ class Source:
             self.breaker.record_success()
         if self.window is not None:
             self.window.record(latency / 1000)
-        data: Any = response.data
-        rows: Rows = [dict(r) for r in data] if isinstance(data, list) else []
+        rows = _rows_of(response.data, seen.response if op == "select" else None)
         return Attempt(self.name, op, "ok", latency, row_id, count=len(rows), status=seen.status), rows
 
     def _failed(self, op: Op, failure: Failure, latency_ms: float, row_id: str | None) -> Attempt:
@@ -225,6 +241,17 @@ class Source:
             return response
 
         return await self.call("rpc", make)
+
+
+def _rows_of(data: Any, response: httpx.Response | None) -> Rows:
+    """The rows of an answer. postgrest-py decoded them from this response alone and nobody keeps its
+    `APIResponse`, so plain dicts are kept as they are (no copy); anything else becomes a dict."""
+    if not isinstance(data, list):
+        return []
+    if not all(type(r) is dict for r in data):
+        return [dict(r) for r in data]
+    body = response.content if response is not None and response.is_success else None
+    return Decoded(data, body if body is not None and body.startswith(b"[") else None)
 
 
 _Filtered = TypeVar("_Filtered", bound=BaseFilterRequestBuilder[Any])

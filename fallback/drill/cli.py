@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
@@ -23,6 +25,9 @@ from fallback.cli_common import OP_DEADLINE, BasePort, at_least_one, client_prob
 from fallback.drill.interrupts import Interrupts
 from fallback.drill.live import LiveView, render
 from fallback.drill.run import DrillOptions, DrillResult, run_drill
+from fallback.drill.scale import MASTER_PORT_OFFSET, ScaleOptions, workers_markdown
+from fallback.drill.scale.options import ensure_ports_free
+from fallback.drill.scale.shell import run_scale, scale_options
 from fallback.drill.summary import drill_markdown
 from fallback.drill.timeline import TimelineError, planned_windows
 from fallback.drill.traffic import DEFAULT_MIX, TrafficPlan, parse_mix
@@ -33,7 +38,7 @@ from fallback.report import write_report
 from fallback.scenario import FaultWindow, ScenarioError, parse_duration, parse_rate
 from fallback.stack import process
 from fallback.stack import stack as stack_lib
-from fallback.stack.errors import StackError
+from fallback.stack.errors import PortInUse, StackError
 from fallback.stack.external import WritesNotAllowed, ensure_writes_allowed
 from fallback.stack.seed import drill_seed
 from fallback.stack.state import StackState, load_state
@@ -70,6 +75,23 @@ def drill(
     report_dir: Annotated[Path, typer.Option(help="Where reports/<run-id>/ is written.")] = Path("reports"),
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR")] = stack_lib.DEFAULT_STATE_DIR,
     base_port: BasePort = 25400,
+    workers: Annotated[
+        int | None, typer.Option(help="Send the traffic from N local Locust worker processes (one per core).")
+    ] = None,
+    master: Annotated[
+        bool, typer.Option("--master", help="Be the Locust master; workers join from elsewhere.")
+    ] = False,
+    expect_workers: Annotated[
+        int | None, typer.Option(help="With --master: start when this many workers have joined.")
+    ] = None,
+    worker: Annotated[bool, typer.Option("--worker", help="Be a Locust worker of a drill run elsewhere.")] = False,
+    master_host: Annotated[str, typer.Option(help="With --worker: the master's host.")] = "127.0.0.1",
+    master_port: Annotated[int | None, typer.Option(help="Locust's master port (default: --base-port + 90).")] = None,
+    bind_host: Annotated[
+        str, typer.Option(help="With --master: where the master listens (0.0.0.0 for other machines).")
+    ] = "127.0.0.1",
+    web: Annotated[bool, typer.Option("--web", help="Locust's web UI on loopback (--base-port + 91).")] = False,
+    csv: Annotated[str | None, typer.Option(help="Locust's CSV stats: PREFIX_stats.csv, ...")] = None,
 ) -> None:
     """Rehearse an outage: steady traffic through one client while faults hit the stack, with a live dashboard.
 
@@ -78,7 +100,22 @@ def drill(
     with the drill figures, drill.md, report.md, report.html, junit.xml).
     """
     deadline = op_deadline
+    port = master_port if master_port is not None else base_port + MASTER_PORT_OFFSET
+    if worker:  # nothing else of the drill runs here: the master's drill sends the plan
+        os.execv(
+            sys.executable,
+            [
+                sys.executable,
+                "-m",
+                "fallback.drill.scale.worker",
+                "--master-host",
+                master_host,
+                "--master-port",
+                str(port),
+            ],
+        )
     try:
+        scale = scale_options(workers, master, expect_workers, port, bind_host, web, csv, base_port, report_dir)
         problem = "a drill runs one client: --client reference or spec" if client == "both" else client_problem(client)
         if problem is not None:
             raise ValueError(problem)
@@ -101,9 +138,17 @@ def drill(
     if seed not in ("spec", "none"):
         console.print(f"[red]unknown --seed {seed!r}[/red] (spec or none)")
         raise typer.Exit(2)
+    if scale is not None:
+        try:
+            ensure_ports_free(scale)
+        except PortInUse as exc:
+            console.print(f"[red]{exc}[/red]")
+            raise typer.Exit(2) from exc
     interrupts = Interrupts(state_dir, lambda text: console.print(text, markup=False))
     with interrupts.installed(ignore_after=True):
-        code = _drill(plan, windows, deadline, client, seed, dashboard, report_dir, state_dir, base_port, interrupts)
+        code = _drill(
+            plan, windows, deadline, client, seed, dashboard, report_dir, state_dir, base_port, interrupts, scale
+        )
     raise typer.Exit(code)
 
 
@@ -118,8 +163,10 @@ def _drill(
     state_dir: Path,
     base_port: int,
     interrupts: Interrupts,
+    scale: ScaleOptions | None = None,
 ) -> int:
     """The drill once its flags are checked; returns the exit status."""
+    extra = ""
     try:
         with _stack(state_dir, base_port, interrupts) as state:
             ensure_writes_allowed(state, writes=plan.writes())
@@ -132,16 +179,23 @@ def _drill(
                 seed_rows=drill_seed(plan.table) if reseed else None,
                 check=all(s.db_dsn for s in state.sources),
             )
-            result = asyncio.run(_run(options, state, dashboard, interrupts))
+            if scale is None:
+                result = asyncio.run(_run(options, state, dashboard, interrupts))
+            else:
+                scaled = asyncio.run(run_scale(options, scale, state, dashboard, interrupts, console))
+                result, extra = scaled.result, workers_markdown(scaled)
     except (KeyboardInterrupt, asyncio.CancelledError) as exc:
         what = "while the stack started" if isinstance(exc, KeyboardInterrupt) else "twice"
         console.print(f"drill interrupted {what}: no report written; what it started is stopped")
         return INTERRUPTED
+    except PortInUse as exc:
+        console.print(f"[red]drill not run:[/red] {exc}")
+        return 2
     except (StackError, WritesNotAllowed, ValueError) as exc:
         console.print(f"[red]drill not run:[/red] {exc}")
         return 1
     run_dir = write_report(result.record, report_dir)
-    text = drill_markdown(result.run)
+    text = drill_markdown(result.run) + extra
     (run_dir / "drill.md").write_text(text, encoding="utf-8")
     print(text)
     console.print(f"reports: {run_dir}/ (drill.md, report.json, report.md, report.html, junit.xml)")

@@ -22,7 +22,7 @@ still reported (with its true, long, delay).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from fallback.checker import CheckResult
 from fallback.drill.pace import PaceLog
@@ -69,11 +69,20 @@ def fault_timing(completions: Sequence[Event], window: FaultTiming) -> FaultTimi
     )
 
 
-def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None, *, interrupted: bool = False) -> set[int]:
+def excluded_ops(
+    operations: Sequence[Operation],
+    pace: PaceLog | None,
+    *,
+    interrupted: bool = False,
+    generator_lost: Collection[int] = (),
+) -> set[int]:
     """Indexes of the operations the harness could not measure fairly: sent in a second in which the
     generator shed (it could not keep the rate), or whose life overlaps a stall of its event loop; and,
-    when the drill was interrupted, the calls it cut off itself (a Ctrl-C is no outage of the system)."""
-    cut_off = {i for i, op in enumerate(operations) if op.completion is None} if interrupted else set()
+    when the drill was interrupted, the calls it cut off itself (a Ctrl-C is no outage of the system), as
+    the unfinished ones among `generator_lost` (op ids sent by a load generator that died: `drill.scale`)."""
+    cut_off = {
+        i for i, op in enumerate(operations) if op.completion is None and (interrupted or op.op_id in generator_lost)
+    }
     if pace is None:
         return cut_off
     stalls = pace.stall_index()
@@ -86,9 +95,11 @@ def excluded_ops(operations: Sequence[Operation], pace: PaceLog | None, *, inter
     }
 
 
-def per_second(history: History, pace: PaceLog | None = None, *, interrupted: bool = False) -> tuple[SecondBucket, ...]:
+def per_second(
+    history: History, pace: PaceLog | None = None, *, interrupted: bool = False, generator_lost: Collection[int] = ()
+) -> tuple[SecondBucket, ...]:
     operations = history.operations()
-    excluded = excluded_ops(operations, pace, interrupted=interrupted)
+    excluded = excluded_ops(operations, pace, interrupted=interrupted, generator_lost=generator_lost)
     ops: Counter[int] = Counter()
     ok: Counter[int] = Counter()
     left_out: Counter[int] = Counter()
@@ -141,16 +152,18 @@ def drill_figures(
     duration_s: float,
     interrupted: bool,
     pace: PaceLog | None = None,
+    generator_lost: Collection[int] = (),
 ) -> DrillFigures:
-    """The figures of a drill; `pace` (the generator's own log) lets it say when the harness could not keep up."""
+    """The figures of a drill; `pace` (the generator's own log) lets it say when the harness could not keep up;
+    `generator_lost`: operations whose load generator died (their unfinished ones are left out, as `cut_off`)."""
     operations = history.operations()
     completions = sorted(history.completions(), key=lambda e: e.time_s)
-    excluded = excluded_ops(operations, pace, interrupted=interrupted)
+    excluded = excluded_ops(operations, pace, interrupted=interrupted, generator_lost=generator_lost)
     counted = [op for i, op in enumerate(operations) if i not in excluded]
     ok = sum(op.outcome == "ok" for op in counted)
     ok_all = sum(op.outcome == "ok" for op in operations)
     counts = checked.counts() if checked is not None else {}
-    buckets = per_second(history, pace, interrupted=interrupted)
+    buckets = per_second(history, pace, interrupted=interrupted, generator_lost=generator_lost)
     lags = sorted(lag for second in (pace.lags.values() if pace else ()) for lag in second)
     saturated = tuple(b.t_s for b in buckets if b.saturated)
     return DrillFigures(

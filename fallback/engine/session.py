@@ -33,6 +33,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from fallback.adapters import CallFailed, ClientRefused, SubprocessClient
 from fallback.checker import CheckResult, check
 from fallback.engine.clients import make_client, signed_in_user
 from fallback.engine.faults import FaultTimeline
@@ -136,6 +137,16 @@ class RunSession:
                     plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
                 )
                 self._cleanup.push_async_callback(self.client.aclose)
+                if isinstance(self.client, SubprocessClient):
+                    # A client that refuses this stack (e.g. the spec's JavaScript, made for three sources named
+                    # PRIMARY, BOLT, OLD) makes the run an error now, in its own words; any other start failure
+                    # is retried by the first call, as a crash mid-run is.
+                    try:
+                        await self.client.start()
+                    except ClientRefused:
+                        raise
+                    except CallFailed:
+                        pass
             self.clock = Clock()
             first = self.initial.get(self.sources[0], {}) if self.initial and self.sources else {}
             self.runner = WorkloadRunner(

@@ -77,6 +77,7 @@ from fallback.faults._kinds import (
     reset_all,
 )
 from fallback.faults._ledger import FaultLedger
+from fallback.faults._on_now import OnNow, faults_on
 from fallback.faults._outages import Outages
 from fallback.faults._process import SignalProcess
 from fallback.faults._registry import (
@@ -117,6 +118,7 @@ __all__ = [
     "FaultLedger",
     "InsideGateway",
     "Lock",
+    "OnNow",
     "Outages",
     "ReadOnly",
     "RotateJwtSecret",
@@ -129,6 +131,7 @@ __all__ = [
     "appliers",
     "family_of",
     "fault_kind",
+    "faults_on",
     "fits",
     "reset_all",
     "target_kind",

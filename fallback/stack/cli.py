@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from fallback.cli_common import SEEDS, BasePort, StateDir, console, exit_on_sigterm
+from fallback.faults import Controls, OnNow, faults_on
 from fallback.gateway.config import DEFAULT_SCHEMAS, parse_schemas
 from fallback.stack import stack as stack_lib
 from fallback.stack.compose import ComposeOptions, ComposeStack
@@ -16,8 +17,7 @@ from fallback.stack.errors import MigrationFailed, StackError
 from fallback.stack.external import ExternalConfigError, ExternalStack, load_external_config
 from fallback.stack.ports import DEFAULT_BASE_PORT
 from fallback.stack.state import DEFAULT_STATE_DIR, StackKind, StackState, load_state
-from fallback.stack.toxiproxy_server import ActiveFault, active_faults
-from fallback.toxics import ToxiproxyError
+from fallback.toxics import Toxiproxy
 
 stack_app = typer.Typer(
     no_args_is_help=True,
@@ -90,14 +90,12 @@ def stack_up(
     print_endpoints(state)
 
 
-def _faults(state: StackState) -> tuple[ActiveFault, ...] | None:
-    """The faults on the stack now (None when Toxiproxy does not answer or there is none)."""
+def _faults(state: StackState) -> tuple[OnNow, ...] | None:
+    """The faults on the stack now, every family (None without Toxiproxy: nothing to ask)."""
     if not state.toxiproxy_url:
         return None
-    try:
-        return active_faults(state.toxiproxy_url)
-    except ToxiproxyError:
-        return None
+    with Toxiproxy(state.toxiproxy_url, timeout_s=2.0) as toxiproxy:
+        return faults_on(Controls.of_stack(toxiproxy, state))
 
 
 @stack_app.command("status")
@@ -108,23 +106,26 @@ def stack_status(
     """Say whether the stack is up, and where, and which faults are on (exit 0 when healthy, 1 when not)."""
     state = load_state(state_dir.resolve())
     healthy = state is not None and stack_lib.is_healthy(state)
-    faults = _faults(state) if state is not None and healthy else None
+    faults = _faults(state) if state is not None else None
+    if faults is not None and not healthy:  # a stack that is down: only what may explain it (a pause, a kill)
+        faults = tuple(fault for fault in faults if fault.kind != "unreachable")
     if as_json:
         view = state.public_view() if state is not None and healthy else {}
         on = [str(f) for f in faults] if faults is not None else None
         print(json.dumps({"running": healthy, **view, "active_faults": on}, indent=2))
-    elif state is not None and healthy:
+        raise typer.Exit(0 if healthy else 1)
+    if state is not None and healthy:
         print_endpoints(state)
-        if faults:
-            console.print(f"[yellow]{len(faults)} faults are on[/yellow] (left by a run that was killed?):")
-            for fault in faults:
-                console.print(f"  {fault}")
-            console.print(f"clear them with `fallback-harness fault all clear --state-dir {state_dir}`")
-        elif faults is not None:
-            console.print("no faults are on")
     else:
         leftovers = " (leftovers found: run `stack down`)" if state else ""
         console.print(f"no healthy stack in {state_dir}{leftovers}")
+    if faults:
+        console.print(f"[yellow]{len(faults)} faults are on[/yellow] (left by a run that was killed?):")
+        for fault in faults:
+            console.print(f"  {fault}")
+        console.print(f"clear them with `fallback-harness fault all clear --state-dir {state_dir}`")
+    elif faults is not None and healthy:
+        console.print("no faults are on")
     raise typer.Exit(0 if healthy else 1)
 
 

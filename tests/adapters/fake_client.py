@@ -77,6 +77,9 @@ def handle(request: dict[str, object]) -> None:
         if old:
             ops = ["load", "create", "update", "assign_mt5", "metrics", "shutdown"]
         result: dict[str, object] = {"name": "fake", "version": "1.0", "operations": ops, "protocol": 1 if old else 2}
+    elif op == "configure" and MODE == "refuse-configure":
+        send({"id": rid, "ok": False, "error": {"kind": "unsupported", "message": "made for PRIMARY, BOLT, OLD"}})
+        return
     elif op == "configure":
         SOURCES[:] = [str(s["name"]) for s in request["sources"]]  # type: ignore[attr-defined]
         result = {}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from fallback.adapters import CallFailed, SubprocessClient
+from fallback.adapters import CallFailed, ClientRefused, SubprocessClient
 from fallback.client import FallbackClient, SourceConfig
 
 FAKE = str(Path(__file__).with_name("fake_client.py"))
@@ -227,3 +227,13 @@ async def test_a_protocol_1_client_is_refused_before_configure_with_what_changed
     assert "is now `call` {name: 'assign_mt5'" in message
     loaded = await client.load("user_challenges")  # every call says the same, nothing hangs
     assert loaded.outcome == "fail" and "protocol 1" in (loaded.error or "")
+
+
+async def test_a_client_refusing_the_stack_is_started_once_and_every_call_says_why(make: Make) -> None:
+    client = make("refuse-configure")
+    with pytest.raises(ClientRefused) as caught:
+        await client.start()
+    assert "refused this stack: configure: made for PRIMARY, BOLT, OLD" in caught.value.message
+    loaded = await client.load("user_challenges")  # not restarted: a restart would be refused again
+    assert loaded.outcome == "fail" and "made for PRIMARY, BOLT, OLD" in (loaded.error or "")
+    assert client.restarts == 0

@@ -27,6 +27,16 @@ def test_text_has_the_ratio_table_claims_and_harness_cost() -> None:
     assert "profile: quick" in out and "Test CPU x2" in out
 
 
+def test_the_adaptive_and_static_pairs_are_shown() -> None:
+    """Regression: the issue-16 claims judge two variants of the reference client, not the two clients,
+    and the text and Markdown renderings dropped them (a claim title with no line under it)."""
+    out = render.text(report())
+    assert "    reference (adaptive cut) not measured" in out
+    assert "    reference (static deadline) not measured" in out
+    md = render.markdown(report())
+    assert "| reference (adaptive cut): not measured | - | reference (static deadline): not measured | - |" in md
+
+
 def test_markdown_tables_are_rectangular_and_escape_pipes() -> None:
     md = render.markdown(report())
     tables: list[list[str]] = []

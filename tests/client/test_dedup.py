@@ -95,3 +95,52 @@ def test_fast_dedup_equals_the_loop_for_a_composite_key(raw: list[tuple[str, lis
     data = [SourceRows(source, rows) for source, rows in raw]
     merged = PriorityDedup(("tenant", "id"))(data)
     assert (merged.rows, merged.duplicates) == loop_dedup_composite(data, ("tenant", "id"))
+
+
+def owned_copy(raw: Sequence[tuple[str, Sequence[dict[str, Any]]]]) -> list[SourceRows]:
+    """The same answers as rows the caller owns: each a distinct dict, as freshly decoded."""
+    return [SourceRows(source, [dict(r) for r in rows], owned=True) for source, rows in raw]
+
+
+@settings(max_examples=400, deadline=None)
+@given(answers)
+def test_owned_rows_are_tagged_in_place_with_the_same_result(raw: list[tuple[str, list[dict[str, Any]]]]) -> None:
+    """Rows the caller owns: the same rows, order and duplicates as the loop, but no copies made."""
+    owned = owned_copy(raw)
+    inputs = {id(r) for a in owned for r in a.rows}
+    merged = PriorityDedup("id")(owned)
+    rows, duplicates = loop_dedup([SourceRows(s, r) for s, r in raw], "id")
+    assert merged.rows == rows and merged.duplicates == duplicates
+    assert all(id(r) in inputs for r in merged.rows)  # the rows themselves, tagged
+    assert len({id(r) for r in merged.rows}) == len(merged.rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), unique=True, max_size=30), min_size=1, max_size=4))
+def test_owned_usual_case_equals_the_loop(keys: list[list[int]]) -> None:
+    raw = [(f"S{i}", [{"id": str(k), "i": i} for k in ks]) for i, ks in enumerate(keys)]
+    merged = PriorityDedup("id")(owned_copy(raw))
+    assert (merged.rows, merged.duplicates) == loop_dedup([SourceRows(s, r) for s, r in raw], "id")
+
+
+def test_rows_not_owned_are_copied_even_when_others_are() -> None:
+    """One answer not owned: nothing is tagged in place (the flag holds for a whole merge only)."""
+    mine = [{"id": "1"}]
+    theirs = [{"id": "2"}]
+    merged = PriorityDedup("id")([SourceRows("A", mine, owned=True), SourceRows("B", theirs)])
+    assert mine == [{"id": "1"}] and theirs == [{"id": "2"}]
+    assert [r[SOURCE_TAG] for r in merged.rows] == ["A", "B"]
+
+
+def test_dropped_sources_keep_the_answers_order_when_a_name_comes_twice() -> None:
+    """Regression: the fast path sorted a key's dropped sources by each name's rank, the rank of a name
+    given twice being its last answer: B then C came out as C, B (the loop appends in answer order)."""
+    data = [
+        SourceRows("A", [{"id": "k"}]),
+        SourceRows("B", [{"id": "k"}]),
+        SourceRows("C", [{"id": "k"}]),
+        SourceRows("B", [{"id": "z"}]),
+    ]
+    merged = PriorityDedup("id")(data)
+    assert merged.duplicates == (Duplicate("k", "A", ("B", "C")),)
+    assert (merged.rows, merged.duplicates) == loop_dedup(data, "id")

@@ -84,3 +84,12 @@ def test_prefer_newest_picks_the_greatest_field_priority_breaking_ties(
 def test_merge_of_nothing_is_empty() -> None:
     assert Concat()([]).rows == ()
     assert PriorityDedup()([]).rows == ()
+
+
+@given(answers())
+def test_concat_of_owned_rows_tags_them_in_place(case: tuple[list[SourceRows], set[str]]) -> None:
+    answered, _ = case
+    owned = [SourceRows(a.source, [dict(r) for r in a.rows], owned=True) for a in answered]
+    merged = Concat()(owned)
+    assert merged.rows == Concat()(answered).rows
+    assert [id(r) for r in merged.rows] == [id(r) for a in owned for r in a.rows]

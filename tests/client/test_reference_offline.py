@@ -172,3 +172,15 @@ async def test_both_clients_implement_the_protocol(client: ReferenceClient) -> N
         assert (client.name, spec.name) == ("reference", "spec_faithful")
     finally:
         await spec.aclose()
+
+
+async def test_result_rows_do_not_alias_the_snapshot(client: ReferenceClient, projects: FakeProjects) -> None:
+    """The merge tags the decoded rows in place (issue 16: no copy per row); the snapshot saved in the
+    background must still be the source's answer as it came, whatever the caller does to the rows."""
+    result = await client.load("user_challenges")
+    for row in result.rows:
+        row["status"] = "changed by the caller"  # type: ignore[index]
+    await asyncio.gather(*client._saving)
+    saved = client.cache.load("user_challenges")
+    assert {s: list(snap.rows) for s, snap in saved.items()} == projects.rows
+    assert result.rows[0]["_db_source"] == "PRIMARY"

@@ -5,6 +5,7 @@ filter and order; the history checker judges every write (fixtures/generic-ops.y
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 
 import pytest
@@ -26,3 +27,11 @@ def test_generic_operations_pass_and_every_write_is_checked(stack: StackState, c
     kinds = [e.name for e in run.expectations]
     assert {"merged_count", "source_counts", "availability: delete", "availability: assign_mt5"} <= set(kinds)
     assert any("Assigning credentials to OLD DB..." in line for line in run.logs)
+
+
+def test_a_client_that_refuses_the_stack_makes_the_run_an_error_in_its_words(stack: StackState) -> None:
+    fake = Path(__file__).parents[1] / "adapters" / "fake_client.py"
+    [scenario] = load_scenarios([SCENARIO])
+    run = asyncio.run(run_client(scenario, f"cmd:{sys.executable} {fake} refuse-configure", stack))
+    assert run.verdict == "error" and run.error is not None
+    assert "ClientRefused" in run.error and "made for PRIMARY, BOLT, OLD" in run.error

@@ -41,7 +41,10 @@ def free_port(low: int, high: int) -> int:
     """A free port in low-high, or in `FALLBACK_GATEWAY_TEST_PORTS=low-high` when set (parallel runs)."""
     override = os.environ.get("FALLBACK_GATEWAY_TEST_PORTS")
     if override:
-        low, high = (int(part) for part in override.split("-", 1))
+        low_text, dash, high_text = override.partition("-")
+        if not (dash and low_text.isdigit() and high_text.isdigit()):
+            raise RuntimeError(f"FALLBACK_GATEWAY_TEST_PORTS={override!r}: expected a range low-high, e.g. 26100-26399")
+        low, high = int(low_text), int(high_text)
     for port in range(low, high + 1):
         with socket.socket() as sock:
             try:
