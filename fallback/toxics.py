@@ -20,6 +20,8 @@ from typing import Literal
 
 import httpx
 
+from fallback.tls import shared_context
+
 Stream = Literal["upstream", "downstream"]
 TOXIC_TYPES: frozenset[str] = frozenset(
     {"latency", "bandwidth", "slow_close", "timeout", "reset_peer", "slicer", "limit_data"}
@@ -87,7 +89,7 @@ class Toxiproxy:
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url = url.rstrip("/")
-        self._http = httpx.Client(base_url=self.url, timeout=timeout_s)
+        self._http = httpx.Client(base_url=self.url, timeout=timeout_s, verify=shared_context())  # see fallback.tls
 
     def close(self) -> None:
         self._http.close()

@@ -37,6 +37,7 @@ from fallback.client.config import Deadline, SourceConfig
 from fallback.client.errors import Failure, classify
 from fallback.client.keys import DEFAULT_KEY, LoadQuery, RowKey, TableKey
 from fallback.client.results import Attempt, Op, Row
+from fallback.tls import shared_context
 
 Rows = list[dict[str, Any]]
 PLAIN = LoadQuery()
@@ -110,6 +111,7 @@ class Source:
         """`transport` replaces the network (tests pass an `httpx.MockTransport`)."""
         http = httpx.AsyncClient(
             transport=transport,
+            verify=shared_context(),  # built once: httpx would load the CA bundle again per client (~25 ms)
             timeout=deadline.httpx_timeout(),
             follow_redirects=True,
             event_hooks={"response": [_remember_status]},

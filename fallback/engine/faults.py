@@ -14,7 +14,7 @@ from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fallback.faults import Controls, Fault, reset_all
+from fallback.faults import Controls, Fault, FaultLedger, family_of, reset_all
 from fallback.scenario import FaultWindow
 from fallback.toxics import Stream
 
@@ -49,9 +49,12 @@ async def _whole(call: Coroutine[Any, Any, None]) -> None:
 class FaultTimeline:
     """Runs as a task beside the workload: `await timeline.run(clock)`; cancel it when the workload ends."""
 
-    def __init__(self, controls: Controls, windows: Sequence[FaultWindow]) -> None:
+    def __init__(self, controls: Controls, windows: Sequence[FaultWindow], ledger: FaultLedger | None = None) -> None:
         self.controls = controls
         self.windows = tuple(windows)
+        self.ledger = ledger
+        """The session's (the explorer's): each window's family marked before it is applied, and `clear_all`
+        undoes the marked families only. None: `clear_all` undoes every family."""
         self.applied: list[AppliedWindow] = []
         self._open: dict[int, tuple[FaultWindow, float]] = {}
 
@@ -63,6 +66,7 @@ class FaultTimeline:
         """
         for index, window in enumerate(self.windows):
             if window.start_s <= 0:
+                self._mark(window)
                 await asyncio.to_thread(to_fault(window).apply, self.controls)
                 self._open[index] = (window, 0.0)
 
@@ -82,6 +86,7 @@ class FaultTimeline:
             window = self.windows[index]
             at = now.time() - started_at
             if apply:
+                self._mark(window)
                 try:
                     await _whole(asyncio.to_thread(to_fault(window).apply, self.controls))
                 except asyncio.CancelledError:
@@ -94,9 +99,17 @@ class FaultTimeline:
                 if opened is not None:
                     self.applied.append(AppliedWindow(window, opened[1], at))
 
+    def _mark(self, window: FaultWindow) -> None:
+        if self.ledger is not None:
+            self.ledger.mark(family_of(window.toxic))
+
     def clear_all(self, at: float) -> None:
-        """Undo every fault (every applier's `reset`, not only Toxiproxy's); close the windows still open."""
-        reset_all(self.controls)
+        """Undo every fault (every applier's `reset`, not only Toxiproxy's: with a ledger, of every family it
+        marked); close the windows still open."""
+        if self.ledger is not None:
+            self.ledger.reset(self.controls)
+        else:
+            reset_all(self.controls)
         for window, applied in self._open.values():
             self.applied.append(AppliedWindow(window, applied, at))
         self._open.clear()

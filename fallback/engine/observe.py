@@ -25,12 +25,19 @@ Rows = dict[str, dict[str, list[dict[str, Any]]]]
 """`{source: {table: [row, ...]}}`."""
 
 
-async def read_tables(state: StackState, tables: Sequence[TableSchema] = SPEC_SCHEMA.tables) -> Rows:
+async def read_tables(
+    state: StackState,
+    tables: Sequence[TableSchema] = SPEC_SCHEMA.tables,
+    *,
+    connections: Mapping[str, asyncpg.Connection] | None = None,
+) -> Rows:
     """Every row of every table of every source, read straight from PostgreSQL (no client, no proxy),
-    in primary-key order. `tables`: the project's (default: the spec's two)."""
+    in primary-key order. `tables`: the project's (default: the spec's two); `connections`: open ones by
+    source name, used and left open (`fallback.engine.fresh` reads on the connections it reseeded with)."""
 
-    async def one(dsn: str) -> dict[str, list[dict[str, Any]]]:
-        conn = await asyncpg.connect(dsn, timeout=10)
+    async def one(name: str, dsn: str) -> dict[str, list[dict[str, Any]]]:
+        given = (connections or {}).get(name)
+        conn = given if given is not None else await asyncpg.connect(dsn, timeout=10)
         try:
             result: dict[str, list[dict[str, Any]]] = {}
             for table in tables:
@@ -39,13 +46,14 @@ async def read_tables(state: StackState, tables: Sequence[TableSchema] = SPEC_SC
                 result[table.name] = [_plain(dict(r)) for r in records]
             return result
         finally:
-            await conn.close()
+            if given is None:
+                await conn.close()
 
     async def none() -> dict[str, list[dict[str, Any]]]:
         return {table.name: [] for table in tables}
 
     # An external project given without a database DSN cannot be read: the checker then sees it empty.
-    answers = await asyncio.gather(*(one(s.db_dsn) if s.db_dsn else none() for s in state.sources))
+    answers = await asyncio.gather(*(one(s.name, s.db_dsn) if s.db_dsn else none() for s in state.sources))
     return {s.name: answer for s, answer in zip(state.sources, answers, strict=True)}
 
 

@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 from fallback.engine.expect import evaluate
 from fallback.engine.expect_windows import Timeline
+from fallback.engine.fresh import Reuse
 from fallback.engine.observe import Observation
 from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan, refuse_writes
+from fallback.engine.steps import StepTimes
 from fallback.project import active
 from fallback.report import ClientRun, Expectation, Verdict
 from fallback.scenario import Scenario
@@ -28,6 +30,8 @@ class ObservedRun:
 
     run: ClientRun
     observation: Observation | None
+    times: StepTimes | None = None
+    """Seconds per step (`fallback.engine.steps`); None when the run broke before its session started."""
 
 
 def write_ops(scenario: Scenario) -> tuple[str, ...]:
@@ -59,11 +63,13 @@ async def run_client_observed(
     *,
     op_deadline_s: float | None = None,
     seed: int = 0,
+    reuse: Reuse | None = None,
 ) -> ObservedRun:
-    """`run_client`, also returning the `Observation` (for judges beyond the scenario's `expect`)."""
+    """`run_client`, also returning the `Observation` (for judges beyond the scenario's `expect`);
+    `reuse`: what the runs of a session share (see `RunSession`)."""
     started = time.monotonic()
     try:
-        return await _run_client(scenario, client_name, state, op_deadline_s, seed)
+        return await _run_client(scenario, client_name, state, op_deadline_s, seed, reuse)
     except Exception as exc:
         run = ClientRun(
             client=client_name,
@@ -75,7 +81,12 @@ async def run_client_observed(
 
 
 async def _run_client(
-    scenario: Scenario, client_name: str, state: StackState, op_deadline_s: float | None, seed: int
+    scenario: Scenario,
+    client_name: str,
+    state: StackState,
+    op_deadline_s: float | None,
+    seed: int,
+    reuse: Reuse | None,
 ) -> ObservedRun:
     plan = SessionPlan(
         client=client_name,
@@ -90,11 +101,11 @@ async def _run_client(
         auth=scenario.auth,
         workload_seed=seed,
     )
-    async with RunSession(state, plan) as session:
+    async with RunSession(state, plan, reuse=reuse) as session:
         await session.drive(session.runner.run(scenario.workload))
     seen, checked = session.observation(), session.checked()
     if checked is None:  # the stack broke under the run and its tables could not be read
-        return ObservedRun(session.client_run(session.applied_faults(), verdict="error"), None)
+        return ObservedRun(session.client_run(session.applied_faults(), verdict="error"), None, session.times)
     judged_by = scenario.expect_for(client_name)
     timeline = Timeline.of(scenario.faults, plan.windows)
     outcomes = evaluate(judged_by, seen, checked, timeline)
@@ -107,4 +118,4 @@ async def _run_client(
         claims=tuple(Expectation(**vars(o)) for o in claims),
         checker=checked,
     )
-    return ObservedRun(run, seen)
+    return ObservedRun(run, seen, session.times)

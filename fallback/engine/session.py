@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import tempfile
 import time
 from collections.abc import Callable, Coroutine, Iterable
@@ -36,26 +37,26 @@ from fallback.adapters import CallFailed, ClientRefused, SubprocessClient
 from fallback.checker import CheckResult, check
 from fallback.engine.clients import make_client, signed_in_user
 from fallback.engine.faults import FaultTimeline
+from fallback.engine.fresh import Fresh, Reuse, until_healthy
 from fallback.engine.liveness import DeadProcess, ProcessDied, ProcessWatch, ensure_alive
 from fallback.engine.observe import Clock, Observation, Rows, captured_client_logs, client_run, ids, read_tables
 from fallback.engine.rows import table_keys
-from fallback.engine.schema import run_schema, written_tables
+from fallback.engine.steps import Step, StepTimes
 from fallback.engine.workload import WorkloadRunner
 from fallback.faults import Controls, reset_all
 from fallback.history import History
 from fallback.report import ClientRun, FaultSpan
 from fallback.scenario import FaultWindow
 from fallback.stack import stack as stack_lib
-from fallback.stack.errors import StackNotRunning
 from fallback.stack.external import WritesNotAllowed, writes_allowed
-from fallback.stack.state import StackKind, StackState
+from fallback.stack.state import StackState
 from fallback.toxics import Toxiproxy
 
 STOP_GRACE_S = 3.0
 """After a stop (Ctrl-C in a drill), in-flight operations get this long to finish before they are cut off."""
 DEAD_GRACE_S = 1.0
 """After a process died, in-flight operations get this long (a dead gateway refuses at once)."""
-HEALTH_POLL_S = 0.1
+SCRATCH = Path("/dev/shm")
 WRITE_OPS = ("create", "update", "delete", "call", "assign_mt5")
 """The operations that write: refused on external projects whose config does not allow writes."""
 
@@ -91,7 +92,10 @@ def refuse_writes(state: StackState, writes: Iterable[str], label: str) -> None:
 class RunSession:
     """`async with RunSession(state, plan) as session: await session.drive(work)`; see the module docstring."""
 
-    def __init__(self, state: StackState, plan: SessionPlan) -> None:
+    def __init__(self, state: StackState, plan: SessionPlan, *, reuse: Reuse | None = None) -> None:
+        """`reuse`: what the runs of one session share (`fallback.engine.fresh.Reuse`): its ledger of fault
+        families (before and after this run only those the session applied are undone) and the sources'
+        introspected schemas. None: every family undone before and after, the schemas read at the reseed."""
         if not state.toxiproxy_url and plan.windows:
             raise ValueError("this stack has no Toxiproxy: a run against it cannot apply faults")
         self.state = state
@@ -101,7 +105,9 @@ class RunSession:
         self.sources = tuple(s.name for s in state.sources)
         self.toxiproxy = Toxiproxy(state.toxiproxy_url) if state.toxiproxy_url else None
         self.controls = Controls.of_stack(self.toxiproxy, state) if self.toxiproxy else None
-        self.timeline = FaultTimeline(self.controls, plan.windows) if self.controls else None
+        self.reuse = reuse
+        ledger = reuse.ledger if reuse is not None else None
+        self.timeline = FaultTimeline(self.controls, plan.windows, ledger) if self.controls else None
         self.initial: Rows | None = None
         self.final: Rows | None = None
         self.logs: tuple[str, ...] = ()
@@ -111,37 +117,36 @@ class RunSession:
         self._lines: list[str] = []
         self._cleanup = AsyncExitStack()
         self._faults_may_be_on = False
+        self.times = StepTimes()
+        """Seconds per step of this run (`fallback.engine.steps`)."""
 
     async def __aenter__(self) -> RunSession:
         plan = self.plan
         try:
             refuse_writes(self.state, plan.writes, plan.label)
             ensure_alive(self.state)
-            if self.controls is not None and self.state.kind is not StackKind.external:
-                # what a harness killed mid-run left on (database, process, edge faults): make_fresh resets
-                # Toxiproxy only; an external project's roles are not ours to reset
-                await asyncio.to_thread(reset_all, self.controls)
-            await asyncio.to_thread(stack_lib.make_fresh, self.state, self.toxiproxy, plan.seed_rows)
-            self.schema = written_tables(await run_schema(self.state))
+            times = self.times
+            fresh = Fresh(self.state, self.toxiproxy, self.controls, self.reuse, times)
+            self.schema, self.initial = await fresh.start(plan.seed_rows, read=plan.read_tables)
             self.keys = table_keys(self.schema)
-            if plan.read_tables:
-                self.initial = await read_tables(self.state, self.schema.tables)
-            cache = self._cleanup.enter_context(tempfile.TemporaryDirectory(prefix=plan.cache_prefix))
-            self._lines = self._cleanup.enter_context(captured_client_logs())
-            self.client = make_client(
-                plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
-            )
-            self._cleanup.push_async_callback(self.client.aclose)
-            if isinstance(self.client, SubprocessClient):
-                # A client that refuses this stack (e.g. the spec's JavaScript, made for three sources named
-                # PRIMARY, BOLT, OLD) makes the run an error now, in its own words; any other start failure
-                # is retried by the first call, as a crash mid-run is.
-                try:
-                    await self.client.start()
-                except ClientRefused:
-                    raise
-                except CallFailed:
-                    pass
+            with times.timed(Step.client):
+                scratch = tempfile.TemporaryDirectory(prefix=plan.cache_prefix, dir=_scratch_dir())
+                cache = self._cleanup.enter_context(scratch)
+                self._lines = self._cleanup.enter_context(captured_client_logs())
+                self.client = make_client(
+                    plan.client, self.state, Path(cache), plan.op_deadline_s, plan.auth, tables=self.keys
+                )
+                self._cleanup.push_async_callback(self.client.aclose)
+                if isinstance(self.client, SubprocessClient):
+                    # A client that refuses this stack (e.g. the spec's JavaScript, made for three sources named
+                    # PRIMARY, BOLT, OLD) makes the run an error now, in its own words; any other start failure
+                    # is retried by the first call, as a crash mid-run is.
+                    try:
+                        await self.client.start()
+                    except ClientRefused:
+                        raise
+                    except CallFailed:
+                        pass
             self.clock = Clock()
             first = self.initial.get(self.sources[0], {}) if self.initial and self.sources else {}
             self.runner = WorkloadRunner(
@@ -168,9 +173,11 @@ class RunSession:
             if kind is None and self.dead is None:
                 await self._settle()
         finally:
-            await self._close()
+            with self.times.timed(Step.close):
+                await self._close()
         if kind is None and self.plan.read_tables:
-            self.final = await self._read_final()
+            with self.times.timed(Step.read_final):
+                self.final = await self._read_final()
 
     async def drive(
         self,
@@ -193,7 +200,9 @@ class RunSession:
         try:
             self._faults_may_be_on = True
             if self.timeline is not None:
-                await self.timeline.apply_initial()
+                with self.times.timed(Step.first_faults):
+                    await self.timeline.apply_initial()
+            work_started = time.perf_counter()
             self.clock.start()
             self.watch.start()
             if on_start is not None:
@@ -208,6 +217,7 @@ class RunSession:
                 running = {task, *waits, *([faults] if faults is not None and not faults.done() else [])}
                 await asyncio.wait(running, timeout=refresh_s if tick else None, return_when=asyncio.FIRST_COMPLETED)
             duration = self.clock()
+            self.times.add(Step.workload, time.perf_counter() - work_started)
             self.dead = self.watch.dead
             if faults is not None and _failed(faults):
                 self.error = f"fault timeline failed: {faults.exception()}"
@@ -223,13 +233,15 @@ class RunSession:
                 wind_down()  # no new operations; those in flight get a grace below
             elif task is not None and not task.done():
                 task.cancel()
-            await self.watch.stop()
-            if faults is not None:
-                faults.cancel()
-                await asyncio.gather(faults, return_exceptions=True)
-            await self._clear_faults()
+            with self.times.timed(Step.clear_faults):
+                await self.watch.stop()
+                if faults is not None:
+                    faults.cancel()
+                    await asyncio.gather(faults, return_exceptions=True)
+                await self._clear_faults()
             if task is not None:
-                await _end(task, DEAD_GRACE_S if self.watch.dead else STOP_GRACE_S)
+                with self.times.timed(Step.wind_down):
+                    await _end(task, DEAD_GRACE_S if self.watch.dead else STOP_GRACE_S)
 
     def applied_faults(self) -> list[FaultSpan]:
         """The planned windows as applied (`drive` closes the ones still open)."""
@@ -247,7 +259,8 @@ class RunSession:
         if self.final is None or self.initial is None:
             return None
         columns = {table: key.columns for table, key in self.keys.items()}
-        return check(self.history, self.final, ids(self.initial, columns), columns)
+        with self.times.timed(Step.check):
+            return check(self.history, self.final, ids(self.initial, columns), columns)
 
     def client_run(self, faults: Iterable[FaultSpan], **judged: Any) -> ClientRun:
         """The report record of this run: `client_run` with the session's observation, error and duration."""
@@ -260,20 +273,13 @@ class RunSession:
         """The faults are gone: give the client its chance to settle what it left undecided."""
         if self.state.kind != "external":  # hosted projects are not ours to wait on
             try:
-                await self._until_healthy()
+                with self.times.timed(Step.settle):
+                    await until_healthy(self.state, nudge=not self._faults_may_be_on)
             except ProcessDied as exc:
                 self.error = self.error or str(exc)
                 return
-        await self.runner.resolve_pending()
-
-    async def _until_healthy(self, timeout_s: float = stack_lib.RECOVERY_TIMEOUT_S) -> None:
-        """`stack.wait_until_healthy`, but a dead process ends the wait at once (it would never end well)."""
-        deadline = time.monotonic() + timeout_s
-        while not await asyncio.to_thread(stack_lib.is_healthy, self.state):
-            ensure_alive(self.state)
-            if time.monotonic() > deadline:
-                raise StackNotRunning(f"the stack did not become healthy within {timeout_s:.0f} s")
-            await asyncio.sleep(HEALTH_POLL_S)
+        with self.times.timed(Step.resolve):
+            await self.runner.resolve_pending()
 
     async def _clear_faults(self) -> None:
         if self.timeline is not None:
@@ -301,6 +307,12 @@ class RunSession:
             return await read_tables(self.state, self.schema.tables)
         except Exception:
             return None
+
+
+def _scratch_dir() -> str | None:
+    """Where a run's client cache (a new SQLite file per run) goes: in memory (`/dev/shm`) where there is one,
+    so that creating it costs no disk sync (30 ms and more while other processes write); else the default."""
+    return str(SCRATCH) if SCRATCH.is_dir() and os.access(SCRATCH, os.W_OK) else None
 
 
 async def _end(task: asyncio.Task[None], grace_s: float) -> None:

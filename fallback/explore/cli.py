@@ -21,6 +21,9 @@ from fallback.stack import stack as stack_lib
 from fallback.stack.errors import StackError
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from fallback.engine.steps import StepTimes
     from fallback.explore.outcomes import SearchProgress
 
 console = Console(stderr=True, soft_wrap=True)
@@ -78,6 +81,9 @@ def explore_command(
         ),
     ] = OP_DEADLINE_S,
     database: Annotated[bool, typer.Option(help="Try the failures Hypothesis saved before first.")] = True,
+    profile_steps: Annotated[
+        bool, typer.Option(help="Print where a schedule's time goes: median, p90 and total per step.")
+    ] = False,
     state_dir: Annotated[Path, typer.Option(envvar="FALLBACK_STATE_DIR", help="The stack's state.")] = Path(".stack"),
     base_port: BasePort = 25400,
 ) -> None:
@@ -118,6 +124,8 @@ def explore_command(
         raise typer.Exit(1) from exc
     run = record(done)
     _print_summary(run.explore)
+    if profile_steps:
+        _print_steps(done.times)
     try:
         run_dir = write_report(run, report_dir)
     except OSError as exc:  # the summary is printed already; the counterexample files are saved apart
@@ -166,6 +174,21 @@ class _ProgressBar:
             violations=p.violations,
             flaky=p.flaky,
         )
+
+
+def _print_steps(times: Sequence[StepTimes]) -> None:
+    from fallback.engine.steps import profile
+
+    table = Table(title=f"time per step over {len(times)} runs (`workload` is the schedule's own)")
+    for column in ("step", "median ms", "p90 ms", "total s", "share"):
+        table.add_column(column, justify="left" if column == "step" else "right")
+    rows = profile(times)
+    for row in rows:
+        share = f"{row.share:.0%}"
+        table.add_row(row.step, f"{row.median_s * 1000:.0f}", f"{row.p90_s * 1000:.0f}", f"{row.total_s:.1f}", share)
+    median_run = sum(row.median_s for row in rows)
+    table.add_row("(sum of medians)", f"{median_run * 1000:.0f}", "", f"{sum(r.total_s for r in rows):.1f}", "")
+    Console().print(table)
 
 
 def _print_summary(summary: ExploreSummary | None) -> None:

@@ -8,9 +8,12 @@ once. Between examples the engine resets everything but the processes (see
 from __future__ import annotations
 
 import asyncio
+import time
 from types import TracebackType
 
-from fallback.engine.run import check_scenario, run_client_observed
+from fallback.engine.fresh import Reuse
+from fallback.engine.run import ObservedRun, check_scenario, run_client_observed
+from fallback.engine.steps import Step, StepTimes
 from fallback.explore.invariants import Limits, judge
 from fallback.explore.outcomes import Judged
 from fallback.explore.profiles import ClientProfile
@@ -35,7 +38,13 @@ class StackRunner:
         self.profile = profile
         self.refused: list[str] = []
         """Why schedules were refused (writes on read-only external projects): shown, never hidden."""
+        self.times: list[StepTimes] = []
+        """Seconds per step of every run (`explore --profile-steps`); `search` is the time since the previous run."""
+        self.reuse = Reuse()
+        """What the runs share: the fault families they applied (a run undoes those only; the first run and
+        `close` undo every family) and the sources' introspected schemas. Each run builds its own client."""
         self._loop = asyncio.Runner()
+        self._last_ended: float | None = None
 
     def _note_refusal(self, scenario: Scenario) -> None:
         try:
@@ -44,18 +53,31 @@ class StackRunner:
             self.refused.append(str(exc))  # the run itself is refused the same way: an `error`, not judged
 
     def __call__(self, scenario: Scenario) -> Judged:
+        started = time.perf_counter()
         self._note_refusal(scenario)
-        observed = self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED))
-        run, seen = observed.run, observed.observation
-        if run.verdict == "error" or seen is None or run.checker is None:
-            return Judged(run=run, error=run.error or "the run did not complete")
-        limits = Limits(scenario.op_deadline, self.profile.load_deadline_s)
-        return Judged(judge(self.profile.invariants, seen, run.checker, limits), run)
+        observed = self._loop.run(self._observed(scenario))
+        times = observed.times or StepTimes()
+        if self._last_ended is not None:
+            times.add(Step.search, started - self._last_ended)
+        self.times.append(times)
+        try:
+            run, seen = observed.run, observed.observation
+            if run.verdict == "error" or seen is None or run.checker is None:
+                return Judged(run=run, error=run.error or "the run did not complete")
+            limits = Limits(scenario.op_deadline, self.profile.load_deadline_s)
+            with times.timed(Step.judge):
+                return Judged(judge(self.profile.invariants, seen, run.checker, limits), run)
+        finally:
+            self._last_ended = time.perf_counter()
+            times.add(Step.other, self._last_ended - started - times.total_s + times.seconds.get(Step.search, 0.0))
 
     def replay(self, scenario: Scenario) -> ClientRun:
         """The scenario judged by its own `expect`, exactly as `fallback-harness run FILE` judges it."""
         self._note_refusal(scenario)
-        return self._loop.run(run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED)).run
+        return self._loop.run(self._observed(scenario)).run
+
+    async def _observed(self, scenario: Scenario) -> ObservedRun:
+        return await run_client_observed(scenario, self.client, self.state, seed=WORKLOAD_SEED, reuse=self.reuse)
 
     def close(self) -> None:
         try:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from fallback.engine.steps import StepTimes
 from fallback.explore.invariants import INVARIANTS, Limits
 from fallback.explore.options import ExploreOptions
 from fallback.explore.outcomes import FlakyFinding, SearchOptions, SearchProgress, SearchResult, size
@@ -51,6 +52,8 @@ class Exploration:
     refused: list[str] = field(default_factory=list)
     """Runs refused for writing on read-only external projects."""
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    times: list[StepTimes] = field(default_factory=list)
+    """Seconds per step of every run (`explore --profile-steps`)."""
 
     @property
     def violated(self) -> bool:
@@ -105,6 +108,7 @@ def explore(
             result.stopped = "interrupted"
         finally:
             done.refused = list(runner.refused)
+            done.times = list(runner.times)
     return done
 
 

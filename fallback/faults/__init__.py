@@ -55,7 +55,9 @@ state dir, and again with the stack's own on clear. The HTTP-edge applier (`_edg
 in the control file the gateway's edge layer reads (`fallback.gateway.edge`), bound to the gateway process
 running now; `tokens_expire` and `pool_exhausted` (`InsideGateway`, target the source) put theirs in the same
 file, played inside our gateway (user tokens refused as expired; its pool held busy).
-`reset_all(controls)` undoes every fault of every family.
+`reset_all(controls)` undoes every fault of every family (`reset_all(controls, families)`: of those only);
+a `FaultLedger` (`_ledger.py`) remembers which families a session's runs applied, so that between runs only
+those are undone (the explorer's).
 """
 
 from fallback.faults._auth import RotateJwtSecret
@@ -70,9 +72,11 @@ from fallback.faults._kinds import (
     MAIN_ATTRIBUTE,
     all_targets,
     appliers,
+    family_of,
     fault_kind,
     reset_all,
 )
+from fallback.faults._ledger import FaultLedger
 from fallback.faults._on_now import OnNow, faults_on
 from fallback.faults._outages import Outages
 from fallback.faults._process import SignalProcess
@@ -111,6 +115,7 @@ __all__ = [
     "FaultConflict",
     "FaultError",
     "FaultKind",
+    "FaultLedger",
     "InsideGateway",
     "Lock",
     "OnNow",
@@ -124,6 +129,7 @@ __all__ = [
     "Value",
     "all_targets",
     "appliers",
+    "family_of",
     "fault_kind",
     "faults_on",
     "fits",

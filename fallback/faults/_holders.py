@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 READY_TIMEOUT_S = 20.0
 RELEASE_TIMEOUT_S = 10.0
 HOLDER_ROLE = "fallback_fault_holder"
+HOLDER_SCRIPT = str(Path(__file__).with_name("_hold.py"))
 """The non-superuser login `connections_exhausted` connects as (superusers would also take reserved slots)."""
 _HOLDERS = "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE $1"
 _TERMINATE = "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name LIKE $1"
@@ -51,8 +53,10 @@ def start_holder(spec: HoldSpec) -> int:
     """Start a detached holder and wait until it holds its connections; how many it holds."""
     where = urlsplit(spec.dsn)
     holder = subprocess.Popen(
-        # the label names the database it holds in `ps` (and lets a test tell its own stack's holders from others')
-        [sys.executable, "-m", "fallback.faults._hold", f"--holds={where.hostname}:{where.port}"],
+        # Run as a script, not `-m fallback.faults._hold`: that imports the whole fault registry first (0.4 s and
+        # more per start; the holder needs asyncpg and pydantic only); `-P`: its own folder not on sys.path.
+        # The label names the database it holds in `ps` (and lets a test tell its own stack's holders from others').
+        [sys.executable, "-P", HOLDER_SCRIPT, f"--holds={where.hostname}:{where.port}"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,  # it reports on stdout; an inherited stderr would keep a caller's pipe open

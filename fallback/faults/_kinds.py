@@ -5,7 +5,7 @@ Attribute names are Toxiproxy's own (`toxics/*.go`); units as Toxiproxy document
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from fallback.faults._auth import RotateJwtSecret
 from fallback.faults._database import ReadOnly
@@ -271,8 +271,19 @@ RESET_FIRST = ("process",)
 family's undo can reach it (else each of its connections waits out its timeout: 10 s per paused source)."""
 
 
-def reset_all(controls: Controls) -> None:
-    """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`)."""
-    ordered = sorted(appliers(), key=lambda applier: applier.family not in RESET_FIRST)  # stable: else as listed
-    for applier in ordered:
-        applier.reset(controls)
+def family_of(kind: str) -> str:
+    """The family of a fault kind's applier (`down` and every toxic: `toxiproxy`; `read_only`: `database`)."""
+    return fault_kind(kind).applier.family
+
+
+def reset_order() -> tuple[Applier, ...]:
+    """One applier per family, in the order families are undone (`RESET_FIRST` first, then as listed)."""
+    return tuple(sorted(appliers(), key=lambda applier: applier.family not in RESET_FIRST))  # stable sort
+
+
+def reset_all(controls: Controls, families: Collection[str] | None = None) -> None:
+    """Undo every fault of every family on the whole stack (the end of every run, `fault all clear`);
+    `families`: of those families only (`FaultLedger`: the ones a session's runs applied)."""
+    for applier in reset_order():
+        if families is None or applier.family in families:
+            applier.reset(controls)

@@ -10,9 +10,11 @@ import uvicorn
 
 from .app import create_app
 from .config import GatewayConfig
+from .db import Database
 from .edge import CONTROL_FILE, Edge
 from .limits import MAX_HEADER_BYTES
 from .protocol import GatewayH11Protocol
+from .retry_now import RETRY_FILE, nudgeable_sleep
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -22,8 +24,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     config = GatewayConfig.load(args.config)
     logging.basicConfig(level=args.log_level.upper(), format=f"%(asctime)s {config.name} %(levelname)s %(message)s")
+    # The reconnect backoff's sleep ends early when the harness touches `retry-now` (retry_now.py explains when).
+    db = Database(config, sleep=nudgeable_sleep(Path(args.config).with_name(RETRY_FILE)))
     uvicorn.run(
-        Edge(create_app(config), control=Path(args.config).with_name(CONTROL_FILE)),  # the HTTP-edge faults
+        Edge(create_app(config, db), control=Path(args.config).with_name(CONTROL_FILE)),  # the HTTP-edge faults
         host=config.host,
         port=config.port,
         log_level=args.log_level,

@@ -180,13 +180,16 @@ async def seed_source(
     files: tuple[Path, ...] = (),
     schemas: tuple[str, ...] = ("public",),
     empty: tuple[str, ...] | None = None,
+    schema: ProjectSchema | None = None,
+    conn: asyncpg.Connection | None = None,
 ) -> None:
     """Empty the source's tables, run `files`, then insert `counts[table]` generated rows; one transaction.
 
     `ordinal` is the source's place in the project (0-7): it picks the block of integer keys. `empty`: the
     tables emptied first (the project's `tables`; None: every base table of `schemas`); the others keep
-    the rows their migrations wrote (lookup tables), and foreign keys may point at them."""
-    schema = await introspect(dsn, schemas)
+    the rows their migrations wrote (lookup tables), and foreign keys may point at them. `schema`: the
+    source's, introspected earlier (None: read now); `conn`: a connection to use (and leave open)."""
+    schema = schema if schema is not None else await introspect(dsn, schemas)
     wanted = {name: n for name, n in counts.items() if n > 0}
     kept = frozenset(() if empty is None else set(schema.table_names) - set(empty) - set(wanted))
     problems = seed_problems(
@@ -194,7 +197,8 @@ async def seed_source(
     )
     if problems:
         raise SeedError(f"cannot seed {source}: " + "; ".join(message for _, message in problems))
-    conn = await asyncpg.connect(dsn, timeout=10)
+    own = conn is None
+    conn = conn if conn is not None else await asyncpg.connect(dsn, timeout=10)
     try:
         async with conn.transaction():
             tables = [r["qualified"] for r in await conn.fetch(_BASE_TABLES, list(schemas)) if r["name"] not in kept]
@@ -210,7 +214,8 @@ async def seed_source(
                     raise SeedError(f"{path}: {exc.__class__.__name__}: {exc} (seeding {source})") from exc
             await _seed_tables(conn, schema, source, ordinal, wanted)
     finally:
-        await conn.close()
+        if own:
+            await conn.close()
 
 
 async def _seed_tables(
@@ -235,25 +240,40 @@ async def _seed_tables(
             raise SeedError(f"cannot seed {table.name} in {source}: {exc}") from exc
 
 
-async def seed_all(sources: tuple[SourceEndpoints, ...], seed: Seed, schemas: tuple[str, ...] = ("public",)) -> None:
+async def seed_all(
+    sources: tuple[SourceEndpoints, ...],
+    seed: Seed,
+    schemas: tuple[str, ...] = ("public",),
+    *,
+    introspected: dict[str, ProjectSchema] | None = None,
+    connections: Mapping[str, asyncpg.Connection] | None = None,
+) -> None:
     """Empty and seed every source at once (tables not named in `seed` are left empty); the active project's
-    tables outside its `tables` keep their rows."""
+    tables outside its `tables` keep their rows.
+
+    For many reseeds of one running stack (`fallback.engine.fresh`): `introspected` keeps each source's schema
+    by DSN (read once, at the first reseed: migrations do not change while the stack runs), `connections`
+    are open connections by source name, used and left open (the caller reads the fresh tables on them)."""
     plan = _plan(seed)
     empty = active().tables
-    await asyncio.gather(
-        *(
-            seed_source(
-                s.db_dsn,
-                s.name,
-                {table: per_source.get(s.name, 0) for table, per_source in plan.counts.items()},
-                ordinal=ordinal,
-                files=plan.files.get(s.name, ()),
-                schemas=schemas,
-                empty=empty,
-            )
-            for ordinal, s in enumerate(sources)
+    known = introspected if introspected is not None else {}
+
+    async def one(ordinal: int, s: SourceEndpoints) -> None:
+        if s.db_dsn not in known:
+            known[s.db_dsn] = await introspect(s.db_dsn, schemas)
+        await seed_source(
+            s.db_dsn,
+            s.name,
+            {table: per_source.get(s.name, 0) for table, per_source in plan.counts.items()},
+            ordinal=ordinal,
+            files=plan.files.get(s.name, ()),
+            schemas=schemas,
+            empty=empty,
+            schema=known[s.db_dsn],
+            conn=(connections or {}).get(s.name),
         )
-    )
+
+    await asyncio.gather(*(one(ordinal, s) for ordinal, s in enumerate(sources)))
 
 
 def reseed(state: StackState, seed: Seed) -> None:

@@ -16,6 +16,7 @@ import httpx
 from fallback.stack import process
 from fallback.stack.errors import StackError, StartFailed
 from fallback.stack.state import ProcessRecord, StackState
+from fallback.tls import shared_context
 
 Check = Callable[[], bool]
 
@@ -62,7 +63,7 @@ def _log_lines(log: Path | None) -> str:
 def http_ok(url: str, timeout_s: float = 1.0) -> Check:
     def check() -> bool:
         try:
-            return httpx.get(url, timeout=timeout_s).status_code == 200
+            return httpx.get(url, timeout=timeout_s, verify=shared_context()).status_code == 200  # see fallback.tls
         except httpx.HTTPError:
             return False
 

@@ -70,7 +70,8 @@ def _holder_processes(stack: StackState) -> list[Path]:
     for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
         try:
             text = cmdline.read_bytes()
-            ours = b"fallback.faults._hold" in text and any(text.endswith(port + b"\0") for port in ports)
+            holder = b"fallback/faults/_hold.py" in text or b"fallback.faults._hold" in text
+            ours = holder and any(text.endswith(port + b"\0") for port in ports)
             if ours and b"Z" not in _state(cmdline.parent):
                 found.append(cmdline.parent)
         except OSError:
