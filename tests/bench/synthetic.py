@@ -82,6 +82,9 @@ def suite() -> dict[str, Any]:
     e.append(entry(Label("read-primary-refused", "single_source", role="floor"), 2))
     e.append(entry(Label("read-primary-refused", "reference", client="reference"), 9, outcomes={"ok:BOLT+OLD": 5}))
     e.append(
+        entry(Label("read-primary-refused", "reference_adaptive", client="reference"), 9, outcomes={"ok:BOLT+OLD": 5})
+    )
+    e.append(
         entry(
             Label("read-primary-refused", "spec_faithful", client="spec_faithful"),
             7020,
@@ -94,6 +97,14 @@ def suite() -> dict[str, Any]:
         entry(
             Label("read-primary-hung", "reference_deadline", client="reference"),
             2010,
+            rounds=2,
+            outcomes={"ok:BOLT+OLD": 2},
+        )
+    )
+    e.append(
+        entry(
+            Label("read-primary-hung", "reference_adaptive", client="reference"),
+            102,
             rounds=2,
             outcomes={"ok:BOLT+OLD": 2},
         )
