@@ -11,9 +11,10 @@ A process of the stack that dies ends the drill within about a second, as an `er
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from fallback.drill.figures import drill_figures
 from fallback.drill.live import LiveView, live_view
@@ -25,6 +26,7 @@ from fallback.history import History
 from fallback.report.model import (
     ClientRun,
     FaultSpan,
+    FaultTiming,
     RunRecord,
     ScenarioRun,
     Verdict,
@@ -66,19 +68,7 @@ async def run_drill(
 ) -> DrillResult:
     started_at = datetime.now(UTC)
     stop = stop or asyncio.Event()
-    writes = tuple(op for op in WRITE_OPS if options.plan.mix.get(op, 0) > 0)
-    plan = SessionPlan(
-        client=options.client,
-        op_deadline_s=options.op_deadline_s,
-        windows=options.windows,
-        seed_rows=options.seed_rows,
-        writes=writes,
-        label="the drill's mix",
-        workload_seed=options.plan.seed,
-        read_tables=options.check,
-        cache_prefix="fallback-drill-",
-    )
-    async with RunSession(state, plan) as session:
+    async with RunSession(state, session_plan(options)) as session:
         traffic = SteadyTraffic(session.runner, options.plan, session.clock)
         watcher = ProxyWatcher(session.toxiproxy, session.clock) if session.toxiproxy else None
 
@@ -98,21 +88,9 @@ async def run_drill(
             )
             on_tick(view)
 
-        observed: list[ObservedWindow] = []
-        try:
-            duration = await session.drive(
-                traffic.run(),
-                wind_down=traffic.stop,
-                stop=stop,
-                tick=tick,
-                refresh_s=options.refresh_s,
-                on_start=watcher.start if watcher else None,
-            )
-        finally:
-            observed = await watcher.stop() if watcher else []
+        duration, windows = await drive_watched(session, traffic, watcher, stop, tick, options.refresh_s)
     tick()
     checked = session.checked()
-    windows = merge_windows(session.timeline.applied if session.timeline else [], observed)
     figures = drill_figures(
         session.history,
         windows,
@@ -125,18 +103,70 @@ async def run_drill(
     verdict: Verdict = "error" if session.error else ("pass" if checked is None or checked.valid else "fail")
     spans = [FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic) for w in figures.faults]
     run = session.client_run(spans, verdict=verdict, checker=checked, drill=figures)
+    return DrillResult(drill_record(options, started_at, run, "drill"), run, session.history)
+
+
+def session_plan(options: DrillOptions) -> SessionPlan:
+    """The run session of a drill, one process or Locust workers: the drill's client, faults, seed and mix."""
+    return SessionPlan(
+        client=options.client,
+        op_deadline_s=options.op_deadline_s,
+        windows=options.windows,
+        seed_rows=options.seed_rows,
+        writes=tuple(op for op in WRITE_OPS if options.plan.mix.get(op, 0) > 0),
+        label="the drill's mix",
+        workload_seed=options.plan.seed,
+        read_tables=options.check,
+        cache_prefix="fallback-drill-",
+    )
+
+
+class Traffic(Protocol):
+    """What `drive_watched` runs: the one-process `SteadyTraffic` or the Locust workers' `ScaleTraffic`."""
+
+    def run(self) -> Coroutine[Any, Any, None]: ...
+
+    def stop(self) -> None: ...
+
+
+async def drive_watched(
+    session: RunSession,
+    traffic: Traffic,
+    watcher: ProxyWatcher | None,
+    stop: asyncio.Event,
+    tick: Callable[[], None],
+    refresh_s: float,
+) -> tuple[float, tuple[FaultTiming, ...]]:
+    """The traffic under the session's fault timeline, Toxiproxy watched for faults typed by hand meanwhile;
+    (how long it ran, the planned windows as applied merged with the observed ones)."""
+    observed: list[ObservedWindow] = []
+    try:
+        duration = await session.drive(
+            traffic.run(),
+            wind_down=traffic.stop,
+            stop=stop,
+            tick=tick,
+            refresh_s=refresh_s,
+            on_start=watcher.start if watcher else None,
+        )
+    finally:
+        observed = await watcher.stop() if watcher else []
+    return duration, merge_windows(session.timeline.applied if session.timeline else [], observed)
+
+
+def drill_record(options: DrillOptions, started_at: datetime, run: ClientRun, what: str) -> RunRecord:
+    """The drill's one-scenario run record; `what` opens its description ("drill", "drill over 2 Locust workers")."""
     description = (
         "; ".join(
             f"{w.target} {w.toxic} {w.start_s:g}s-{w.end_s if w.end_s is not None else 'end'}" for w in options.windows
         )
         or "no planned faults (live faults only)"
     )
-    record = RunRecord(
+    return RunRecord(
         run_id=new_run_id(started_at),
         started_at=started_at,
         finished_at=datetime.now(UTC),
         git_commit=git_commit(),
         machine=machine_info(),
-        scenarios=(ScenarioRun(name=f"drill-{options.client}", description=f"drill: {description}", clients=(run,)),),
+        scenarios=(ScenarioRun(name=f"drill-{options.client}", description=f"{what}: {description}", clients=(run,)),),
     )
-    return DrillResult(record, run, session.history)

@@ -21,24 +21,18 @@ from datetime import UTC, datetime
 
 from fallback.drill.figures import drill_figures
 from fallback.drill.live import LiveView, live_view
-from fallback.drill.merge import merge_windows
-from fallback.drill.run import DrillOptions, DrillResult
+from fallback.drill.run import DrillOptions, DrillResult, drill_record, drive_watched, session_plan
 from fallback.drill.scale.cluster import LocustCluster
 from fallback.drill.scale.options import ScaleOptions
 from fallback.drill.scale.seen import WorkerSeenByDrill
 from fallback.drill.scale.share import share, share_spec, worker_of
 from fallback.drill.scale.wire import WorkerPlan
-from fallback.drill.watch import ObservedWindow, ProxyWatcher
-from fallback.engine.session import WRITE_OPS, RunSession, SessionPlan
+from fallback.drill.watch import ProxyWatcher
+from fallback.engine.session import RunSession
 from fallback.report.model import (
     ClientRun,
     FaultSpan,
-    RunRecord,
-    ScenarioRun,
     Verdict,
-    git_commit,
-    machine_info,
-    new_run_id,
 )
 from fallback.stack import stack as stack_lib
 from fallback.stack.state import StackState
@@ -118,17 +112,7 @@ async def run_scale_drill(
     started_at = datetime.now(UTC)
     stop = stop or asyncio.Event()
     cut = cut or asyncio.Event()
-    plan = SessionPlan(
-        client=options.client,
-        op_deadline_s=options.op_deadline_s,
-        windows=options.windows,
-        seed_rows=options.seed_rows,
-        writes=tuple(op for op in WRITE_OPS if options.plan.mix.get(op, 0) > 0),
-        label="the drill's mix",
-        workload_seed=options.plan.seed,
-        read_tables=options.check,
-        cache_prefix="fallback-drill-",
-    )
+    plan = session_plan(options)
     session = RunSession(state, plan)
     cluster = LocustCluster(scale, session.history)
     # the master and the workers start (a few seconds of imports) while the session reseeds the stack
@@ -167,23 +151,11 @@ async def run_scale_drill(
                 )
                 on_tick(view, cluster)
 
-        observed: list[ObservedWindow] = []
-        try:
-            duration = await session.drive(
-                traffic.run(),
-                wind_down=traffic.stop,
-                stop=stop,
-                tick=tick,
-                refresh_s=options.refresh_s,
-                on_start=watcher.start if watcher else None,
-            )
-        finally:
-            observed = await watcher.stop() if watcher else []
+        duration, windows = await drive_watched(session, traffic, watcher, stop, tick, options.refresh_s)
         if not cut.is_set():
             await _settle(cluster, state)
         tick()
     checked = session.checked()
-    windows = merge_windows(session.timeline.applied if session.timeline else [], observed)
     pace = cluster.pace()
     gone_workers = {w.index for w in cluster.workers.values() if w.gone}
     lost = {op.op_id for op in session.history.operations() if worker_of(op.op_id) in gone_workers}
@@ -214,26 +186,7 @@ async def run_scale_drill(
     verdict: Verdict = "error" if error else ("pass" if checked is None or checked.valid else "fail")
     spans = [FaultSpan(start_s=w.start_s, end_s=w.end_s, target=w.target, toxic=w.toxic) for w in figures.faults]
     run: ClientRun = session.client_run(spans, verdict=verdict, checker=checked, drill=figures, error=error)
-    description = (
-        "; ".join(
-            f"{w.target} {w.toxic} {w.start_s:g}s-{w.end_s if w.end_s is not None else 'end'}" for w in options.windows
-        )
-        or "no planned faults (live faults only)"
-    )
-    record = RunRecord(
-        run_id=new_run_id(started_at),
-        started_at=started_at,
-        finished_at=datetime.now(UTC),
-        git_commit=git_commit(),
-        machine=machine_info(),
-        scenarios=(
-            ScenarioRun(
-                name=f"drill-{options.client}",
-                description=f"drill over {scale.expect_workers} Locust workers: {description}",
-                clients=(run,),
-            ),
-        ),
-    )
+    record = drill_record(options, started_at, run, f"drill over {scale.expect_workers} Locust workers")
     return ScaleResult(DrillResult(record, run, session.history), workers, incomplete)
 
 
