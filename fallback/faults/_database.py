@@ -108,6 +108,16 @@ def terminate_api_sessions(dsn: str) -> int:
     return int(str(ended))
 
 
+def probe(dsn: str) -> tuple[int, int, int]:
+    """Which database faults are on: (holder connections + holder role, slow policies, read-only roles), in one
+    query; an answer of another shape counts every family as on (the undo then looks at each itself)."""
+    (found,) = sql(dsn, _PROBE)
+    if not isinstance(found, list) or len(found) != 3:
+        return (1, 1, 1)
+    holders, slow, read_only = (int(str(n)) for n in found)
+    return holders, slow, read_only
+
+
 class DatabaseFamily:
     """What every database applier shares: the sources are the targets; undo everything on one or all."""
 
@@ -124,8 +134,7 @@ class DatabaseFamily:
         from fallback.faults._slow import remove_delay
 
         dsn = controls.database(target)
-        (found,) = sql(dsn, _PROBE)  # one connection when nothing is on
-        holders, slow, read_only = found if isinstance(found, list) else (1, 1, 1)
+        holders, slow, read_only = probe(dsn)  # one connection when nothing is on
         if holders:
             release_holders(dsn)
         if slow:

@@ -13,10 +13,10 @@ from __future__ import annotations
 import concurrent.futures
 from dataclasses import dataclass
 
-from fallback.faults._database import _PROBE, DatabaseUnreachable, sql
+from fallback.faults._database import DatabaseUnreachable, probe
 from fallback.faults._edge import control_path
 from fallback.faults._registry import Controls
-from fallback.gateway.edge_control import process_started, read_control
+from fallback.gateway.edge_control import EDGE_KINDS, process_started, rules_for
 from fallback.stack.restart import is_paused, rotated_jwt_secret
 from fallback.stack.state import ProcessKind, StackKind
 from fallback.stack.toxiproxy_server import active_faults
@@ -58,10 +58,9 @@ def _toxiproxy(controls: Controls) -> list[OnNow]:
 
 def _database(controls: Controls, source: str) -> list[OnNow]:
     try:
-        (probe,) = sql(controls.database(source), _PROBE)
+        holders, slow, read_only = probe(controls.database(source))
     except DatabaseUnreachable as exc:
         return [OnNow(source, "unreachable", f"(PostgreSQL: {exc})")]
-    holders, slow, read_only = (int(str(n)) for n in probe) if isinstance(probe, list) else (0, 0, 0)
     on = [OnNow(source, "read_only")] if read_only else []
     on += [OnNow(source, "slow_queries", f"({slow} delay policies)")] if slow else []
     on += [OnNow(source, "lock or connections_exhausted", f"({holders} holder connections)")] if holders else []
@@ -83,13 +82,12 @@ def _edge_and_auth(controls: Controls) -> list[OnNow]:
     gateways = {p.source: p.pid for p in state.processes if p.kind is ProcessKind.gateway}
     found: list[OnNow] = []
     for source in state.sources:
-        control = read_control(control_path(state, source.name))
         pid = gateways.get(source.name)
-        if control is not None and pid == control.pid and process_started(pid) == control.started:
-            for kind, rule in sorted(control.rules.items()):
-                where = f"{source.name}.api" if kind.startswith("edge_") else source.name
-                values = rule.model_dump(exclude={"kind", "id"})
-                found.append(OnNow(where, kind, " ".join(f"{name}={value}" for name, value in values.items())))
+        rules = rules_for(control_path(state, source.name), pid, process_started(pid)) if pid is not None else ()
+        for rule in sorted(rules, key=lambda rule: rule.kind):  # the rules the running gateway plays, as it reads them
+            where = f"{source.name}.api" if rule.kind in EDGE_KINDS else source.name
+            values = rule.model_dump(exclude={"kind", "id"})
+            found.append(OnNow(where, rule.kind, " ".join(f"{name}={value}" for name, value in values.items())))
         if rotated_jwt_secret(state, source.name) is not None:
             found.append(OnNow(source.name, "jwt_rotated"))
     return found

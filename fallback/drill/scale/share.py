@@ -14,7 +14,7 @@ unique across workers, and the workers' pace logs merged into one (unit-tested w
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from fallback.drill.pace import PaceLog, Stall
 from fallback.drill.scale.wire import PaceDelta, ShareSpec
@@ -61,27 +61,12 @@ def share(whole: TrafficPlan, index: int, count: int) -> Share:
 
 
 def share_spec(plan: TrafficPlan) -> ShareSpec:
-    return ShareSpec(
-        rate_per_s=plan.rate_per_s,
-        duration_s=plan.duration_s,
-        max_ops=plan.max_ops,
-        mix=dict(plan.mix),
-        table=plan.table,
-        seed=plan.seed,
-        drain_s=plan.drain_s,
-    )
+    """The whole plan on the wire: every field of `TrafficPlan` (ShareSpec has the same ones)."""
+    return ShareSpec(**asdict(plan))
 
 
 def traffic_plan(spec: ShareSpec) -> TrafficPlan:
-    return TrafficPlan(
-        rate_per_s=spec.rate_per_s,
-        duration_s=spec.duration_s,
-        max_ops=spec.max_ops,
-        mix=dict(spec.mix),
-        table=spec.table,
-        seed=spec.seed,
-        drain_s=spec.drain_s,
-    )
+    return TrafficPlan(**spec.model_dump())
 
 
 def first_op_id(index: int) -> int:

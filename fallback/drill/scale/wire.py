@@ -29,13 +29,14 @@ class _Wire(BaseModel):
 
 
 class ShareSpec(_Wire):
-    """The whole drill's traffic (the plan every worker takes its share of)."""
+    """The whole drill's traffic (the plan every worker takes its share of): `TrafficPlan`'s fields, all of them."""
 
     rate_per_s: float
     duration_s: float
     max_ops: int | None
     mix: dict[str, float]
     table: str
+    max_in_flight: int
     seed: int
     drain_s: float
 
