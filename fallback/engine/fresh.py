@@ -3,7 +3,8 @@
     schema, initial = await Fresh(state, toxiproxy, controls, reuse, times).start(seed, read=True)
     rows = await reseed_and_read(state, seed, tables, reuse)    # the reseed alone (and the tables read back)
 
-What `stack.make_fresh` then `read_tables` did one after the other, for less per run:
+What a Toxiproxy reset, `stack.wait_until_healthy`, `stack.reseed` and `read_tables` did one after the other, for
+less per run:
 - the stack is waited for (`until_healthy`, also after a run's faults) by polling every 20 ms (was 100 ms), and a
   gateway still sleeping in its reconnect backoff once the faults are undone is told to retry now (`nudge`);
 - the reseed runs on the run's own event loop (before: a thread running a second loop), on one connection per

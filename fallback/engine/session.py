@@ -8,7 +8,7 @@ exploration (through `engine.run`) share, every step and every cleanup in one pl
 
 Entering: writes refused on read-only external projects; a dead process of an embedded stack named at
 once (no wait for a stack that cannot become healthy); a fresh stack (Toxiproxy reset, every gateway
-ready, tables truncated and reseeded: `stack.make_fresh`); the initial tables; a temp cache dir, the
+ready, tables truncated and reseeded: `fallback.engine.fresh`); the initial tables; a temp cache dir, the
 client's console lines captured, the client, the clock, the workload runner.
 `drive`: the first faults, then the fault timeline and a watch on the stack's processes beside the
 work, until it ends, is stopped, the timeline fails or a process dies (then the run is an `error`

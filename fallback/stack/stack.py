@@ -37,7 +37,6 @@ __all__ = [
     "StackOptions",
     "down",
     "is_healthy",
-    "make_fresh",
     "require_state",
     "reseed",
     "running_stack",
@@ -94,20 +93,6 @@ def wait_until_healthy(state: StackState, timeout_s: float = RECOVERY_TIMEOUT_S)
         interval_s=0.1,
         error=StackNotRunning,
     )
-
-
-def make_fresh(state: StackState, toxiproxy: Toxiproxy | None, seed: Seed | None) -> None:
-    """No state leaks into the next run: no toxics, every gateway ready, tables truncated and reseeded.
-
-    External projects are never waited on, truncated or seeded: their data is not ours.
-    """
-    if toxiproxy is not None and state.toxiproxy_url:
-        toxiproxy.reset()
-    if state.kind is StackKind.external:
-        return
-    wait_until_healthy(state)
-    if seed is not None:
-        reseed(state, seed)
 
 
 def _what_runs(state: StackState) -> str | None:

@@ -14,6 +14,7 @@ A worker that died or went missing makes the run an `error`: "load incomplete", 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,13 +29,15 @@ from fallback.drill.scale.seen import WorkerSeenByDrill
 from fallback.drill.scale.share import share, share_spec, worker_of
 from fallback.drill.scale.wire import WorkerPlan
 from fallback.drill.watch import ProxyWatcher
+from fallback.engine.fresh import until_healthy
+from fallback.engine.liveness import ProcessDied
 from fallback.engine.session import RunSession
 from fallback.report.model import (
     ClientRun,
     FaultSpan,
     Verdict,
 )
-from fallback.stack import stack as stack_lib
+from fallback.stack.errors import StackNotRunning
 from fallback.stack.state import StackState
 
 SETTLE_TIMEOUT_S = 30.0
@@ -193,9 +196,8 @@ async def run_scale_drill(
 async def _settle(cluster: LocustCluster, state: StackState) -> None:
     """The faults are cleared: once the stack is healthy, every live worker settles its undecided writes."""
     if state.kind != "external":
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while time.monotonic() < deadline and not await asyncio.to_thread(stack_lib.is_healthy, state):
-            await asyncio.sleep(0.1)
+        with contextlib.suppress(StackNotRunning, ProcessDied):  # the workers settle what they can in any case
+            await until_healthy(state, SETTLE_TIMEOUT_S)
     cluster.command("settle")
     await cluster.wait_for(lambda: cluster.all_past({"settled"}), SETTLE_TIMEOUT_S)
 
