@@ -27,7 +27,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Sequence
 
-__all__ = ["percentile", "quartiles"]
+__all__ = ["percentile", "percentile_of_sorted", "quartiles"]
 
 
 def percentile(values: Sequence[float], q: int) -> float:
@@ -41,6 +41,19 @@ def percentile(values: Sequence[float], q: int) -> float:
     if q == 100 or len(values) == 1:  # `quantiles` needs two values (before Python 3.13)
         return float(max(values)) if q == 100 else float(values[0])
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def percentile_of_sorted(ordered: Sequence[float], q: int) -> float:
+    """`percentile(values, q)` of values already sorted, for one `q` only, on hot paths (the reference client's
+    latency windows): the same interpolation as `statistics.quantiles(n=100, method="inclusive")`, which computes
+    all 99 cut points (about 20 us for 50 values; this, about 1 us). Kept equal to it by a Hypothesis test."""
+    n = len(ordered)
+    if n == 1 or q == 0:
+        return float(ordered[0])
+    if q == 100:
+        return float(ordered[-1])
+    j, delta = divmod(q * (n - 1), 100)
+    return (ordered[j] * (100 - delta) + ordered[j + 1] * delta) / 100
 
 
 def quartiles(values: Sequence[float]) -> tuple[float, float, float]:

@@ -47,8 +47,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from fallback.client.results import Attempt, Op
+from fallback.stats import percentile_of_sorted
 
-__all__ = ["AdaptiveCut", "Answer", "Cut", "LatencyWindow", "gather_with_cut", "quantile"]
+__all__ = ["AdaptiveCut", "Answer", "Cut", "LatencyWindow", "gather_with_cut"]
 
 Rows = list[dict[str, Any]]
 Answer = tuple[Attempt, Rows]
@@ -109,7 +110,7 @@ class LatencyWindow:
 
     def p99(self) -> float | None:
         if self._p99 is None and self._latencies:
-            self._p99 = quantile(sorted(self._latencies), self.settings.quantile)
+            self._p99 = percentile_of_sorted(sorted(self._latencies), self.settings.quantile)
         return self._p99
 
     def snapshot(self) -> dict[str, Any]:
@@ -135,20 +136,6 @@ class LatencyWindow:
             return None
         floor = f"floor {s.floor * 1000:.0f} ms"
         return Cut(at, f"cut at {at * 1000:.0f} ms: max({floor}, {why})")
-
-
-def quantile(ordered: Sequence[float], q: int) -> float:
-    """`fallback.stats.percentile(values, q)` of values already sorted, for one `q` only: the same
-    interpolation as `statistics.quantiles(n=100, method="inclusive")`, which computes all 99 cut points
-    (about 20 us for 50 values; this, about 1 us). Kept equal to it by a Hypothesis test."""
-    n = len(ordered)
-    if n == 1 or q == 0:
-        return float(ordered[0])
-    if q == 100:
-        return float(ordered[-1])
-    m = n - 1
-    j, delta = divmod(q * m, 100)
-    return (ordered[j] * (100 - delta) + ordered[j + 1] * delta) / 100
 
 
 async def gather_with_cut(

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fallback.client import ReferenceClient
-from fallback.client.adaptive import AdaptiveCut, LatencyWindow, gather_with_cut, quantile
+from fallback.client.adaptive import AdaptiveCut, LatencyWindow, gather_with_cut
 from fallback.client.results import Attempt
-from fallback.stats import percentile
+from fallback.stats import percentile, percentile_of_sorted
 
 from .test_reference_offline import CONFIGS, DEADLINE, FakeProjects
 
@@ -65,7 +65,7 @@ def test_p99_follows_every_recorded_call() -> None:
 @given(st.lists(st.floats(0, 5), min_size=1, max_size=60), st.integers(0, 100))
 def test_the_windows_quantile_is_the_projects_percentile(values: list[float], q: int) -> None:
     """The window's one-quantile shortcut gives exactly `fallback.stats.percentile`."""
-    assert quantile(sorted(values), q) == percentile(values, q)
+    assert percentile_of_sorted(sorted(values), q) == percentile(values, q)
 
 
 def test_warm_window_is_k_times_its_p99_floored_and_capped() -> None:
