@@ -129,6 +129,15 @@ def spawned() -> dict[int, ProcessRecord]:
     return dict(_records)
 
 
+def pid_running(pid: int) -> bool:
+    """Not gone and not a zombie (a zombie holds no memory and no port; init reaps it)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def is_alive(record: ProcessRecord) -> bool:
     """True when the pid runs and is still the process we started (not a zombie, not recycled)."""
     child = _children.get(record.pid)

@@ -71,17 +71,8 @@ def kill(record: ProcessRecord, timeout_s: float = 5.0) -> None:
     pids = signal_tree(record, signal.SIGKILL)
     process.stop(record, grace_s=timeout_s)  # reaps it (it is dead: nothing is sent)
     deadline = time.monotonic() + timeout_s
-    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+    while any(process.pid_running(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.01)
-
-
-def _running(pid: int) -> bool:
-    """Not gone and not a zombie (a zombie holds no memory and no port; init reaps it)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
 
 
 def _marker(state: StackState, record: ProcessRecord) -> Path:

@@ -39,7 +39,7 @@ from fallback.drill.scale.wire import (
     parse_master_line,
 )
 from fallback.history import History
-from fallback.stack.process import interrupts_deferred
+from fallback.stack.process import interrupts_deferred, pid_running
 
 START_TIMEOUT_S = 60.0
 JOIN_TIMEOUT_S = 600.0
@@ -132,7 +132,7 @@ class LocustCluster:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_S
-        while time.monotonic() < deadline and any(_running(pid) for pid in pids):
+        while time.monotonic() < deadline and any(pid_running(pid) for pid in pids):
             time.sleep(0.05)
         for pid in pids:
             with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -277,11 +277,3 @@ class LocustCluster:
 
     def pace(self) -> PaceLog:
         return merged_pace(w.pace for w in self.workers.values())
-
-
-def _running(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False
