@@ -126,17 +126,23 @@ def _ephemeral_range() -> tuple[int, int]:
         return 32768, 60999  # Linux's default
 
 
+def holder_text(port: int) -> str:
+    """Who holds a taken `port`, for an error message: " by pid N", or why no listener may be found."""
+    pid = listener_pid(port)
+    if pid is not None:
+        return f" by pid {pid}"
+    low, high = _ephemeral_range()
+    if low <= port <= high:
+        return f" (no listener: a connection's local port? {low}..{high} is the kernel's ephemeral range)"
+    return ""
+
+
 def ensure_free(layout: PortLayout) -> None:
     """Raise PortInUse naming the first taken port, what it is for, and who holds it."""
-    low, high = _ephemeral_range()
     for port, purpose in sorted(layout.all_ports().items()):
         if not port_is_free(port):
-            pid = listener_pid(port)
-            holder = f" by pid {pid}" if pid else ""
-            if pid is None and low <= port <= high:
-                holder = f" (no listener: a connection's local port? {low}..{high} is the kernel's ephemeral range)"
             raise PortInUse(
-                f"port {port} ({purpose}) is already in use{holder}: stop that process, run "
+                f"port {port} ({purpose}) is already in use{holder_text(port)}: stop that process, run "
                 f"`fallback-harness stack down`, or choose another block with --base-port "
                 f"(now {layout.base})"
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fallback.stack.errors import PortInUse, StackError
-from fallback.stack.ports import listener_pid, port_is_free
+from fallback.stack.ports import holder_text, port_is_free
 
 MASTER_PORT_OFFSET = 90
 """Locust's master binds base+90, its web UI base+91: inside the drill's own block of 100 ports, which the
@@ -35,8 +35,7 @@ def ensure_ports_free(options: ScaleOptions) -> None:
     host = "127.0.0.1" if options.bind_host in ("0.0.0.0", "") else options.bind_host
     for port, purpose in ((options.master_port, "master"), (options.web_port, "web UI")):
         if port and not port_is_free(port, host):
-            pid = listener_pid(port)
             raise PortInUse(
-                f"port {port} (Locust's {purpose}) is already in use{f' by pid {pid}' if pid else ''}: stop that "
+                f"port {port} (Locust's {purpose}) is already in use{holder_text(port)}: stop that "
                 "process or choose another block with --base-port (or --master-port)"
             )
