@@ -15,6 +15,7 @@ stays dead, for the run's watch to report.
 from __future__ import annotations
 
 import signal
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -37,6 +38,8 @@ from fallback.stack.state import ProcessKind, StackKind, StackState
 if TYPE_CHECKING:
     from fallback.faults._fault import Fault
 
+PAUSE_SEEN_WITHIN_S = 1.0
+"""How long `pause` waits for the server to be seen stopped (state `T`) after its SIGSTOP."""
 PARTS: dict[str, ProcessKind] = {"postgres": ProcessKind.postgres, "gateway": ProcessKind.gateway}
 
 
@@ -66,6 +69,11 @@ class SignalProcess:
         record = record_of(_stack(controls), *key)
         if self.action == "pause":
             signal_tree(record, signal.SIGSTOP)
+            # SIGSTOP takes effect when the process is next scheduled (later on a loaded machine): the fault is
+            # on once the server is stopped, so that whoever looks next (`stack status`, a run) sees it paused.
+            deadline = time.monotonic() + PAUSE_SEEN_WITHIN_S
+            while not is_paused(record) and process.is_alive(record) and time.monotonic() < deadline:
+                time.sleep(0.005)
             return
         controls.outages.begin(key)
         mark_taken_down(_stack(controls), record)
